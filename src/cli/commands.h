@@ -1,0 +1,30 @@
+#pragma once
+// One function per subcommand; main.cc is the only place that prints errors.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace paddock {
+
+struct CommonFlags {
+  std::optional<std::string> settings;
+  std::vector<std::string> allow_write, deny_read, allow_read, deny_write;
+  std::vector<std::string> allow_domain, deny_domain, resolve;
+  std::optional<std::string> audit_log;
+};
+
+struct RunFlags {
+  CommonFlags common;
+  std::optional<std::string> shell_command;  // -c
+  std::vector<std::string> argv;             // after --
+  bool debug = false;
+  bool quiet = false;
+};
+
+Result<int> run_command(const RunFlags& flags);
+Result<int> doctor_command(bool json);
+Result<int> policy_command(const CommonFlags& flags, bool json);
+
+}  // namespace paddock

@@ -1,0 +1,55 @@
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/effective_policy.h"
+#include "sandbox/supervisor.h"
+
+namespace paddock {
+
+Result<int> policy_command(const CommonFlags& flags, bool json) {
+  auto p = effective_policy(flags);
+  if (!p) return p.error();
+  if (json) {
+    nlohmann::json j;
+    j["settings"] = p->settings_source.empty() ? nlohmann::json(nullptr) : nlohmann::json(p->settings_source);
+    j["cwd"] = p->fs.cwd;
+    j["home"] = p->fs.home;
+    j["filesystem"]["denyRead"] = p->fs.deny_read;
+    j["filesystem"]["allowRead"] = p->fs.allow_read;
+    j["filesystem"]["writable"] = p->fs.writable;
+    j["filesystem"]["denyWrite"] = p->fs.protect.exact();
+    j["filesystem"]["protectedNames"] = ProtectedPaths::protected_names();
+    j["network"]["allowedDomains"] = p->network.allowed_domains;
+    j["network"]["deniedDomains"] = p->network.denied_domains;
+    j["network"]["allowUnixSockets"] = p->fs.unix_sockets;
+    j["notes"] = p->notes;
+    j["warnings"] = p->warnings;
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  std::printf("settings: %s\n", p->settings_source.empty() ? "(built-in defaults)"
+                                                          : p->settings_source.c_str());
+  std::printf("cwd: %s\n", p->fs.cwd.c_str());
+  std::printf("writable:\n");
+  for (const auto& w : p->fs.writable) std::printf("  %s\n", w.c_str());
+  std::printf("  /tmp, /var/tmp, /dev/shm (private to the sandbox)\n");
+  std::printf("absent (denyRead):\n");
+  for (const auto& d : p->fs.deny_read) std::printf("  %s\n", d.c_str());
+  if (!p->fs.allow_read.empty()) {
+    std::printf("re-opened (allowRead):\n");
+    for (const auto& a : p->fs.allow_read) std::printf("  %s\n", a.c_str());
+  }
+  std::printf("read-only even when writable above (denyWrite and settings):\n");
+  for (const auto& e : p->fs.protect.exact()) std::printf("  %s\n", e.c_str());
+  std::printf("read-only by name at any depth:");
+  for (const auto& n : ProtectedPaths::protected_names()) std::printf(" %s", n.c_str());
+  std::printf(" .git/hooks .git/config\n");
+  std::printf("network: no route out (the proxy arrives with the network wall)\n");
+  for (const auto& n : p->notes) std::printf("note: %s\n", n.c_str());
+  for (const auto& w : p->warnings) std::printf("warning: %s\n", w.c_str());
+  return 0;
+}
+
+}  // namespace paddock

@@ -1,0 +1,46 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "cli/commands.h"
+#include "cli/effective_policy.h"
+#include "sandbox/supervisor.h"
+
+namespace paddock {
+
+namespace {
+
+std::string interactive_shell() {
+  const char* sh = std::getenv("SHELL");
+  if (sh != nullptr && sh[0] == '/' && ::access(sh, X_OK) == 0) return sh;
+  return "/bin/sh";
+}
+
+}  // namespace
+
+Result<int> run_command(const RunFlags& flags) {
+  auto policy = effective_policy(flags.common);
+  if (!policy) return policy.error();
+  if (!flags.quiet) {
+    for (const auto& n : policy->notes) std::fprintf(stderr, "paddock: note: %s\n", n.c_str());
+    for (const auto& w : policy->warnings) std::fprintf(stderr, "paddock: warning: %s\n", w.c_str());
+  }
+  RunRequest req;
+  req.debug = flags.debug;
+  req.quiet = flags.quiet;
+  if (flags.shell_command) {
+    if (!flags.argv.empty())
+      return plain_error("run", "give either -c 'COMMAND' or -- PROGRAM [ARG]..., not both");
+    // bash when present: agents write bash; /bin/sh otherwise.
+    std::string sh = ::access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
+    req.argv = {sh, "-c", *flags.shell_command};
+  } else if (flags.argv.empty()) {
+    req.argv = {interactive_shell()};
+  } else {
+    req.argv = flags.argv;
+  }
+  return run_sandboxed(*policy, req);
+}
+
+}  // namespace paddock

@@ -1,0 +1,27 @@
+#pragma once
+// The planner's read-only window on the host filesystem. The real one calls lstat/readdir; unit
+// tests pass a fake, so the mount plan is tested without privileges or a real tree.
+#include <string>
+#include <vector>
+
+namespace paddock {
+
+enum class EntryType { Missing, Dir, File, Symlink, Socket, Other };
+
+struct HostEntry {
+  std::string name;
+  EntryType type = EntryType::Missing;
+};
+
+class HostFs {
+ public:
+  virtual ~HostFs() = default;
+  virtual EntryType type(const std::string& path) const = 0;  // lstat, no follow
+  virtual std::vector<HostEntry> list(const std::string& dir) const = 0;
+  virtual std::string read_link(const std::string& path) const = 0;
+};
+
+// The real host filesystem.
+const HostFs& real_host_fs();
+
+}  // namespace paddock

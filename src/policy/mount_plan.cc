@@ -1,0 +1,410 @@
+#include "policy/mount_plan.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include "policy/paths.h"
+
+namespace paddock {
+
+const char* mount_op_name(MountOp::Kind k) {
+  switch (k) {
+    case MountOp::Kind::Tmpfs: return "tmpfs";
+    case MountOp::Kind::MakeDir: return "mkdir";
+    case MountOp::Kind::MakeFile: return "mkfile";
+    case MountOp::Kind::Symlink: return "symlink";
+    case MountOp::Kind::Bind: return "bind";
+    case MountOp::Kind::HideDir: return "hide-dir";
+    case MountOp::Kind::HideFile: return "hide-file";
+    case MountOp::Kind::Proc: return "proc";
+    case MountOp::Kind::Dev: return "dev";
+    case MountOp::Kind::ReadOnly: return "read-only";
+  }
+  return "?";
+}
+
+namespace {
+
+struct Node {
+  enum class Kind {
+    Inherit,   // present through an ancestor's bind; only carries overrides
+    Skeleton,  // a directory we build: a tmpfs, or a plain directory inside the parent's tmpfs
+    Bind,      // host path bound here
+    Symlink,
+    Hidden,    // absent: not created in the parent skeleton
+    HideDir,
+    HideFile,
+    Tmpfs,     // writable private tmpfs (/tmp)
+    Proc,
+    Dev,
+  };
+  Kind kind = Kind::Inherit;
+  std::string source;  // host path for Bind, target for Symlink
+  bool writable = false;
+  bool is_dir = true;  // for Bind
+  std::map<std::string, std::unique_ptr<Node>> children;
+};
+
+using K = Node::Kind;
+
+class Planner {
+ public:
+  Planner(const FsPolicy& p, const HostFs& fs) : p_(p), fs_(fs) {}
+
+  Result<MountPlan> run() {
+    build_root();
+    apply_read_rules();
+    for (const auto& w : p_.writable) {
+      if (w == "/") return plain_error("allowWrite", "refusing to make / writable", w);
+      for (const char* special : {"/proc", "/dev", "/sys"})
+        if (path_within(w, special))
+          return plain_error("allowWrite", std::string("cannot be writable: inside ") + special, w);
+      bool nested = false;
+      for (const auto& other : p_.writable)
+        if (other != w && path_within(w, other)) nested = true;
+      if (!nested) reopen(w, /*writable=*/true);
+    }
+    for (const auto& w : p_.writable) protect_existing(w);
+    for (const auto& e : p_.protect.exact()) {
+      for (const auto& w : p_.writable)
+        if (path_within(e, w) && e != w) cover_read_only(e);
+    }
+    for (const auto& d : p_.deny_read)
+      for (const auto& w : p_.writable)
+        if (path_within(d, w) && d != w) hide_in_writable(d);
+    for (const auto& s : p_.unix_sockets) bind_socket(s);
+
+    MountPlan plan;
+    emit_skeleton_mount(root_, "/", plan);
+    for (auto& p : ro_tmpfs_) plan.ops.push_back({MountOp::Kind::ReadOnly, p, {}, false});
+    plan.notes = std::move(notes_);
+    return plan;
+  }
+
+ private:
+  // denyRead hides, allowRead re-opens beneath a hidden path, and the more specific rule wins:
+  // a denied path beneath a re-opened one (a credential store under an allowed ~/.config) stays
+  // hidden. So rules apply from the shallowest path down, and for one path, allow after deny.
+  void apply_read_rules() {
+    struct Rule {
+      const std::string* path;
+      bool allow;
+      size_t depth;
+    };
+    std::vector<Rule> rules;
+    for (const auto& d : p_.deny_read) {
+      bool under_writable = false;
+      for (const auto& w : p_.writable)
+        if (path_within(d, w)) under_writable = true;
+      if (!under_writable) rules.push_back({&d, false, path_components(d).size()});
+    }
+    for (const auto& a : p_.allow_read) rules.push_back({&a, true, path_components(a).size()});
+    std::stable_sort(rules.begin(), rules.end(), [](const Rule& x, const Rule& y) {
+      return x.depth != y.depth ? x.depth < y.depth : (!x.allow && y.allow);
+    });
+    // An allowRead re-opens only beneath a denyRead in effect; elsewhere it is readable already.
+    std::vector<const std::string*> hidden;
+    auto beneath_hidden = [&](const std::string& path) {
+      for (const auto* d : hidden)
+        if (path_within(path, *d)) return true;
+      return false;
+    };
+    for (const auto& r : rules) {
+      if (r.allow) {
+        if (beneath_hidden(*r.path)) reopen(*r.path, /*writable=*/false);
+      } else if (hide(*r.path) || beneath_hidden(*r.path)) {
+        hidden.push_back(r.path);
+      }
+    }
+  }
+
+  std::unique_ptr<Node> node_for_host(const std::string& host_path, EntryType t) {
+    auto n = std::make_unique<Node>();
+    switch (t) {
+      case EntryType::Dir:
+        n->kind = K::Bind;
+        n->source = host_path;
+        n->is_dir = true;
+        return n;
+      case EntryType::File:
+        n->kind = K::Bind;
+        n->source = host_path;
+        n->is_dir = false;
+        return n;
+      case EntryType::Symlink:
+        n->kind = K::Symlink;
+        n->source = fs_.read_link(host_path);
+        return n;
+      default:
+        // sockets, fifos and devices are left out of rebuilt directories: a host unix socket
+        // must not be reachable unless network.allowUnixSockets names it.
+        return nullptr;
+    }
+  }
+
+  void build_root() {
+    root_.kind = K::Skeleton;
+    for (const auto& e : fs_.list("/")) {
+      std::unique_ptr<Node> n;
+      if (e.name == "proc") {
+        n = std::make_unique<Node>();
+        n->kind = K::Proc;
+      } else if (e.name == "dev") {
+        n = std::make_unique<Node>();
+        n->kind = K::Dev;
+      } else if (e.name == "tmp") {
+        n = std::make_unique<Node>();
+        n->kind = K::Tmpfs;
+      } else if (e.name == "run" && e.type == EntryType::Dir) {
+        n = std::make_unique<Node>();
+        n->kind = K::Skeleton;  // empty: host sockets (docker, dbus, ssh-agent) are absent
+      } else {
+        n = node_for_host("/" + e.name, e.type);
+      }
+      if (n) root_.children[e.name] = std::move(n);
+    }
+    if (root_.children.count("tmp") == 0) {
+      auto n = std::make_unique<Node>();
+      n->kind = K::Tmpfs;
+      root_.children["tmp"] = std::move(n);
+    }
+    // /var/run and /var/tmp when they are real directories.
+    if (fs_.type("/var/run") == EntryType::Dir) cover_empty("/var/run", true);
+    if (fs_.type("/var/tmp") == EntryType::Dir) {
+      Node* n = walk("/var/tmp", /*through_hidden=*/false);
+      if (n) {
+        n->kind = K::Tmpfs;
+        n->children.clear();
+      }
+    }
+  }
+
+  // Turns a node that exists through a bind (or is bound itself) into a skeleton whose
+  // children are rebuilt from the host directory, so one of them can be left out. False when
+  // the node does not show the host's directory (the sandbox's own /proc and /dev, a directory
+  // shown empty): rebuilding it from the host listing would expose what it hides.
+  bool make_skeleton(Node* n, const std::string& path) {
+    if (n->kind == K::Skeleton || n->kind == K::Tmpfs) return true;
+    if (n->kind != K::Bind && n->kind != K::Inherit) return false;
+    std::string source = n->kind == K::Bind ? n->source : path;
+    auto old = std::move(n->children);
+    n->children.clear();
+    n->kind = K::Skeleton;
+    n->source.clear();
+    for (const auto& e : fs_.list(source)) {
+      auto it = old.find(e.name);
+      if (it != old.end()) {
+        auto child = std::move(it->second);
+        if (child->kind == K::Inherit) {
+          // was reachable through our bind; now needs a bind of its own
+          std::string cpath = join_path(source, e.name);
+          auto fresh = node_for_host(cpath, e.type);
+          if (fresh) {
+            fresh->children = std::move(child->children);
+            child = std::move(fresh);
+          }
+        }
+        n->children[e.name] = std::move(child);
+        old.erase(it);
+      } else if (auto c = node_for_host(join_path(source, e.name), e.type)) {
+        n->children[e.name] = std::move(c);
+      }
+    }
+    for (auto& [name, child] : old) n->children[name] = std::move(child);  // overrides kept
+    return true;
+  }
+
+  // Walks (creating Inherit nodes) to `path`. Stops at a Symlink/Hidden (returns null) unless
+  // through_hidden, in which case hidden directories become empty skeletons.
+  Node* walk(const std::string& path, bool through_hidden) {
+    Node* n = &root_;
+    for (auto c : path_components(path)) {
+      std::string name(c);
+      auto it = n->children.find(name);
+      if (it == n->children.end()) {
+        if (n->kind == K::Skeleton && !through_hidden) return nullptr;  // not in the view
+        auto child = std::make_unique<Node>();
+        // inside a tmpfs we build, a missing directory is simply created
+        child->kind = (n->kind == K::Skeleton || n->kind == K::Tmpfs) ? K::Skeleton : K::Inherit;
+        it = n->children.emplace(name, std::move(child)).first;
+      }
+      Node* child = it->second.get();
+      if (child->kind == K::Hidden) {
+        if (!through_hidden) return nullptr;
+        child->kind = K::Skeleton;  // empty: only what is re-opened beneath it appears
+        child->children.clear();
+      }
+      if (child->kind == K::Symlink || child->kind == K::HideFile) return nullptr;
+      n = child;
+    }
+    return n;
+  }
+
+  // True when `d` is now hidden by this call.
+  bool hide(const std::string& d) {
+    if (d == "/") return false;
+    if (fs_.type(d) == EntryType::Missing) return false;
+    Node* parent = walk(parent_path(d), false);
+    if (parent == nullptr) return false;  // already absent
+    if (!make_skeleton(parent, parent_path(d))) return false;  // not the host's contents anyway
+    auto& slot = parent->children[base_name(d)];
+    if (!slot) slot = std::make_unique<Node>();
+    slot->kind = K::Hidden;
+    slot->children.clear();
+    return true;
+  }
+
+  void reopen(const std::string& a, bool writable) {
+    EntryType t = fs_.type(a);
+    if (t == EntryType::Missing) return;
+    Node* parent = walk(parent_path(a), true);
+    if (parent == nullptr) return;
+    auto& slot = parent->children[base_name(a)];
+    auto n = std::make_unique<Node>();
+    n->kind = K::Bind;
+    n->source = a;
+    n->writable = writable;
+    n->is_dir = t == EntryType::Dir;
+    if (slot && !writable) n->children = std::move(slot->children);
+    slot = std::move(n);
+  }
+
+  void cover_read_only(const std::string& p) {
+    EntryType t = fs_.type(p);
+    if (t != EntryType::Dir && t != EntryType::File) return;  // symlinks: judged where they land
+    Node* parent = walk(parent_path(p), false);
+    if (parent == nullptr) return;
+    auto n = std::make_unique<Node>();
+    n->kind = K::Bind;
+    n->source = p;
+    n->is_dir = t == EntryType::Dir;
+    parent->children[base_name(p)] = std::move(n);
+  }
+
+  void protect_existing(const std::string& w) {
+    // The project's own repository: .git is bound onto itself (still writable) so it is a mount
+    // point that cannot be renamed or removed and swapped for a gitfile; a gitfile (worktree)
+    // is bound read-only.
+    std::string git = join_path(w, ".git");
+    EntryType gt = fs_.type(git);
+    if (gt == EntryType::Dir) {
+      if (Node* parent = walk(w, false)) {
+        auto n = std::make_unique<Node>();
+        n->kind = K::Bind;
+        n->source = git;
+        n->writable = true;
+        parent->children[".git"] = std::move(n);
+      }
+    } else if (gt == EntryType::File) {
+      cover_read_only(git);
+    }
+    for (const auto& name : ProtectedPaths::names_to_bind_in_root())
+      cover_read_only(join_path(w, name));
+  }
+
+  void cover_empty(const std::string& p, bool is_dir) {
+    Node* parent = walk(parent_path(p), false);
+    if (parent == nullptr) return;
+    auto n = std::make_unique<Node>();
+    n->kind = is_dir ? K::HideDir : K::HideFile;
+    parent->children[base_name(p)] = std::move(n);
+  }
+
+  void hide_in_writable(const std::string& d) {
+    EntryType t = fs_.type(d);
+    if (t == EntryType::Missing) return;
+    // A writable directory cannot be rebuilt from a tmpfs without losing writes, so the denied
+    // entry keeps its name and shows as empty.
+    cover_empty(d, t == EntryType::Dir);
+    notes_.push_back(d + " is inside a writable path: shown empty instead of absent");
+  }
+
+  void bind_socket(const std::string& s) {
+    if (fs_.type(s) != EntryType::Socket) return;
+    Node* parent = walk(parent_path(s), true);
+    if (parent == nullptr) return;
+    auto n = std::make_unique<Node>();
+    n->kind = K::Bind;
+    n->source = s;
+    n->is_dir = false;
+    n->writable = true;  // connect() needs write permission on the socket inode
+    parent->children[base_name(s)] = std::move(n);
+  }
+
+  // --- emission ---
+
+  // Creates the entries of a skeleton directory (inside a tmpfs) and recurses.
+  void emit_skeleton_entries(const Node& n, const std::string& path, MountPlan& plan) {
+    for (const auto& [name, c] : n.children) {
+      std::string cp = join_path(path, name);
+      switch (c->kind) {
+        case K::Hidden: break;
+        case K::Symlink: plan.ops.push_back({MountOp::Kind::Symlink, cp, c->source}); break;
+        case K::Bind:
+        case K::HideFile:
+          plan.ops.push_back(
+              {c->kind == K::Bind && c->is_dir ? MountOp::Kind::MakeDir : MountOp::Kind::MakeFile,
+               cp});
+          break;
+        default: plan.ops.push_back({MountOp::Kind::MakeDir, cp}); break;
+      }
+      if (c->kind == K::Skeleton) emit_skeleton_entries(*c, cp, plan);
+    }
+  }
+
+  void emit_skeleton_mount(const Node& n, const std::string& path, MountPlan& plan) {
+    if (path != "/") plan.ops.push_back({MountOp::Kind::Tmpfs, path});
+    emit_skeleton_entries(n, path, plan);
+    ro_tmpfs_.push_back(path);
+    emit_children(n, path, plan, /*in_skeleton=*/true);
+  }
+
+  void emit_children(const Node& n, const std::string& path, MountPlan& plan, bool in_skeleton) {
+    for (const auto& [name, c] : n.children) emit(*c, join_path(path, name), plan, in_skeleton);
+  }
+
+  void emit(const Node& n, const std::string& path, MountPlan& plan, bool parent_skeleton) {
+    switch (n.kind) {
+      case K::Inherit: emit_children(n, path, plan, false); break;
+      case K::Skeleton:
+        if (parent_skeleton) {
+          emit_children(n, path, plan, true);  // a plain directory in the parent's tmpfs
+        } else {
+          emit_skeleton_mount(n, path, plan);
+        }
+        break;
+      case K::Bind:
+        plan.ops.push_back({MountOp::Kind::Bind, path, n.source, n.writable});
+        emit_children(n, path, plan, false);
+        break;
+      case K::Symlink:
+        if (!parent_skeleton) plan.ops.push_back({MountOp::Kind::Symlink, path, n.source});
+        break;
+      case K::Hidden: break;
+      case K::HideDir: plan.ops.push_back({MountOp::Kind::HideDir, path}); break;
+      case K::HideFile: plan.ops.push_back({MountOp::Kind::HideFile, path}); break;
+      case K::Tmpfs:
+        plan.ops.push_back({MountOp::Kind::Tmpfs, path, {}, true});
+        emit_skeleton_entries(n, path, plan);
+        emit_children(n, path, plan, /*in_skeleton=*/true);
+        break;
+      case K::Proc: plan.ops.push_back({MountOp::Kind::Proc, path}); break;
+      case K::Dev: plan.ops.push_back({MountOp::Kind::Dev, path}); break;
+    }
+  }
+
+  const FsPolicy& p_;
+  const HostFs& fs_;
+  Node root_;
+  std::vector<std::string> ro_tmpfs_;
+  std::vector<std::string> notes_;
+};
+
+}  // namespace
+
+Result<MountPlan> plan_mounts(const FsPolicy& policy, const HostFs& fs) {
+  return Planner(policy, fs).run();
+}
+
+}  // namespace paddock

@@ -1,0 +1,61 @@
+#include "policy/write_judge.h"
+
+#include <cerrno>
+
+#include "policy/paths.h"
+
+namespace paddock {
+
+bool in_private_tmp(std::string_view path) {
+  return path_within(path, "/tmp") || path_within(path, "/var/tmp") ||
+         path_within(path, "/dev/shm");
+}
+
+namespace {
+
+bool in_writable(const FsPolicy& p, std::string_view path) {
+  if (in_private_tmp(path)) return true;
+  for (const auto& w : p.writable)
+    if (path_within(path, w)) return true;
+  return false;
+}
+
+WriteVerdict refuse(int err, std::string reason) { return {false, err, std::move(reason)}; }
+
+}  // namespace
+
+WriteVerdict judge_write(const FsPolicy& p, std::string_view path, EntryType type) {
+  if (auto v = p.protect.check(path); v.is_protected)
+    return refuse(EACCES, "protected (" + v.rule + ")");
+  // An existing gitfile (worktree, submodule) names the gitdir git will trust: not rewritable.
+  if (base_name(path) == ".git" && type != EntryType::Missing && type != EntryType::Dir)
+    return refuse(EACCES, "protected (.git file)");
+  if (in_writable(p, path)) return {};
+  // The terminal and the null-like devices stay usable; nothing new is made in /dev.
+  if (path_within(path, "/dev") && (type == EntryType::Other)) return {};
+  return refuse(EROFS, "outside the writable paths");
+}
+
+WriteVerdict judge_rename(const FsPolicy& p, std::string_view src, std::string_view dst,
+                          bool src_is_dir) {
+  if (auto v = p.protect.check_rename(src, dst, src_is_dir); v.is_protected)
+    return refuse(EACCES, "protected (" + v.rule + ")");
+  if (!in_writable(p, src) || !in_writable(p, dst)) return refuse(EROFS, "outside the writable paths");
+  return {};
+}
+
+WriteVerdict judge_link(const FsPolicy& p, std::string_view src, std::string_view dst) {
+  if (auto v = p.protect.check(src); v.is_protected)
+    return refuse(EACCES, "protected (" + v.rule + ")");
+  if (base_name(dst) == ".git") return refuse(EACCES, "protected (.git link)");
+  return judge_write(p, dst, EntryType::Missing);
+}
+
+WriteVerdict judge_special_create(const FsPolicy& p, std::string_view path) {
+  // Only `git worktree add` needs to create a .git that is not a directory, and it writes a
+  // regular file; a symlink or node named .git is refused.
+  if (base_name(path) == ".git") return refuse(EACCES, "protected (.git may only be a directory or gitfile)");
+  return judge_write(p, path, EntryType::Missing);
+}
+
+}  // namespace paddock

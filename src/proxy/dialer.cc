@@ -1,0 +1,66 @@
+#include "proxy/dialer.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+namespace paddock::proxy {
+
+void tune_socket(int fd) {
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+Result<DialStart> start_connect(const IpAddress& address, uint16_t port) {
+  const std::string where = address.to_host_string() + ":" + std::to_string(port);
+  socklen_t len = 0;
+  const sockaddr_storage sa = address.to_sockaddr(port, &len);
+  DialStart d;
+  d.fd.reset(::socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP));
+  if (!d.fd.valid()) return sys_error("socket", where);
+  tune_socket(d.fd.get());
+  int rc;
+  do {
+    rc = ::connect(d.fd.get(), reinterpret_cast<const sockaddr*>(&sa), len);
+  } while (rc != 0 && errno == EINTR);
+  if (rc == 0) {
+    d.connected = true;
+  } else if (errno != EINPROGRESS) {
+    return sys_error("connect", where);
+  }
+  return d;
+}
+
+int finish_connect(int fd) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+  if (err != 0) return err;
+  // Writable without an error can still mean "not connected yet" on a spurious wakeup.
+  sockaddr_storage peer{};
+  socklen_t plen = sizeof peer;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &plen) != 0) {
+    return errno == ENOTCONN ? EINPROGRESS : errno;
+  }
+  return 0;
+}
+
+SocksReply socks_reply_for_connect_errno(int err) {
+  switch (err) {
+    case ECONNREFUSED:
+      return SocksReply::ConnectionRefused;
+    case ENETUNREACH:
+    case ENETDOWN:
+      return SocksReply::NetworkUnreachable;
+    case EHOSTUNREACH:
+    case EHOSTDOWN:
+    case ETIMEDOUT:
+      return SocksReply::HostUnreachable;
+    default:
+      return SocksReply::GeneralFailure;
+  }
+}
+
+}  // namespace paddock::proxy

@@ -1,0 +1,37 @@
+#pragma once
+// What the supervisor configures when it starts the proxy (see proxy_server.h).
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "proxy/domain_rules.h"
+
+namespace paddock::proxy {
+
+struct ProxyTimeouts {
+  // From the start of a connection (or the end of the previous request on a keep-alive
+  // connection) until a complete HTTP request head or SOCKS5 request has arrived.
+  std::chrono::milliseconds request_head{std::chrono::seconds(60)};
+  std::chrono::milliseconds resolve{std::chrono::seconds(20)};
+  std::chrono::milliseconds connect{std::chrono::seconds(10)};
+  // From the first byte a tunnel client sends until its TLS ClientHello is complete.
+  std::chrono::milliseconds client_hello{std::chrono::seconds(10)};
+  // No byte in either direction for this long ends a tunnel or an HTTP exchange.
+  std::chrono::milliseconds idle{std::chrono::minutes(10)};
+  // After a final reply (403, 400, 502, SOCKS failure): how long unread client bytes are drained
+  // so the reply is not destroyed by a reset.
+  std::chrono::milliseconds linger{std::chrono::seconds(2)};
+};
+
+struct ProxyOptions {
+  NetworkRules rules;
+  std::optional<std::string> audit_log_path;
+  unsigned threads = 2;           // event-loop threads
+  unsigned resolver_threads = 2;  // getaddrinfo threads, started on demand
+  // Concurrent client connections; further connections are closed at once. 0: derived from
+  // RLIMIT_NOFILE (after raising the soft limit to the hard one), a sixth of it less a reserve.
+  unsigned max_connections = 0;
+  ProxyTimeouts timeouts;
+};
+
+}  // namespace paddock::proxy

@@ -1,0 +1,107 @@
+#include "proxy/proxy_server.h"
+
+#include <fcntl.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "proxy/server_context.h"
+#include "proxy/worker.h"
+
+namespace paddock::proxy {
+namespace {
+
+constexpr unsigned kMaxThreads = 64;
+constexpr rlim_t kFdReserve = 256;  // for the supervisor's own files
+constexpr rlim_t kFdsPerConnection = 6;  // client, upstream, two pipes
+
+Status prepare_listener(int fd) {
+  const int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) return sys_error("fcntl O_NONBLOCK", "listener");
+  const int fdfl = fcntl(fd, F_GETFD);
+  if (fdfl < 0 || fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) != 0) {
+    return sys_error("fcntl FD_CLOEXEC", "listener");
+  }
+  return ok_status();
+}
+
+// Raises the soft fd limit to the hard one; returns the soft limit in effect.
+rlim_t raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit want = rl;
+    want.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
+  }
+  return rl.rlim_cur;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ProxyServer>> ProxyServer::start(UniqueFd http_listener,
+                                                        UniqueFd socks_listener,
+                                                        ProxyOptions opts) {
+  if (http_listener.valid()) PADDOCK_TRY(prepare_listener(http_listener.get()));
+  if (socks_listener.valid()) PADDOCK_TRY(prepare_listener(socks_listener.get()));
+
+  std::unique_ptr<AuditLog> audit;
+  if (opts.audit_log_path) {
+    auto a = AuditLog::open(*opts.audit_log_path);
+    if (!a) return a.error();
+    audit = std::move(*a);
+  }
+
+  const rlim_t fds = raise_fd_limit();
+  unsigned max_conns = opts.max_connections;
+  if (max_conns == 0) {
+    const rlim_t usable = fds > kFdReserve * 2 ? fds - kFdReserve : fds / 2;
+    max_conns = static_cast<unsigned>(std::clamp<rlim_t>(usable / kFdsPerConnection, 16, 1u << 20));
+  }
+
+  std::unique_ptr<ProxyServer> server(new ProxyServer());
+  server->http_listener_ = std::move(http_listener);
+  server->socks_listener_ = std::move(socks_listener);
+  server->ctx_ = std::make_unique<ServerContext>(std::move(opts.rules), opts.timeouts,
+                                                 std::move(audit), opts.resolver_threads,
+                                                 max_conns);
+  const unsigned n = std::clamp(opts.threads, 1u, kMaxThreads);
+  for (unsigned i = 0; i < n; ++i) {
+    auto w = Worker::create(*server->ctx_, server->http_listener_.get(),
+                            server->socks_listener_.get());
+    if (!w) return w.error();
+    server->workers_.push_back(std::move(*w));
+  }
+  for (auto& w : server->workers_) {
+    try {
+      server->threads_.emplace_back([worker = w.get()] { worker->run(); });
+    } catch (const std::system_error& e) {
+      server->stop();
+      return plain_error("start proxy thread", e.what());
+    }
+  }
+  return server;
+}
+
+ProxyServer::~ProxyServer() { stop(); }
+
+void ProxyServer::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& w : workers_) w->stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  if (ctx_) ctx_->resolver.close();
+  workers_.clear();
+  http_listener_.reset();
+  socks_listener_.reset();
+}
+
+std::vector<DenialSummary> ProxyServer::denials() const {
+  return ctx_ ? ctx_->denials.snapshot() : std::vector<DenialSummary>{};
+}
+
+unsigned ProxyServer::active_connections() const { return ctx_ ? ctx_->connections.load() : 0; }
+
+}  // namespace paddock::proxy

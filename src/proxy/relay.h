@@ -1,0 +1,107 @@
+#pragma once
+// One direction of a relay: bytes from a source fd to a destination fd, both non-blocking sockets.
+//
+//   queued bytes  first: heads the proxy wrote itself, and body bytes that arrived with a head
+//   then a body   read from src and written to dst until it ends:
+//                   Length n    exactly n bytes (spliced through a pipe: no copy to user space)
+//                   Chunked     framed by ChunkedFramer (copied through a small buffer, since the
+//                               framer has to see the bytes); bytes read past the end are kept
+//                               for the caller (take_overflow: the next pipelined request)
+//                   UntilEof    everything until src ends (spliced)
+//
+// The pipe is created on first use and kept while the channel lives (64 KiB to 1 MiB of kernel
+// memory only while bytes are in flight); user-space buffers grow only for queued bytes and
+// chunked bodies, and are released when they drain.
+//
+// pump() moves as much as it can without blocking and says why it stopped. It never reads more
+// from src while queued bytes wait for dst, so a slow destination holds back its source (TCP flow
+// control does the rest) and memory stays bounded. Call it on every readiness event of either fd
+// (the proxy registers both edge-triggered).
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/unique_fd.h"
+#include "proxy/chunked.h"
+
+namespace paddock::proxy {
+
+enum class BodyMode { Idle, Length, Chunked, UntilEof };
+
+enum class PumpResult {
+  Blocked,     // waiting for src to become readable or dst writable
+  Yield,       // moved its budget; call again soon (fairness between connections)
+  Done,        // queued bytes and the body (if any) delivered; mode is Idle again
+  Eof,         // UntilEof: src ended and everything read was delivered
+  SrcError,    // reading src failed, or src ended before a Length/Chunked body did
+  DstError,    // writing dst failed (peer gone)
+  BadFraming,  // chunked body malformed; error() says why
+};
+
+class Channel {
+ public:
+  static constexpr std::size_t kDefaultBudget = 1 << 20;
+
+  Channel() = default;
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  // src may be -1: nothing to read, only queued bytes to deliver.
+  void attach(int src, int dst) {
+    src_ = src;
+    dst_ = dst;
+  }
+  int src() const { return src_; }
+  int dst() const { return dst_; }
+
+  // Back to a fresh channel (fds detached, queue and body dropped, count zeroed); the pipe is
+  // kept when empty.
+  void reset();
+  void queue(std::string_view bytes);
+  // Starts a body. For Length, length > 0.
+  void start_body(BodyMode mode, uint64_t length = 0);
+  // Bytes already read from src (after a head): takes those that belong to the body and returns
+  // how many that was. Chunked bodies stop at their end; Length at its length; UntilEof takes all.
+  std::size_t feed(std::string_view bytes);
+
+  PumpResult pump(std::size_t budget = kDefaultBudget);
+
+  BodyMode mode() const { return mode_; }
+  // Nothing queued and no body in progress.
+  bool idle() const { return mode_ == BodyMode::Idle && queued() == 0; }
+  std::size_t queued() const { return out_.size() - out_off_ + pipe_bytes_; }
+  // Bytes read from src past the end of a chunked body.
+  std::string take_overflow();
+  // Bytes written to dst since the last reset_count().
+  uint64_t delivered() const { return delivered_; }
+  void reset_count() { delivered_ = 0; }
+  const std::string& error() const { return error_; }
+  int error_errno() const { return errno_; }
+  // Whether the last SrcError was a clean end of stream (EOF) rather than an errno.
+  bool src_ended() const { return src_eof_; }
+
+ private:
+  PumpResult flush();
+  PumpResult fail(PumpResult r, int err, std::string why);
+  bool ensure_pipe();
+
+  int src_ = -1;
+  int dst_ = -1;
+  BodyMode mode_ = BodyMode::Idle;
+  uint64_t remaining_ = 0;  // Length
+  ChunkedFramer framer_;    // Chunked
+  std::string out_;         // queued bytes, delivered from out_off_
+  std::size_t out_off_ = 0;
+  std::string overflow_;
+  UniqueFd pipe_r_, pipe_w_;
+  std::size_t pipe_bytes_ = 0;
+  std::size_t pipe_capacity_ = 0;
+  bool src_eof_ = false;
+  uint64_t delivered_ = 0;
+  std::string error_;
+  int errno_ = 0;
+};
+
+}  // namespace paddock::proxy

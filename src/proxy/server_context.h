@@ -1,0 +1,38 @@
+#pragma once
+// State shared by every proxy thread: the rules (immutable), the resolver, the audit log and the
+// denial tally (both thread-safe). Owned by ProxyServer, outlives the threads.
+#include <atomic>
+#include <memory>
+
+#include "proxy/audit_log.h"
+#include "proxy/denial_tally.h"
+#include "proxy/proxy_options.h"
+#include "proxy/resolver.h"
+
+namespace paddock::proxy {
+
+struct ServerContext {
+  ServerContext(NetworkRules r, ProxyTimeouts t, std::unique_ptr<AuditLog> a, unsigned resolvers,
+                unsigned max_conns)
+      : rules(std::move(r)),
+        timeouts(t),
+        audit(std::move(a)),
+        resolver(resolvers),
+        max_connections(max_conns) {}
+
+  // Writes the audit line (when logging) and counts denials.
+  void record(const AuditRecord& r) {
+    if (audit) audit->write(r);
+    if (!r.allowed) denials.add(protocol_name(r.protocol), r.host, r.port, r.rule, r.reason);
+  }
+
+  const NetworkRules rules;
+  const ProxyTimeouts timeouts;
+  const std::unique_ptr<AuditLog> audit;
+  DenialTally denials;
+  Resolver resolver;
+  const unsigned max_connections;
+  std::atomic<unsigned> connections{0};
+};
+
+}  // namespace paddock::proxy

@@ -1,0 +1,103 @@
+#include "sandbox/init.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "sandbox/sync_channel.h"
+
+namespace paddock {
+
+namespace {
+
+constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+                              SIGCONT, SIGALRM, SIGPIPE};
+
+void noop_handler(int) {}
+
+[[noreturn]] void exec_command(const SandboxSpec& spec, int sync_fd, const sigset_t& old_mask) {
+  // Default dispositions and the original mask for the command.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int s : kForwarded) ::sigaction(s, &dfl, nullptr);
+  ::sigaction(SIGCHLD, &dfl, nullptr);
+  (void)old_mask;
+  ::sigprocmask(SIG_SETMASK, &spec.signal_mask, nullptr);
+
+  std::vector<char*> argv;
+  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  ::execvpe(argv[0], argv.data(), envp.data());
+  int err = errno;
+  Error e = sys_error("cannot execute", spec.argv[0], err);
+  e.exit_code = (err == ENOENT || err == ENOTDIR) ? 127 : 126;
+  if (err == ENOENT) e.detail = "not found in the sandbox (PATH or a hidden path?)";
+  send_failure(sync_fd, e);
+  ::_exit(e.exit_code);
+}
+
+}  // namespace
+
+void run_init(const SandboxSpec& spec, int sync_fd) {
+  // pid 1 only receives signals it has a handler for; a handler plus a blocked mask lets us
+  // read them all from a signalfd.
+  sigset_t mask, old_mask;
+  sigemptyset(&mask);
+  struct sigaction sa {};
+  sa.sa_handler = noop_handler;
+  for (int s : kForwarded) {
+    sigaddset(&mask, s);
+    ::sigaction(s, &sa, nullptr);
+  }
+  sigaddset(&mask, SIGCHLD);
+  ::sigaction(SIGCHLD, &sa, nullptr);
+  ::sigprocmask(SIG_BLOCK, &mask, &old_mask);
+  int sfd = ::signalfd(-1, &mask, SFD_CLOEXEC);
+  if (sfd < 0) {
+    send_failure(sync_fd, sys_error("signalfd", "init"));
+    ::_exit(125);
+  }
+
+  pid_t cmd = ::fork();
+  if (cmd < 0) {
+    send_failure(sync_fd, sys_error("fork", "command"));
+    ::_exit(125);
+  }
+  if (cmd == 0) {
+    ::close(sfd);
+    exec_command(spec, sync_fd, old_mask);
+  }
+  ::close(sync_fd);
+
+  for (;;) {
+    signalfd_siginfo si;
+    ssize_t n = ::read(sfd, &si, sizeof si);
+    if (n != sizeof si) {
+      if (n < 0 && errno == EINTR) continue;
+      ::_exit(125);
+    }
+    if (si.ssi_signo == SIGCHLD) {
+      int status;
+      pid_t p;
+      while ((p = ::waitpid(-1, &status, WNOHANG)) > 0) {
+        if (p != cmd) continue;  // an orphan reaped
+        if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
+        if (WIFSIGNALED(status)) ::_exit(128 + WTERMSIG(status));
+      }
+      continue;
+    }
+    // A terminal-generated signal already reached the command through its process group;
+    // only signals sent by a process (the supervisor's relay) are passed on.
+    if (si.ssi_code != SI_KERNEL) ::kill(cmd, static_cast<int>(si.ssi_signo));
+  }
+}
+
+}  // namespace paddock

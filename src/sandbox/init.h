@@ -1,0 +1,11 @@
+#pragma once
+// pid 1 of the sandbox: starts the command, reaps orphans, forwards signals, and exits with the
+// command's status (128+N when killed by signal N). When it exits, the kernel kills every
+// process left in the pid namespace.
+#include "sandbox/sandbox_spec.h"
+
+namespace paddock {
+
+[[noreturn]] void run_init(const SandboxSpec& spec, int sync_fd);
+
+}  // namespace paddock

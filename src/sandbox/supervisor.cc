@@ -1,0 +1,172 @@
+#include "sandbox/supervisor.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <map>
+#include <optional>
+
+#include "policy/mount_plan.h"
+#include "policy/seccomp_policy.h"
+#include "sandbox/environment.h"
+#include "sandbox/launcher.h"
+#include "sandbox/sync_channel.h"
+#include "sandbox/write_mediator.h"
+#include "walls/landlock.h"
+#include "walls/proxy_listeners.h"
+#include "walls/seccomp.h"
+
+extern char** environ;
+
+namespace paddock {
+
+namespace {
+
+constexpr int kRelayed[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+Result<SandboxSpec> build_spec(const Policy& policy) {
+  SandboxSpec spec;
+  auto mounts = plan_mounts(policy.fs, real_host_fs());
+  if (!mounts) return mounts.error();
+  spec.mounts = std::move(*mounts);
+  int abi = landlock_abi();
+  if (abi < 1)
+    return plain_error("landlock", "not available on this kernel (needs Linux 5.13+ with "
+                                   "landlock in the lsm= list); run `paddock doctor`");
+  spec.landlock = plan_landlock(abi, policy.fs.writable, policy.network.allow_local_binding,
+                               {kHttpProxyPort, kSocksProxyPort});
+  auto prog = compile_seccomp(sandbox_seccomp_policy(/*mediate_writes=*/true));
+  if (!prog) return prog.error();
+  spec.seccomp = std::move(*prog);
+  spec.cwd = policy.fs.cwd;
+  spec.uid = ::getuid();
+  spec.gid = ::getgid();
+  spec.env = sandbox_environment(environ, policy.fs.writable, {}, policy.unset_env);
+  return spec;
+}
+
+void print_denials(const std::map<std::string, unsigned>& denials) {
+  size_t shown = 0;
+  for (const auto& [what, count] : denials) {
+    if (++shown > 20) {
+      std::fprintf(stderr, "paddock: ... and %zu more denied writes\n", denials.size() - 20);
+      break;
+    }
+    if (count > 1)
+      std::fprintf(stderr, "paddock: denied %s x%u\n", what.c_str(), count);
+    else
+      std::fprintf(stderr, "paddock: denied %s\n", what.c_str());
+  }
+}
+
+}  // namespace
+
+Result<std::string> describe_plan(const Policy& policy) {
+  auto spec = build_spec(policy);
+  if (!spec) return spec.error();
+  std::string out = "mounts (" + std::to_string(spec->mounts.ops.size()) + " steps):\n";
+  for (const auto& op : spec->mounts.ops) {
+    out += "  " + std::string(mount_op_name(op.kind)) + " " + op.path;
+    if (!op.source.empty()) out += (op.kind == MountOp::Kind::Symlink ? " -> " : " <- ") + op.source;
+    if (op.kind == MountOp::Kind::Bind) out += op.writable ? " (rw)" : " (ro)";
+    out += "\n";
+  }
+  for (const auto& n : spec->mounts.notes) out += "  note: " + n + "\n";
+  out += "landlock:\n" + describe_landlock(spec->landlock);
+  out += "seccomp (" + std::to_string(spec->seccomp.code.size()) + " BPF instructions):\n" +
+         describe_seccomp(sandbox_seccomp_policy(true));
+  out += "write mediation: protected names at any depth:";
+  for (const auto& n : ProtectedPaths::protected_names()) out += " " + n;
+  out += " .git/{hooks,config,config.worktree}\n";
+  for (const auto& e : policy.fs.protect.exact()) out += "  write-protected: " + e + "\n";
+  return out;
+}
+
+Result<int> run_sandboxed(const Policy& policy, const RunRequest& req) {
+  auto spec = build_spec(policy);
+  if (!spec) return spec.error();
+  spec->argv = req.argv;
+  if (req.debug) {
+    auto d = describe_plan(policy);
+    if (!d) return d.error();
+    std::fprintf(stderr, "%s", d->c_str());
+  }
+
+  // Relayed signals are read from a signalfd; init restores the command's defaults.
+  sigset_t mask, old;
+  sigemptyset(&mask);
+  for (int s : kRelayed) sigaddset(&mask, s);
+  if (::sigprocmask(SIG_BLOCK, &mask, &old) != 0) return sys_error("sigprocmask");
+  spec->signal_mask = old;
+  UniqueFd sfd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!sfd.valid()) return sys_error("signalfd");
+
+  auto launched = launch_sandbox(*spec);
+  if (!launched) return launched.error();
+  WriteMediator mediator(std::move(launched->notify), policy.fs);
+  Status ms = mediator.start(std::move(launched->root));
+  if (!ms.ok()) {
+    ::kill(launched->init_pid, SIGKILL);
+    ::waitpid(launched->init_pid, nullptr, 0);
+    return ms.error();
+  }
+
+  std::optional<Error> exec_error;
+  bool sync_open = true;
+  int exit_code = 125;
+  for (;;) {
+    pollfd p[3] = {{launched->pidfd.get(), POLLIN, 0},
+                   {sfd.get(), POLLIN, 0},
+                   {sync_open ? launched->sync.get() : -1, POLLIN, 0}};
+    int n = ::poll(p, 3, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return sys_error("poll", "supervisor");
+    }
+    if (p[2].revents) {
+      auto m = receive_message(launched->sync.get());
+      if (!m || m->type == ChannelMessage::Type::Eof) {
+        sync_open = false;
+      } else if (m->type == ChannelMessage::Type::Failed) {
+        exec_error = m->error;
+      }
+    }
+    if (p[1].revents & POLLIN) {
+      signalfd_siginfo si;
+      while (::read(sfd.get(), &si, sizeof si) == sizeof si) {
+        // The terminal already signalled the whole foreground group, command included.
+        if (si.ssi_code != SI_KERNEL) ::kill(launched->init_pid, int(si.ssi_signo));
+      }
+    }
+    if (p[0].revents & POLLIN) {
+      int status = 0;
+      if (::waitpid(launched->init_pid, &status, 0) < 0) return sys_error("waitpid", "init");
+      if (WIFEXITED(status)) exit_code = WEXITSTATUS(status);
+      else if (WIFSIGNALED(status)) exit_code = 128 + WTERMSIG(status);
+      break;
+    }
+  }
+  while (sync_open) {
+    pollfd p{launched->sync.get(), POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) break;
+    auto m = receive_message(launched->sync.get());
+    if (!m || m->type == ChannelMessage::Type::Eof) break;
+    if (m->type == ChannelMessage::Type::Failed) exec_error = m->error;
+  }
+  mediator.stop();
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  if (!req.quiet) print_denials(mediator.denials());
+  if (exec_error) {
+    Error e = *exec_error;
+    e.exit_code = exit_code;
+    return e;
+  }
+  return exit_code;
+}
+
+}  // namespace paddock

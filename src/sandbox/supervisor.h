@@ -1,0 +1,25 @@
+#pragma once
+// paddock run: builds the plan from the policy, launches the sandbox, serves write mediation,
+// relays signals, and returns the command's exit status.
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "policy/policy.h"
+
+namespace paddock {
+
+struct RunRequest {
+  std::vector<std::string> argv;
+  bool debug = false;
+  bool quiet = false;
+};
+
+// The exit status paddock should return (the command's, 128+N, 126, 127), or the error that
+// kept the sandbox from starting (exit 125).
+Result<int> run_sandboxed(const Policy& policy, const RunRequest& req);
+
+// Renders the plan --debug prints: mounts, Landlock rules, seccomp policy.
+Result<std::string> describe_plan(const Policy& policy);
+
+}  // namespace paddock

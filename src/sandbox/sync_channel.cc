@@ -1,0 +1,123 @@
+#include "sandbox/sync_channel.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace paddock {
+
+namespace {
+
+constexpr size_t kMaxMessage = 16384;
+constexpr size_t kMaxFds = 8;
+
+void put_u32(std::string& b, uint32_t v) { b.append(reinterpret_cast<const char*>(&v), 4); }
+void put_str(std::string& b, const std::string& s) {
+  std::string t = s.substr(0, 4000);
+  put_u32(b, static_cast<uint32_t>(t.size()));
+  b += t;
+}
+bool get_u32(const char*& p, const char* end, uint32_t& v) {
+  if (end - p < 4) return false;
+  std::memcpy(&v, p, 4);
+  p += 4;
+  return true;
+}
+bool get_str(const char*& p, const char* end, std::string& s) {
+  uint32_t n;
+  if (!get_u32(p, end, n) || static_cast<size_t>(end - p) < n) return false;
+  s.assign(p, n);
+  p += n;
+  return true;
+}
+
+Status send_raw(int sock, const std::string& body, const std::vector<int>& fds) {
+  iovec iov{const_cast<char*>(body.data()), body.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int) * kMaxFds)];
+  if (!fds.empty()) {
+    msg.msg_control = ctl;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+    std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+  }
+  ssize_t n;
+  do n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(body.size())) return sys_error("sendmsg", "sync channel");
+  return ok_status();
+}
+
+}  // namespace
+
+Status send_ready(int sock, const std::vector<int>& fds) {
+  if (fds.size() > kMaxFds) return plain_error("sync channel", "too many fds");
+  std::string b;
+  put_u32(b, static_cast<uint32_t>(ChannelMessage::Type::Ready));
+  return send_raw(sock, b, fds);
+}
+
+void send_failure(int sock, const Error& e) {
+  std::string b;
+  put_u32(b, static_cast<uint32_t>(ChannelMessage::Type::Failed));
+  put_u32(b, static_cast<uint32_t>(e.err));
+  put_u32(b, static_cast<uint32_t>(e.exit_code));
+  put_str(b, e.op);
+  put_str(b, e.path);
+  put_str(b, e.detail);
+  (void)send_raw(sock, b, {});
+}
+
+Result<ChannelMessage> receive_message(int sock) {
+  char buf[kMaxMessage];
+  iovec iov{buf, sizeof buf};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int) * kMaxFds)];
+  msg.msg_control = ctl;
+  msg.msg_controllen = sizeof ctl;
+  ssize_t n;
+  do n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return sys_error("recvmsg", "sync channel");
+  ChannelMessage m;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      m.fds.emplace_back(fd);
+    }
+  }
+  if (n == 0) return m;  // Eof
+  if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+    return plain_error("sync channel", "truncated message from the sandbox");
+  const char* p = buf;
+  const char* end = buf + n;
+  uint32_t type;
+  if (!get_u32(p, end, type)) return plain_error("sync channel", "short message");
+  m.type = static_cast<ChannelMessage::Type>(type);
+  if (m.type == ChannelMessage::Type::Failed) {
+    uint32_t err, code;
+    if (!get_u32(p, end, err) || !get_u32(p, end, code) || !get_str(p, end, m.error.op) ||
+        !get_str(p, end, m.error.path) || !get_str(p, end, m.error.detail))
+      return plain_error("sync channel", "malformed failure message");
+    m.error.err = static_cast<int>(err);
+    m.error.exit_code = static_cast<int>(code);
+  } else if (m.type != ChannelMessage::Type::Ready) {
+    return plain_error("sync channel", "unknown message type");
+  }
+  return m;
+}
+
+}  // namespace paddock

@@ -1,0 +1,23 @@
+#pragma once
+// The one channel between the sandbox side and the supervisor: errors cross the fork as values
+// ({op, path, errno, detail}) and fds cross it with SCM_RIGHTS. A SOCK_SEQPACKET socketpair.
+#include <vector>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+
+namespace paddock {
+
+struct ChannelMessage {
+  enum class Type : uint32_t { Eof = 0, Ready = 1, Failed = 2 };
+  Type type = Type::Eof;
+  Error error;                  // for Failed
+  std::vector<UniqueFd> fds;    // for Ready: the seccomp listener, then proxy listeners
+};
+
+Status send_ready(int sock, const std::vector<int>& fds);
+// Best effort from a dying child: there is nobody else to tell.
+void send_failure(int sock, const Error& e);
+Result<ChannelMessage> receive_message(int sock);
+
+}  // namespace paddock

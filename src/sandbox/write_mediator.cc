@@ -1,0 +1,619 @@
+#include "sandbox/write_mediator.h"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include "base/kernel_abi.h"
+#include "policy/paths.h"
+#include "policy/write_judge.h"
+
+namespace paddock {
+
+namespace {
+
+constexpr int kMaxSymlinks = 40;
+
+// A refusal or failure returned to the caller as -errno.
+struct CallError {
+  int err;
+};
+
+template <class T>
+struct Out {
+  std::optional<T> value;
+  int err = 0;
+  Out(T v) : value(std::move(v)) {}  // NOLINT
+  Out(CallError e) : err(e.err) {}   // NOLINT
+  bool ok() const { return value.has_value(); }
+};
+
+std::optional<std::string> link_of(const std::string& proc_path) {
+  char buf[PATH_MAX + 1];
+  ssize_t n = ::readlink(proc_path.c_str(), buf, PATH_MAX);
+  if (n <= 0) return std::nullopt;
+  return std::string(buf, size_t(n));
+}
+
+std::optional<std::string> path_of_fd(int fd) {
+  return link_of("/proc/self/fd/" + std::to_string(fd));
+}
+
+EntryType type_of(mode_t m) {
+  if (S_ISDIR(m)) return EntryType::Dir;
+  if (S_ISREG(m)) return EntryType::File;
+  if (S_ISLNK(m)) return EntryType::Symlink;
+  if (S_ISSOCK(m)) return EntryType::Socket;
+  return EntryType::Other;
+}
+
+// Where a path lands: a pinned parent directory plus one final name (or an fd of the caller's
+// named through /proc/self/fd/N).
+struct Location {
+  UniqueFd parent;
+  std::string parent_path;  // canonical, sandbox view
+  std::string name;         // empty when the path names a directory itself ("." / "/")
+  bool trailing_slash = false;
+  EntryType type = EntryType::Missing;
+  mode_t mode = 0;
+  int fd_ref = -1;          // >= 0: the caller's own fd (/proc/self/fd/N, /dev/stdout)
+  std::string canonical() const { return name.empty() ? parent_path : join_path(parent_path, name); }
+};
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+}  // namespace
+
+class MediatorRequest {
+ public:
+  MediatorRequest(WriteMediator& m, const seccomp_notif& req) : m_(m), req_(req) {}
+
+  // Returns true when the response was already sent (ADDFD with SEND).
+  bool serve(seccomp_notif_resp& resp) {
+    resp.id = req_.id;
+    resp.val = 0;
+    resp.error = 0;
+    resp.flags = 0;
+    Out<long> r = dispatch();
+    if (r.ok()) {
+      if (sent_) return true;
+      resp.val = *r.value;
+    } else {
+      resp.error = -r.err;
+    }
+    return false;
+  }
+
+ private:
+  using Args = decltype(seccomp_data::args);
+  const Args& a() const { return req_.data.args; }
+
+  Out<long> dispatch() {
+    const auto& x = a();
+    switch (req_.data.nr) {
+      case SYS_open: return do_open(AT_FDCWD, x[0], int(x[1]), mode_t(x[2]));
+      case SYS_openat: return do_open(int(x[0]), x[1], int(x[2]), mode_t(x[3]));
+      case SYS_creat: return do_open(AT_FDCWD, x[0], O_CREAT | O_WRONLY | O_TRUNC, mode_t(x[1]));
+      case SYS_mkdir: return do_mknod(AT_FDCWD, x[0], S_IFDIR | (mode_t(x[1]) & 07777), 0);
+      case SYS_mkdirat: return do_mknod(int(x[0]), x[1], S_IFDIR | (mode_t(x[2]) & 07777), 0);
+      case SYS_mknod: return do_mknod(AT_FDCWD, x[0], mode_t(x[1]), dev_t(x[2]));
+      case SYS_mknodat: return do_mknod(int(x[0]), x[1], mode_t(x[2]), dev_t(x[3]));
+      case SYS_symlink: return do_symlink(x[0], AT_FDCWD, x[1]);
+      case SYS_symlinkat: return do_symlink(x[0], int(x[1]), x[2]);
+      case SYS_link: return do_link(AT_FDCWD, x[0], AT_FDCWD, x[1], 0);
+      case SYS_linkat: return do_link(int(x[0]), x[1], int(x[2]), x[3], int(x[4]));
+      case SYS_rename: return do_rename(AT_FDCWD, x[0], AT_FDCWD, x[1], 0);
+      case SYS_renameat: return do_rename(int(x[0]), x[1], int(x[2]), x[3], 0);
+      case SYS_renameat2: return do_rename(int(x[0]), x[1], int(x[2]), x[3], unsigned(x[4]));
+      case SYS_truncate: return do_truncate(x[0], off_t(x[1]));
+      case SYS_chmod: return do_chmod(AT_FDCWD, x[0], mode_t(x[1]), 0);
+      case SYS_fchmodat: return do_chmod(int(x[0]), x[1], mode_t(x[2]), 0);
+      case kabi::NR_fchmodat2: return do_chmod(int(x[0]), x[1], mode_t(x[2]), int(x[3]));
+      case SYS_fchmod: return do_fchmod(int(x[0]), mode_t(x[1]));
+      default: return CallError{ENOSYS};
+    }
+  }
+
+  // --- reading the caller's state ---
+
+  std::string proc(const std::string& rest) const {
+    return "/proc/" + std::to_string(req_.pid) + "/" + rest;
+  }
+
+  // Our own copy of a NUL-terminated string from the caller's memory.
+  Out<std::string> read_string(uint64_t addr) {
+    if (addr == 0) return CallError{EFAULT};
+    std::string out;
+    char buf[512];
+    while (out.size() <= PATH_MAX) {
+      size_t to_page = 4096 - (addr % 4096);
+      size_t want = std::min(sizeof buf, to_page);
+      iovec local{buf, want};
+      iovec remote{reinterpret_cast<void*>(addr), want};
+      ssize_t n = ::process_vm_readv(req_.pid, &local, 1, &remote, 1, 0);
+      if (n <= 0) return CallError{EFAULT};
+      void* nul = std::memchr(buf, 0, size_t(n));
+      if (nul != nullptr) {
+        out.append(buf, size_t(static_cast<char*>(nul) - buf));
+        return out;
+      }
+      out.append(buf, size_t(n));
+      addr += uint64_t(n);
+    }
+    return CallError{ENAMETOOLONG};
+  }
+
+  bool still_valid() const {
+    uint64_t id = req_.id;
+    return ::ioctl(m_.notify_.get(), SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+  }
+
+  mode_t caller_umask() const {
+    int fd = ::open(proc("status").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 022;
+    char buf[2048];
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) return 022;
+    buf[n] = 0;
+    const char* u = std::strstr(buf, "Umask:");
+    if (u == nullptr) return 022;
+    return mode_t(std::strtoul(u + 6, nullptr, 8)) & 0777;
+  }
+
+  Out<UniqueFd> caller_fd(int fd) {
+    if (!pidfd_.valid()) {
+      pidfd_.reset(int(::syscall(kabi::NR_pidfd_open, req_.pid, 0)));
+      if (!pidfd_.valid()) return CallError{ESRCH};
+    }
+    int ours = int(::syscall(kabi::NR_pidfd_getfd, pidfd_.get(), fd, 0));
+    if (ours < 0) return CallError{errno == EBADF ? EBADF : errno};
+    return UniqueFd(ours);
+  }
+
+  // The directory a relative path starts from, as a canonical sandbox-view path.
+  Out<std::string> base_dir(int dirfd) {
+    auto l = dirfd == AT_FDCWD ? link_of(proc("cwd")) : link_of(proc("fd/" + std::to_string(dirfd)));
+    if (!l) return CallError{dirfd == AT_FDCWD ? ENOENT : EBADF};
+    if (l->empty() || (*l)[0] != '/') return CallError{ENOTDIR};
+    if (l->size() > 10 && l->compare(l->size() - 10, 10, " (deleted)") == 0) return CallError{ENOENT};
+    return *l;
+  }
+
+  // Resolves `path` in the sandbox's root. `follow`: whether a final symlink is followed.
+  Out<Location> locate(const std::string& raw, int dirfd, bool follow) {
+    if (raw.empty()) return CallError{ENOENT};
+    std::string path = raw;
+    if (path[0] != '/') {
+      auto b = base_dir(dirfd);
+      if (!b.ok()) return CallError{b.err};
+      path = *b.value + "/" + path;
+    }
+    for (int hops = 0; hops <= kMaxSymlinks; ++hops) {
+      // Our /dev is built by us: these names are fixed aliases of the caller's own fds.
+      if (path.rfind("/dev/fd/", 0) == 0) path = "/proc/self/fd/" + path.substr(8);
+      if (path == "/dev/stdin") path = "/proc/self/fd/0";
+      if (path == "/dev/stdout") path = "/proc/self/fd/1";
+      if (path == "/dev/stderr") path = "/proc/self/fd/2";
+      if (auto fd = fd_reference(path)) {
+        if (*fd < 0) return CallError{EACCES};
+        Location loc;
+        loc.fd_ref = *fd;
+        return loc;
+      }
+      // Kernel knobs under /proc are not writable in the sandbox (Landlock refuses them too).
+      if (path_within(normalize_path(path), "/proc")) return CallError{EACCES};
+      Location loc;
+      size_t end = path.size();
+      while (end > 1 && path[end - 1] == '/') {
+        --end;
+        loc.trailing_slash = true;
+      }
+      std::string p = path.substr(0, end);
+      size_t slash = p.find_last_of('/');
+      std::string parent = slash == 0 ? "/" : p.substr(0, slash);
+      std::string name = p.substr(slash + 1);
+      if (name == "." || name == "..") {
+        parent = p;
+        name.clear();
+      }
+      kabi::open_how how{};
+      how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+      how.resolve = kabi::RESOLVE_IN_ROOT | kabi::RESOLVE_NO_MAGICLINKS;
+      int pfd = int(::syscall(kabi::NR_openat2, m_.root_.get(), parent.c_str(), &how, sizeof how));
+      if (pfd < 0) return CallError{errno};
+      loc.parent.reset(pfd);
+      auto pp = path_of_fd(pfd);
+      if (!pp || pp->empty() || (*pp)[0] != '/') return CallError{ENOENT};
+      loc.parent_path = *pp;
+      loc.name = name;
+      if (name.empty()) {
+        loc.type = EntryType::Dir;
+        loc.mode = S_IFDIR;
+        return loc;
+      }
+      struct stat st;
+      if (::fstatat(pfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        loc.type = type_of(st.st_mode);
+        loc.mode = st.st_mode;
+      } else if (errno != ENOENT) {
+        return CallError{errno};
+      }
+      if (loc.type != EntryType::Symlink || !(follow || loc.trailing_slash)) return loc;
+      char target[PATH_MAX + 1];
+      ssize_t n = ::readlinkat(pfd, name.c_str(), target, PATH_MAX);
+      if (n <= 0) return CallError{EIO};
+      std::string t(target, size_t(n));
+      path = t[0] == '/' ? t : loc.parent_path + "/" + t;
+      if (loc.trailing_slash) path += "/";
+    }
+    return CallError{ELOOP};
+  }
+
+  // /proc/self/fd/N and friends: -1 when it names another process's fd.
+  std::optional<int> fd_reference(const std::string& path) {
+    auto comps = path_components(path);
+    if (comps.size() < 4 || comps[0] != "proc") return std::nullopt;
+    size_t i = 2;
+    if (comps.size() == 6 && comps[2] == "task") i = 4;
+    if (comps.size() != i + 2 || comps[i] != "fd" || !all_digits(comps[i + 1])) return std::nullopt;
+    std::string_view who = comps[1];
+    if (who != "self" && who != "thread-self") {
+      if (!all_digits(who)) return std::nullopt;
+      if (std::string(who) != caller_ns_pid()) return -1;
+    }
+    return std::stoi(std::string(comps[i + 1]));
+  }
+
+  std::string caller_ns_pid() const {
+    int fd = ::open(proc("status").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) return {};
+    buf[n] = 0;
+    const char* s = std::strstr(buf, "NSpid:");
+    if (s == nullptr) return {};
+    const char* e = std::strchr(s, '\n');
+    std::string line(s + 6, e ? size_t(e - s - 6) : std::strlen(s + 6));
+    size_t last = line.find_last_of(" \t");
+    return last == std::string::npos ? line : line.substr(last + 1);
+  }
+
+  Out<long> refuse(const WriteVerdict& v, const std::string& what, const std::string& path) {
+    m_.record(what + " " + path + " (" + v.reason + ")");
+    return CallError{v.err};
+  }
+
+  // --- the calls ---
+
+  Out<long> do_open(int dirfd, uint64_t path_addr, int flags, mode_t mode) {
+    auto path = read_string(path_addr);
+    if (!path.ok()) return CallError{path.err};
+    bool follow = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
+    auto loc = locate(*path.value, dirfd, follow);
+    if (!loc.ok()) return CallError{loc.err};
+    if (!still_valid()) return CallError{ENOENT};
+    Location& l = *loc.value;
+    int extra = O_CLOEXEC | O_NOCTTY;
+    UniqueFd fd;
+    if (l.fd_ref >= 0) {
+      auto theirs = caller_fd(l.fd_ref);
+      if (!theirs.ok()) return CallError{theirs.err == EBADF ? ENOENT : theirs.err};
+      std::string reopen = "/proc/self/fd/" + std::to_string(theirs.value->get());
+      fd.reset(::open(reopen.c_str(), (flags & ~O_CLOEXEC) | extra | O_NONBLOCK, mode));
+      if (!fd.valid()) return CallError{errno};
+      struct stat st;
+      if (::fstat(fd.get(), &st) != 0) return CallError{errno};
+      if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+        auto p = path_of_fd(fd.get());
+        std::string where = p ? *p : "?";
+        if (where.size() > 10 && where.compare(where.size() - 10, 10, " (deleted)") == 0)
+          where.resize(where.size() - 10);
+        WriteVerdict v = judge_write(m_.policy_, where, type_of(st.st_mode));
+        if (!v.allowed) return refuse(v, "write", where);
+      }
+      if (!(flags & O_NONBLOCK)) ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+      return send_fd(fd.get(), flags);
+    }
+    if (l.name.empty() && !(flags & __O_TMPFILE)) return CallError{EISDIR};
+    std::string where = l.canonical();
+    WriteVerdict v = judge_write(m_.policy_, where, l.type);
+    if (!v.allowed) {
+      if ((flags & O_CREAT) && (flags & O_EXCL) && l.type != EntryType::Missing)
+        return CallError{EEXIST};
+      return refuse(v, (flags & O_CREAT) && l.type == EntryType::Missing ? "create" : "write",
+                    where);
+    }
+    mode_t um = (flags & (O_CREAT | __O_TMPFILE)) ? caller_umask() : 0;
+    const char* name = l.name.empty() ? "." : l.name.c_str();
+    std::string name_slash = std::string(name) + (l.trailing_slash ? "/" : "");
+    int oflags = (flags & ~O_CLOEXEC) | extra | (l.name.empty() ? 0 : O_NOFOLLOW);
+    if (S_ISFIFO(l.mode) && !(flags & O_NONBLOCK) && (flags & O_ACCMODE) == O_WRONLY) {
+      // Opening a FIFO for writing waits for a reader; don't stall every other call meanwhile.
+      return open_fifo_later(std::move(l.parent), l.name, oflags, flags & O_CLOEXEC);
+    }
+    fd.reset(::openat(l.parent.get(), name_slash.c_str(), oflags, mode & ~um & 07777));
+    if (!fd.valid()) return CallError{errno};
+    return send_fd(fd.get(), flags);
+  }
+
+  Out<long> send_fd(int fd, int flags) {
+    seccomp_notif_addfd add{};
+    add.id = req_.id;
+    add.flags = SECCOMP_ADDFD_FLAG_SEND;
+    add.srcfd = uint32_t(fd);
+    add.newfd_flags = uint32_t(flags & O_CLOEXEC);
+    int r = ::ioctl(m_.notify_.get(), SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+    if (r < 0) return CallError{errno == ENOENT ? EINTR : errno};
+    sent_ = true;
+    return long(r);
+  }
+
+  Out<long> open_fifo_later(UniqueFd parent, std::string name, int oflags, int cloexec) {
+    uint64_t id = req_.id;
+    int notify = m_.notify_.get();
+    std::thread([parent = std::move(parent), name, oflags, cloexec, id, notify]() {
+      int fd = ::openat(parent.get(), name.c_str(), oflags);
+      if (fd < 0) {
+        seccomp_notif_resp resp{};
+        resp.id = id;
+        resp.error = -errno;
+        ::ioctl(notify, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+        return;
+      }
+      seccomp_notif_addfd add{};
+      add.id = id;
+      add.flags = SECCOMP_ADDFD_FLAG_SEND;
+      add.srcfd = uint32_t(fd);
+      add.newfd_flags = uint32_t(cloexec);
+      ::ioctl(notify, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+      ::close(fd);
+    }).detach();
+    sent_ = true;
+    return 0L;
+  }
+
+  Out<long> do_mknod(int dirfd, uint64_t path_addr, mode_t mode, dev_t dev) {
+    auto path = read_string(path_addr);
+    if (!path.ok()) return CallError{path.err};
+    auto loc = locate(*path.value, dirfd, false);
+    if (!loc.ok()) return CallError{loc.err};
+    if (!still_valid()) return CallError{ENOENT};
+    Location& l = *loc.value;
+    if (l.name.empty() || l.type != EntryType::Missing) return CallError{EEXIST};
+    WriteVerdict v = S_ISDIR(mode) ? judge_write(m_.policy_, l.canonical(), EntryType::Missing)
+                                   : judge_special_create(m_.policy_, l.canonical());
+    if (!v.allowed) return refuse(v, S_ISDIR(mode) ? "mkdir" : "mknod", l.canonical());
+    mode_t um = caller_umask();
+    int r = S_ISDIR(mode) ? ::mkdirat(l.parent.get(), l.name.c_str(), mode & 07777 & ~um)
+                          : ::mknodat(l.parent.get(), l.name.c_str(),
+                                      (mode & S_IFMT) | (mode & 07777 & ~um), dev);
+    if (r != 0) return CallError{errno};
+    return 0L;
+  }
+
+  Out<long> do_symlink(uint64_t target_addr, int dirfd, uint64_t path_addr) {
+    auto target = read_string(target_addr);
+    if (!target.ok()) return CallError{target.err};
+    auto path = read_string(path_addr);
+    if (!path.ok()) return CallError{path.err};
+    auto loc = locate(*path.value, dirfd, false);
+    if (!loc.ok()) return CallError{loc.err};
+    if (!still_valid()) return CallError{ENOENT};
+    Location& l = *loc.value;
+    if (l.name.empty() || l.type != EntryType::Missing) return CallError{EEXIST};
+    WriteVerdict v = judge_special_create(m_.policy_, l.canonical());
+    if (!v.allowed) return refuse(v, "symlink", l.canonical());
+    if (::symlinkat(target.value->c_str(), l.parent.get(), l.name.c_str()) != 0)
+      return CallError{errno};
+    return 0L;
+  }
+
+  Out<long> do_link(int olddirfd, uint64_t old_addr, int newdirfd, uint64_t new_addr, int flags) {
+    auto oldp = read_string(old_addr);
+    if (!oldp.ok()) return CallError{oldp.err};
+    auto newp = read_string(new_addr);
+    if (!newp.ok()) return CallError{newp.err};
+    auto dst = locate(*newp.value, newdirfd, false);
+    if (!dst.ok()) return CallError{dst.err};
+    Location& d = *dst.value;
+    if (d.name.empty() || d.type != EntryType::Missing) return CallError{EEXIST};
+    if ((flags & AT_EMPTY_PATH) && oldp.value->empty()) {
+      auto theirs = caller_fd(olddirfd);
+      if (!theirs.ok()) return CallError{theirs.err};
+      if (!still_valid()) return CallError{ENOENT};
+      auto p = path_of_fd(theirs.value->get());
+      std::string src = p ? *p : "";
+      if (src.size() > 10 && src.compare(src.size() - 10, 10, " (deleted)") == 0)
+        src.resize(src.size() - 10);
+      WriteVerdict v = judge_link(m_.policy_, src, d.canonical());
+      if (!v.allowed) return refuse(v, "link", d.canonical());
+      std::string via = "/proc/self/fd/" + std::to_string(theirs.value->get());
+      if (::linkat(AT_FDCWD, via.c_str(), d.parent.get(), d.name.c_str(), AT_SYMLINK_FOLLOW) != 0)
+        return CallError{errno};
+      return 0L;
+    }
+    auto src = locate(*oldp.value, olddirfd, (flags & AT_SYMLINK_FOLLOW) != 0);
+    if (!src.ok()) return CallError{src.err};
+    if (!still_valid()) return CallError{ENOENT};
+    Location& s = *src.value;
+    if (s.fd_ref >= 0 || s.name.empty()) return CallError{EPERM};
+    if (s.type == EntryType::Missing) return CallError{ENOENT};
+    WriteVerdict v = judge_link(m_.policy_, s.canonical(), d.canonical());
+    if (!v.allowed) return refuse(v, "link", d.canonical());
+    if (::linkat(s.parent.get(), s.name.c_str(), d.parent.get(), d.name.c_str(), 0) != 0)
+      return CallError{errno};
+    return 0L;
+  }
+
+  Out<long> do_rename(int olddirfd, uint64_t old_addr, int newdirfd, uint64_t new_addr,
+                      unsigned flags) {
+    auto oldp = read_string(old_addr);
+    if (!oldp.ok()) return CallError{oldp.err};
+    auto newp = read_string(new_addr);
+    if (!newp.ok()) return CallError{newp.err};
+    auto src = locate(*oldp.value, olddirfd, false);
+    if (!src.ok()) return CallError{src.err};
+    auto dst = locate(*newp.value, newdirfd, false);
+    if (!dst.ok()) return CallError{dst.err};
+    if (!still_valid()) return CallError{ENOENT};
+    Location& s = *src.value;
+    Location& d = *dst.value;
+    if (s.fd_ref >= 0 || d.fd_ref >= 0) return CallError{EXDEV};
+    if (s.name.empty() || d.name.empty()) return CallError{EBUSY};
+    if (s.type == EntryType::Missing) return CallError{ENOENT};
+    WriteVerdict v = judge_rename(m_.policy_, s.canonical(), d.canonical(), s.type == EntryType::Dir);
+    if (v.allowed && (flags & RENAME_EXCHANGE))
+      v = judge_rename(m_.policy_, d.canonical(), s.canonical(), d.type == EntryType::Dir);
+    if (!v.allowed) return refuse(v, "rename " + s.canonical() + " to", d.canonical());
+    if (::syscall(SYS_renameat2, s.parent.get(), s.name.c_str(), d.parent.get(), d.name.c_str(),
+                  flags) != 0)
+      return CallError{errno};
+    return 0L;
+  }
+
+  Out<long> do_truncate(uint64_t path_addr, off_t len) {
+    auto path = read_string(path_addr);
+    if (!path.ok()) return CallError{path.err};
+    auto loc = locate(*path.value, AT_FDCWD, true);
+    if (!loc.ok()) return CallError{loc.err};
+    if (!still_valid()) return CallError{ENOENT};
+    Location& l = *loc.value;
+    if (l.fd_ref >= 0) return CallError{EACCES};
+    if (l.name.empty()) return CallError{EISDIR};
+    if (l.type == EntryType::Missing) return CallError{ENOENT};
+    WriteVerdict v = judge_write(m_.policy_, l.canonical(), l.type);
+    if (!v.allowed) return refuse(v, "truncate", l.canonical());
+    UniqueFd fd(::openat(l.parent.get(), l.name.c_str(),
+                         O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    if (!fd.valid()) return CallError{errno};
+    if (::ftruncate(fd.get(), len) != 0) return CallError{errno};
+    return 0L;
+  }
+
+  Out<long> do_chmod(int dirfd, uint64_t path_addr, mode_t mode, int flags) {
+    auto path = read_string(path_addr);
+    if (!path.ok()) return CallError{path.err};
+    if ((flags & AT_EMPTY_PATH) && path.value->empty()) return do_fchmod(dirfd, mode);
+    auto loc = locate(*path.value, dirfd, !(flags & AT_SYMLINK_NOFOLLOW));
+    if (!loc.ok()) return CallError{loc.err};
+    if (!still_valid()) return CallError{ENOENT};
+    Location& l = *loc.value;
+    if (l.fd_ref >= 0) return do_fchmod(l.fd_ref, mode);
+    if (l.type == EntryType::Missing) return CallError{ENOENT};
+    WriteVerdict v = judge_write(m_.policy_, l.canonical(), l.type);
+    if (!v.allowed) return refuse(v, "chmod", l.canonical());
+    if (l.type == EntryType::Symlink) return CallError{EOPNOTSUPP};
+    const char* name = l.name.empty() ? "." : l.name.c_str();
+    if (::fchmodat(l.parent.get(), name, mode & 07777, 0) != 0) return CallError{errno};
+    return 0L;
+  }
+
+  Out<long> do_fchmod(int fd, mode_t mode) {
+    auto theirs = caller_fd(fd);
+    if (!theirs.ok()) return CallError{theirs.err};
+    if (!still_valid()) return CallError{ENOENT};
+    struct stat st;
+    if (::fstat(theirs.value->get(), &st) != 0) return CallError{errno};
+    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+      auto p = path_of_fd(theirs.value->get());
+      std::string where = p ? *p : "";
+      WriteVerdict v = judge_write(m_.policy_, where, type_of(st.st_mode));
+      if (!v.allowed) return refuse(v, "chmod", where);
+    }
+    if (::fchmod(theirs.value->get(), mode & 07777) != 0) return CallError{errno};
+    return 0L;
+  }
+
+  WriteMediator& m_;
+  const seccomp_notif& req_;
+  UniqueFd pidfd_;
+  bool sent_ = false;
+};
+
+WriteMediator::WriteMediator(UniqueFd notify_fd, const FsPolicy& policy)
+    : notify_(std::move(notify_fd)), policy_(policy) {}
+
+WriteMediator::~WriteMediator() { stop(); }
+
+void WriteMediator::record(const std::string& what) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (denials_.size() < 10000) ++denials_[what];
+}
+
+std::map<std::string, unsigned> WriteMediator::denials() const {
+  std::lock_guard<std::mutex> g(mu_);
+  return denials_;
+}
+
+Status WriteMediator::start(UniqueFd root) {
+  root_ = std::move(root);
+  if (!root_.valid()) return plain_error("write mediation", "no sandbox root");
+  stop_event_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!stop_event_.valid()) return sys_error("eventfd", "write mediator");
+  thread_ = std::thread([this] { loop(); });
+  return ok_status();
+}
+
+void WriteMediator::stop() {
+  if (!thread_.joinable()) return;
+  uint64_t one = 1;
+  if (::write(stop_event_.get(), &one, sizeof one) < 0) {
+    // the eventfd cannot be full; nothing else to do
+  }
+  thread_.join();
+}
+
+void WriteMediator::loop() {
+  // This thread acts for the sandbox: its own umask and cwd, and no capabilities, so a root
+  // supervisor writes with exactly the rights the sandbox's root has (none beyond uid 0's DAC).
+  if (::unshare(CLONE_FS) == 0) ::umask(0);
+  __user_cap_header_struct hdr{};
+  hdr.version = _LINUX_CAPABILITY_VERSION_3;
+  __user_cap_data_struct caps[2]{};
+  ::syscall(SYS_capset, &hdr, caps);
+
+  seccomp_notif_sizes sizes{};
+  if (::syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) return;
+  std::vector<char> req_buf(std::max<size_t>(sizes.seccomp_notif, sizeof(seccomp_notif)));
+  std::vector<char> resp_buf(std::max<size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp)));
+  for (;;) {
+    pollfd p[2] = {{notify_.get(), POLLIN, 0}, {stop_event_.get(), POLLIN, 0}};
+    int n = ::poll(p, 2, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    if (p[1].revents) return;
+    if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) return;
+    if (!(p[0].revents & POLLIN)) continue;
+    std::memset(req_buf.data(), 0, req_buf.size());
+    auto* req = reinterpret_cast<seccomp_notif*>(req_buf.data());
+    if (::ioctl(notify_.get(), SECCOMP_IOCTL_NOTIF_RECV, req) != 0) continue;  // caller died
+    std::memset(resp_buf.data(), 0, resp_buf.size());
+    auto* resp = reinterpret_cast<seccomp_notif_resp*>(resp_buf.data());
+    MediatorRequest r(*this, *req);
+    if (!r.serve(*resp)) ::ioctl(notify_.get(), SECCOMP_IOCTL_NOTIF_SEND, resp);
+  }
+}
+
+}  // namespace paddock

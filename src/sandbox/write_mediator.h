@@ -1,0 +1,51 @@
+#pragma once
+// The supervisor's half of write mediation. The seccomp filter hands every call that can create
+// a name or open for writing to this thread; it reads its own copy of the path, resolves it in
+// the sandbox's root, judges the landing place (protected names, writable roots), and performs
+// the call itself, returning the result (an fd is injected with SECCOMP_IOCTL_NOTIF_ADDFD).
+// The kernel never continues a call whose arguments we checked, so a second thread rewriting
+// the path after the check changes nothing. Calls are served one at a time, so no rename can
+// slip between a check and the operation it guards.
+#include <sys/types.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+#include "policy/fs_policy.h"
+
+namespace paddock {
+
+class WriteMediator {
+ public:
+  WriteMediator(UniqueFd notify_fd, const FsPolicy& policy);
+  ~WriteMediator();
+  WriteMediator(const WriteMediator&) = delete;
+  WriteMediator& operator=(const WriteMediator&) = delete;
+
+  // `root` is the sandbox's root directory (O_PATH), where every path is resolved.
+  Status start(UniqueFd root);
+  void stop();
+
+  // Denied writes, deduplicated: "path (reason)" -> count.
+  std::map<std::string, unsigned> denials() const;
+
+ private:
+  void loop();
+  void record(const std::string& what);
+
+  UniqueFd notify_;
+  UniqueFd stop_event_;
+  UniqueFd root_;
+  const FsPolicy& policy_;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::map<std::string, unsigned> denials_;
+  friend class MediatorRequest;
+};
+
+}  // namespace paddock

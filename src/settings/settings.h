@@ -1,0 +1,64 @@
+#pragma once
+// The srt-compatible settings file (DESIGN section 6) as plain structs, and the strict loader.
+// Nothing here touches the kernel; the policy layer turns these into a plan.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+
+namespace paddock {
+
+struct NetworkSettings {
+  std::vector<std::string> allowed_domains;                  // network.allowedDomains
+  std::vector<std::string> denied_domains;                   // network.deniedDomains
+  std::vector<std::string> allow_unix_sockets;               // network.allowUnixSockets
+  bool allow_all_unix_sockets = false;                       // network.allowAllUnixSockets
+  bool allow_local_binding = false;                          // network.allowLocalBinding
+  std::vector<std::string> denied_resolved_addresses;        // network.deniedResolvedAddresses
+  std::vector<std::pair<std::string, std::string>> resolve;  // network.resolve {NAME: ADDR}
+};
+
+struct FilesystemSettings {
+  std::vector<std::string> deny_read;    // filesystem.denyRead
+  std::vector<std::string> allow_read;   // filesystem.allowRead
+  std::vector<std::string> allow_write;  // filesystem.allowWrite
+  std::vector<std::string> deny_write;   // filesystem.denyWrite
+};
+
+struct Settings {
+  NetworkSettings network;
+  FilesystemSettings filesystem;
+  // One-line notes for srt keys paddock accepts but does not act on ("ignoreViolations: ...").
+  std::vector<std::string> notes;
+  // The file these came from (absolute), empty for built-in defaults.
+  std::string source_path;
+  // srt's credentials.envVars names: variables the command's environment must not contain
+  // (srt's "mask" mode is treated as "deny"). srt's credentials.files paths are merged into
+  // filesystem.deny_read.
+  std::vector<std::string> unset_env;
+};
+
+// Settings files larger than this are refused.
+inline constexpr std::size_t kMaxSettingsFileBytes = std::size_t{4} << 20;
+
+// Parses settings text. `name` is used in error messages (the file's path).
+// Errors name the file, the JSON key path (e.g. "filesystem.denyREAD") and, for syntax errors,
+// the line and column.
+Result<Settings> parse_settings(std::string_view text, const std::string& name);
+
+// Reads and parses a file (size-limited; a directory, fifo or device is refused).
+Result<Settings> load_settings_file(const std::string& path);
+
+// DESIGN section 6 lookup: explicit path, else $XDG_CONFIG_HOME/paddock/settings.json
+// (or ~/.config/paddock/settings.json), else built-in defaults (empty Settings, no source_path).
+// Where find_and_load_settings looks when no file is given; empty without a home directory.
+// It stays write-protected in every sandbox, so a command cannot plant a policy for the next run.
+std::string default_settings_path();
+
+Result<Settings> find_and_load_settings(const std::optional<std::string>& explicit_path);
+
+}  // namespace paddock

@@ -1,0 +1,170 @@
+#include "walls/mount_view.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/kernel_abi.h"
+#include "base/unique_fd.h"
+
+namespace paddock {
+
+namespace {
+
+// Staging layout after the first pivot: "/" is a private tmpfs holding both trees.
+constexpr const char* kNew = "/newroot";
+constexpr const char* kOld = "/oldroot";
+constexpr const char* kEmptyFile = "/empty";
+
+std::string in_new(const std::string& p) { return p == "/" ? kNew : kNew + p; }
+std::string in_old(const std::string& p) { return p == "/" ? kOld : kOld + p; }
+
+Status set_attr(const std::string& path, uint64_t set, bool recursive) {
+  kabi::mount_attr_v0 a{};
+  a.attr_set = set;
+  unsigned flags = recursive ? kabi::AT_RECURSIVE_FLAG : 0;
+  if (::syscall(kabi::NR_mount_setattr, AT_FDCWD, path.c_str(), flags, &a, sizeof a) != 0)
+    return sys_error("mount_setattr(read-only)", path, errno,
+                     errno == ENOSYS ? "needs Linux 5.12+" : "");
+  return ok_status();
+}
+
+Status do_mount(const char* src, const std::string& dst, const char* type, unsigned long flags,
+                const char* data, const std::string& shown) {
+  if (::mount(src, dst.c_str(), type, flags, data) != 0)
+    return sys_error(std::string("mount ") + (type ? type : "bind"), shown);
+  return ok_status();
+}
+
+Status make_dir(const std::string& p, mode_t mode = 0755) {
+  if (::mkdir(p.c_str(), mode) != 0 && errno != EEXIST) return sys_error("mkdir", p);
+  return ok_status();
+}
+
+Status make_file(const std::string& p) {
+  int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) {
+    if (errno == EEXIST) return ok_status();
+    return sys_error("create mount point", p);
+  }
+  ::close(fd);
+  return ok_status();
+}
+
+Status bind(const std::string& host, const std::string& view, bool writable) {
+  PADDOCK_TRY(do_mount(in_old(host).c_str(), in_new(view), nullptr, MS_BIND | MS_REC, nullptr, view));
+  if (!writable) PADDOCK_TRY(set_attr(in_new(view), kabi::ATTR_RDONLY, true));
+  return ok_status();
+}
+
+Status build_dev(const std::string& view) {
+  std::string d = in_new(view);
+  PADDOCK_TRY(do_mount("tmpfs", d, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k", view));
+  for (const char* n : {"null", "zero", "full", "random", "urandom", "tty"}) {
+    std::string dst = d + "/" + n;
+    PADDOCK_TRY(make_file(dst));
+    PADDOCK_TRY(do_mount((std::string(kOld) + "/dev/" + n).c_str(), dst, nullptr, MS_BIND, nullptr,
+                         "/dev/" + std::string(n)));
+    // The host's device inodes: usable, but their mode and owner cannot change.
+    PADDOCK_TRY(set_attr(dst, kabi::ATTR_RDONLY | kabi::ATTR_NOSUID, false));
+  }
+  PADDOCK_TRY(make_dir(d + "/pts"));
+  PADDOCK_TRY(do_mount("devpts", d + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                       "newinstance,ptmxmode=0666,mode=0620", "/dev/pts"));
+  PADDOCK_TRY(make_dir(d + "/shm", 01777));
+  PADDOCK_TRY(do_mount("tmpfs", d + "/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/dev/shm"));
+  struct {
+    const char* name;
+    const char* target;
+  } links[] = {{"ptmx", "pts/ptmx"},       {"fd", "/proc/self/fd"},
+               {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+               {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"}};
+  for (auto& l : links) {
+    if (std::string(l.name) == "core") continue;
+    if (::symlink(l.target, (d + "/" + l.name).c_str()) != 0)
+      return sys_error("symlink", "/dev/" + std::string(l.name));
+  }
+  return set_attr(d, kabi::ATTR_RDONLY, false);
+}
+
+Status build_proc(const std::string& view) {
+  std::string d = in_new(view);
+  PADDOCK_TRY(do_mount("proc", d, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, view));
+  // Kernel knobs stay read-only even where procfs would let the sandbox's root write them.
+  for (const char* sub : {"/sys", "/sysrq-trigger"}) {
+    std::string p = d + sub;
+    if (::access(p.c_str(), F_OK) != 0) continue;  // not built into this kernel
+    PADDOCK_TRY(do_mount(p.c_str(), p, nullptr, MS_BIND | MS_REC, nullptr, view + sub));
+    PADDOCK_TRY(set_attr(p, kabi::ATTR_RDONLY, true));
+  }
+  return ok_status();
+}
+
+Status run_op(const MountOp& op) {
+  std::string dst = in_new(op.path);
+  switch (op.kind) {
+    case MountOp::Kind::Tmpfs:
+      return do_mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV,
+                      op.writable ? "mode=1777" : "mode=0755", op.path);
+    case MountOp::Kind::MakeDir: return make_dir(dst);
+    case MountOp::Kind::MakeFile: return make_file(dst);
+    case MountOp::Kind::Symlink:
+      if (::symlink(op.source.c_str(), dst.c_str()) != 0 && errno != EEXIST)
+        return sys_error("symlink", op.path);
+      return ok_status();
+    case MountOp::Kind::Bind: return bind(op.source, op.path, op.writable);
+    case MountOp::Kind::HideDir:
+      PADDOCK_TRY(do_mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY,
+                           "mode=0755,size=4k", op.path));
+      return ok_status();
+    case MountOp::Kind::HideFile:
+      PADDOCK_TRY(do_mount(kEmptyFile, dst, nullptr, MS_BIND, nullptr, op.path));
+      return set_attr(dst, kabi::ATTR_RDONLY, false);
+    case MountOp::Kind::Proc: return build_proc(op.path);
+    case MountOp::Kind::Dev: return build_dev(op.path);
+    case MountOp::Kind::ReadOnly: return set_attr(dst, kabi::ATTR_RDONLY, false);
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Status build_mount_view(const MountPlan& plan, const std::string& cwd) {
+  // Nothing we mount may propagate back to the host.
+  PADDOCK_TRY(do_mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr, "/ (make private)"));
+  // A private tmpfs becomes the staging root, with the host tree at /oldroot.
+  PADDOCK_TRY(do_mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700",
+                       "/tmp (staging)"));
+  PADDOCK_TRY(make_dir("/tmp/newroot"));
+  PADDOCK_TRY(make_dir("/tmp/oldroot"));
+  PADDOCK_TRY(make_file("/tmp/empty"));
+  if (::chdir("/tmp") != 0) return sys_error("chdir", "/tmp (staging)");
+  if (::syscall(SYS_pivot_root, ".", "oldroot") != 0) return sys_error("pivot_root", "staging");
+  if (::chdir("/") != 0) return sys_error("chdir", "/");
+  if (::chmod(kEmptyFile, 0444) != 0) return sys_error("chmod", kEmptyFile);
+
+  PADDOCK_TRY(do_mount("tmpfs", kNew, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", "/"));
+  for (const auto& op : plan.ops) {
+    Status s = run_op(op);
+    if (!s.ok()) {
+      Error e = s.error();
+      e.detail = (e.detail.empty() ? "" : e.detail + "; ") + "while building the view (" +
+                 mount_op_name(op.kind) + (op.source.empty() ? "" : " from " + op.source) + ")";
+      return e;
+    }
+  }
+
+  // Drop the host tree, then make the new root the only root.
+  if (::umount2(kOld, MNT_DETACH) != 0) return sys_error("umount", kOld);
+  if (::chdir(kNew) != 0) return sys_error("chdir", kNew);
+  if (::syscall(SYS_pivot_root, ".", ".") != 0) return sys_error("pivot_root", "/newroot");
+  if (::umount2(".", MNT_DETACH) != 0) return sys_error("umount", "staging root");
+  if (::chdir(cwd.c_str()) != 0) return sys_error("chdir", cwd, errno, "the working directory");
+  return ok_status();
+}
+
+}  // namespace paddock

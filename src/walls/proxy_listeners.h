@@ -1,0 +1,22 @@
+#pragma once
+// The proxy's listening sockets, created by the sandbox side inside its own network namespace
+// (so every sandbox has its own 127.0.0.1:3128 and :1080, no host port is opened, no socket
+// file exists) and handed to the supervisor over the sync channel.
+#include <cstdint>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+
+namespace paddock {
+
+constexpr uint16_t kHttpProxyPort = 3128;
+constexpr uint16_t kSocksProxyPort = 1080;
+
+struct ProxyListeners {
+  UniqueFd http;
+  UniqueFd socks;
+};
+
+Result<ProxyListeners> create_proxy_listeners();
+
+}  // namespace paddock

@@ -1,0 +1,193 @@
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <string>
+
+#include "policy/write_judge.h"
+
+namespace paddock {
+namespace {
+
+FsPolicy make_policy() {
+  FsPolicy p;
+  p.home = "/home/u";
+  p.cwd = "/home/u/proj";
+  p.writable = {"/home/u/proj", "/home/u/.cache/build", "/srv/out"};
+  p.protect = ProtectedPaths({"/home/u/proj/deploy", "/home/u/.config/paddock.json"});
+  return p;
+}
+
+::testing::AssertionResult Allowed(const WriteVerdict& v) {
+  if (v.allowed) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "refused: errno " << v.err << " (" << v.reason << ")";
+}
+
+::testing::AssertionResult Refused(const WriteVerdict& v, int err) {
+  if (v.allowed) return ::testing::AssertionFailure() << "allowed";
+  if (v.err != err)
+    return ::testing::AssertionFailure()
+           << "errno " << v.err << " instead of " << err << " (" << v.reason << ")";
+  if (v.reason.empty()) return ::testing::AssertionFailure() << "no reason given";
+  return ::testing::AssertionSuccess();
+}
+
+// --- judge_write ----------------------------------------------------------------------------
+
+TEST(PolicyWriteJudge, WritableRootsAndBeneath) {
+  FsPolicy p = make_policy();
+  for (const char* path : {"/home/u/proj", "/home/u/proj/src/main.cc", "/home/u/proj/a/b/c/d",
+                           "/home/u/.cache/build/obj.o", "/srv/out", "/srv/out/x"}) {
+    EXPECT_TRUE(Allowed(judge_write(p, path, EntryType::File))) << path;
+    EXPECT_TRUE(Allowed(judge_write(p, path, EntryType::Missing))) << path;
+  }
+}
+
+TEST(PolicyWriteJudge, PrivateTmpAlwaysWritable) {
+  FsPolicy p;  // no writable roots at all
+  for (const char* path : {"/tmp", "/tmp/x", "/tmp/a/b/c", "/var/tmp/x", "/dev/shm/seg"})
+    EXPECT_TRUE(Allowed(judge_write(p, path, EntryType::Missing))) << path;
+  EXPECT_TRUE(in_private_tmp("/tmp"));
+  EXPECT_TRUE(in_private_tmp("/var/tmp/a"));
+  EXPECT_TRUE(in_private_tmp("/dev/shm"));
+  EXPECT_FALSE(in_private_tmp("/tmpx"));
+  EXPECT_FALSE(in_private_tmp("/var/tmpfoo"));
+  EXPECT_FALSE(in_private_tmp("/var"));
+  EXPECT_FALSE(in_private_tmp("/dev"));
+  EXPECT_FALSE(in_private_tmp("/dev/shmx"));
+}
+
+TEST(PolicyWriteJudge, OutsideWritableIsReadOnlyFilesystem) {
+  FsPolicy p = make_policy();
+  for (const char* path :
+       {"/etc/passwd", "/home/u/.ssh/authorized_keys", "/home/u/notes.txt", "/home/u/proj2/x",
+        "/home/u/projx", "/usr/bin/ls", "/", "/srv/outx", "/home/u/.cache/buildx", "/tmpfoo"}) {
+    EXPECT_TRUE(Refused(judge_write(p, path, EntryType::File), EROFS)) << path;
+    EXPECT_TRUE(Refused(judge_write(p, path, EntryType::Missing), EROFS)) << path;
+  }
+}
+
+TEST(PolicyWriteJudge, DevCharDevicesAllowed) {
+  FsPolicy p;
+  for (const char* path : {"/dev/null", "/dev/tty", "/dev/zero", "/dev/pts/3", "/dev/full"})
+    EXPECT_TRUE(Allowed(judge_write(p, path, EntryType::Other))) << path;
+}
+
+TEST(PolicyWriteJudge, DevRegularFilesAndNewNamesRefused) {
+  FsPolicy p;
+  EXPECT_TRUE(Refused(judge_write(p, "/dev/null", EntryType::File), EROFS));
+  EXPECT_TRUE(Refused(judge_write(p, "/dev/newfile", EntryType::Missing), EROFS));
+  EXPECT_TRUE(Refused(judge_write(p, "/dev/pts", EntryType::Dir), EROFS));
+  EXPECT_TRUE(Refused(judge_write(p, "/dev/fd", EntryType::Symlink), EROFS));
+  EXPECT_TRUE(Refused(judge_write(p, "/dev/log", EntryType::Socket), EROFS));
+  // "Other" outside /dev (a fifo in /etc, a device node elsewhere) is not writable.
+  EXPECT_TRUE(Refused(judge_write(p, "/etc/fifo", EntryType::Other), EROFS));
+  EXPECT_TRUE(Refused(judge_write(p, "/devx/null", EntryType::Other), EROFS));
+}
+
+TEST(PolicyWriteJudge, ProtectedIsPermissionDeniedEvenInWritableRoots) {
+  FsPolicy p = make_policy();
+  for (const char* path :
+       {"/home/u/proj/.git/hooks/pre-commit", "/home/u/proj/.git/config",
+        "/home/u/proj/.vscode/tasks.json", "/home/u/proj/sub/repo/.git/hooks/x",
+        "/home/u/proj/.envrc", "/home/u/proj/.mcp.json", "/home/u/proj/a/b/.idea/x.xml",
+        "/home/u/proj/.git/worktrees/wt/config.worktree", "/home/u/proj/.git/modules/s/hooks/x",
+        "/home/u/proj/deploy", "/home/u/proj/deploy/key", "/tmp/.bashrc", "/tmp/r/.git/config"}) {
+    auto v = judge_write(p, path, EntryType::Missing);
+    EXPECT_TRUE(Refused(v, EACCES)) << path;
+    EXPECT_NE(v.reason.find("protected"), std::string::npos) << v.reason;
+  }
+}
+
+TEST(PolicyWriteJudge, ProtectionWinsOverReadOnly) {
+  // Outside the writable roots a protected path reports EACCES (the more specific reason).
+  FsPolicy p = make_policy();
+  EXPECT_TRUE(Refused(judge_write(p, "/home/u/.bashrc", EntryType::File), EACCES));
+  EXPECT_TRUE(Refused(judge_write(p, "/home/u/.config/paddock.json", EntryType::File), EACCES));
+}
+
+TEST(PolicyWriteJudge, ReasonNamesTheRule) {
+  FsPolicy p = make_policy();
+  EXPECT_NE(
+      judge_write(p, "/home/u/proj/deploy/k", EntryType::File).reason.find("/home/u/proj/deploy"),
+      std::string::npos);
+  EXPECT_NE(judge_write(p, "/home/u/proj/.git/hooks/x", EntryType::File).reason.find(".git/hooks"),
+            std::string::npos);
+}
+
+TEST(PolicyWriteJudge, GitInternalsWritable) {
+  FsPolicy p = make_policy();
+  for (const char* path : {"/home/u/proj/.git/objects/ab/cd", "/home/u/proj/.git/index",
+                           "/home/u/proj/.git/refs/heads/main", "/home/u/proj/.git/config.lock"})
+    EXPECT_TRUE(Allowed(judge_write(p, path, EntryType::Missing))) << path;
+}
+
+// --- judge_rename -----------------------------------------------------------------------------
+
+TEST(PolicyWriteJudgeRename, WithinWritable) {
+  FsPolicy p = make_policy();
+  EXPECT_TRUE(Allowed(judge_rename(p, "/home/u/proj/a", "/home/u/proj/b", false)));
+  EXPECT_TRUE(Allowed(judge_rename(p, "/home/u/proj/a", "/srv/out/a", true)));
+  EXPECT_TRUE(Allowed(judge_rename(p, "/tmp/x", "/home/u/proj/x", false)));
+  EXPECT_TRUE(Allowed(judge_rename(p, "/home/u/proj/x", "/tmp/x", false)));
+}
+
+TEST(PolicyWriteJudgeRename, EitherEndOutsideIsReadOnly) {
+  FsPolicy p = make_policy();
+  EXPECT_TRUE(Refused(judge_rename(p, "/etc/hosts", "/home/u/proj/hosts", false), EROFS));
+  EXPECT_TRUE(Refused(judge_rename(p, "/home/u/proj/x", "/home/u/x", false), EROFS));
+  EXPECT_TRUE(Refused(judge_rename(p, "/dev/null", "/tmp/null", false), EROFS));
+}
+
+TEST(PolicyWriteJudgeRename, ProtectedEndsRefused) {
+  FsPolicy p = make_policy();
+  EXPECT_TRUE(Refused(
+      judge_rename(p, "/home/u/proj/evil", "/home/u/proj/.git/hooks/pre-commit", false), EACCES));
+  EXPECT_TRUE(
+      Refused(judge_rename(p, "/home/u/proj/.vscode", "/home/u/proj/vscode", true), EACCES));
+  EXPECT_TRUE(Refused(
+      judge_rename(p, "/home/u/proj/.git/config.lock", "/home/u/proj/.git/config", false), EACCES));
+  // Protection is checked before the read-only rule.
+  EXPECT_TRUE(Refused(judge_rename(p, "/etc/x", "/home/u/.bashrc", false), EACCES));
+}
+
+TEST(PolicyWriteJudgeRename, DirectoryIntoGitRefusedFileAllowed) {
+  FsPolicy p = make_policy();
+  EXPECT_TRUE(
+      Refused(judge_rename(p, "/home/u/proj/d", "/home/u/proj/.git/objects/d", true), EACCES));
+  EXPECT_TRUE(Allowed(judge_rename(p, "/home/u/proj/f", "/home/u/proj/.git/objects/ab/cd", false)));
+}
+
+TEST(PolicyWriteJudgeRename, AncestorOfDenyWriteRefused) {
+  FsPolicy p = make_policy();
+  // /home/u/proj/deploy is protected; moving /home/u/proj would leave its place re-creatable.
+  EXPECT_TRUE(Refused(judge_rename(p, "/home/u/proj", "/home/u/proj-old", true), EACCES));
+  EXPECT_TRUE(Refused(judge_rename(p, "/home/u/proj/deploy", "/home/u/proj/d2", true), EACCES));
+}
+
+// --- judge_link -------------------------------------------------------------------------------
+
+TEST(PolicyWriteJudgeLink, NewNameJudgedAsAWrite) {
+  FsPolicy p = make_policy();
+  EXPECT_TRUE(Allowed(judge_link(p, "/home/u/proj/a", "/home/u/proj/b")));
+  EXPECT_TRUE(Allowed(judge_link(p, "/usr/bin/ls", "/tmp/ls")));  // source may be read-only
+  EXPECT_TRUE(Refused(judge_link(p, "/home/u/proj/a", "/home/u/a"), EROFS));
+  EXPECT_TRUE(
+      Refused(judge_link(p, "/home/u/proj/evil", "/home/u/proj/.git/hooks/post-merge"), EACCES));
+  EXPECT_TRUE(Refused(judge_link(p, "/home/u/proj/evil", "/home/u/proj/.bashrc"), EACCES));
+}
+
+TEST(PolicyWriteJudgeLink, ProtectedSourceRefused) {
+  // A hard link to a protected file would be a second, unprotected name for it.
+  FsPolicy p = make_policy();
+  EXPECT_TRUE(Refused(judge_link(p, "/home/u/proj/.git/config", "/home/u/proj/cfg"), EACCES));
+  EXPECT_TRUE(Refused(judge_link(p, "/home/u/proj/deploy/key", "/tmp/key"), EACCES));
+  EXPECT_TRUE(Refused(judge_link(p, "/home/u/.bashrc", "/tmp/rc"), EACCES));
+}
+
+TEST(PolicyWriteJudgeLink, DestinationInDevRefused) {
+  FsPolicy p;
+  EXPECT_TRUE(Refused(judge_link(p, "/tmp/x", "/dev/x"), EROFS));
+}
+
+}  // namespace
+}  // namespace paddock
