@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include "proxy/resolve_pins.h"
+#include "sandbox/network_rules.h"
 #include "settings/settings.h"
 
 namespace paddock {
@@ -25,9 +27,6 @@ void append(std::vector<std::string>& to, const std::vector<std::string>& from) 
 }  // namespace
 
 Result<Policy> effective_policy(const CommonFlags& f) {
-  if (!f.allow_domain.empty() || !f.deny_domain.empty() || !f.resolve.empty() || f.audit_log)
-    return plain_error("run", "--allow-domain, --deny-domain, --resolve and --audit-log arrive "
-                              "with the network wall; until then the sandbox has no network at all");
   auto settings = find_and_load_settings(f.settings);
   if (!settings) return settings.error();
   Settings s = std::move(*settings);
@@ -37,13 +36,26 @@ Result<Policy> effective_policy(const CommonFlags& f) {
   append(s.filesystem.allow_read, f.allow_read);
   append(s.filesystem.deny_write, f.deny_write);
   if (std::string d = default_settings_path(); !d.empty()) s.filesystem.deny_write.push_back(d);
-  if (!s.network.allowed_domains.empty())
-    s.notes.push_back("network.allowedDomains: not in effect yet; the sandbox has no network "
-                      "until paddock's proxy lands");
+  append(s.network.allowed_domains, f.allow_domain);
+  append(s.network.denied_domains, f.deny_domain);
+  for (const auto& r : f.resolve) {
+    auto pin = proxy::parse_resolve_flag(r);
+    if (!pin) {
+      Error e = pin.error();
+      e.op = "--resolve";
+      return e;
+    }
+    s.network.resolve.push_back(std::move(*pin));
+  }
   char cwd[4096];
   if (::getcwd(cwd, sizeof cwd) == nullptr) return sys_error("getcwd");
   const char* path = std::getenv("PATH");
-  return build_policy(s, home_dir(), cwd, path ? path : "");
+  auto policy = build_policy(s, home_dir(), cwd, path ? path : "");
+  if (!policy) return policy;
+  // Bad domain patterns are settings errors, found before anything runs.
+  auto rules = compile_network_rules(*policy, /*with_host_addresses=*/false);
+  if (!rules) return rules.error();
+  return policy;
 }
 
 }  // namespace paddock

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/connect_command.h"
 
 namespace {
 
@@ -67,6 +68,13 @@ int main(int argc, char** argv) {
     (after ? program : args).emplace_back(argv[i]);
   }
   std::reverse(args.begin(), args.end());  // CLI11 takes the vector form reversed
+  std::string connect_host;
+  uint16_t connect_port = 0;
+  CLI::App* connect_cmd = app.add_subcommand(
+      "connect", "SOCKS5 client for ssh's ProxyCommand inside the sandbox (relays stdin/stdout)");
+  connect_cmd->add_option("host", connect_host, "destination host")->required();
+  connect_cmd->add_option("port", connect_port, "destination port")->required();
+
   try {
     app.parse(args);
   } catch (const CLI::CallForHelp& e) {
@@ -91,6 +99,14 @@ int main(int argc, char** argv) {
     return report(paddock::run_command(run));
   }
   if (doctor_cmd->parsed()) return report(paddock::doctor_command(doctor_json));
+  if (connect_cmd->parsed()) {
+    auto r = paddock::connect_command(connect_host, connect_port);
+    if (!r.ok()) {
+      std::fprintf(stderr, "paddock: %s\n", r.error().message().c_str());
+      return 255;  // what ssh expects from a failed ProxyCommand
+    }
+    return *r;
+  }
   if (policy_cmd->parsed()) return report(paddock::policy_command(policy_flags, policy_json));
   return 125;
 }

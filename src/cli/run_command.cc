@@ -29,6 +29,7 @@ Result<int> run_command(const RunFlags& flags) {
   RunRequest req;
   req.debug = flags.debug;
   req.quiet = flags.quiet;
+  req.audit_log = flags.common.audit_log;
   if (flags.shell_command) {
     if (!flags.argv.empty())
       return plain_error("run", "give either -c 'COMMAND' or -- PROGRAM [ARG]..., not both");

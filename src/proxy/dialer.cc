@@ -37,14 +37,7 @@ int finish_connect(int fd) {
   int err = 0;
   socklen_t len = sizeof err;
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
-  if (err != 0) return err;
-  // Writable without an error can still mean "not connected yet" on a spurious wakeup.
-  sockaddr_storage peer{};
-  socklen_t plen = sizeof peer;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &plen) != 0) {
-    return errno == ENOTCONN ? EINPROGRESS : errno;
-  }
-  return 0;
+  return err;  // a connecting TCP socket is writable only once connected or failed
 }
 
 SocksReply socks_reply_for_connect_errno(int err) {

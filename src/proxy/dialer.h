@@ -18,7 +18,8 @@ struct DialStart {
 // Errors: op "connect", path "address:port", errno kept.
 Result<DialStart> start_connect(const IpAddress& address, uint16_t port);
 
-// After the socket became writable: 0 when connected, else the errno of the failed connect.
+// After the socket reported EPOLLOUT, EPOLLERR or EPOLLHUP: 0 when connected, else the errno of
+// the failed connect.
 int finish_connect(int fd);
 
 // The SOCKS5 reply for a failed connect's errno: refused 0x05, network unreachable 0x03,

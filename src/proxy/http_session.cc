@@ -7,6 +7,8 @@
 
 #include "proxy/replies.h"
 #include "proxy/server_context.h"
+#include "proxy/upstream_pool.h"
+#include "proxy/worker.h"
 
 namespace paddock::proxy {
 namespace {
@@ -67,18 +69,34 @@ void HttpSession::handle_request() {
 }
 
 bool HttpSession::reuse_upstream(const Verdict& v) {
+  if (is_connect_) {
+    release_idle_upstream();  // a tunnel never reuses; the idle connection may serve others
+    return false;
+  }
   const std::string key = v.host.text + ":" + std::to_string(v.port);
-  const bool candidate = !is_connect_ && upstream_.valid() && !idle_key_.empty() && idle_key_ == key;
+  const bool own = upstream_.valid() && idle_key_ == key;
+  if (!own) release_idle_upstream();
   idle_key_.clear();
-  if (!candidate) return false;
   // A kept connection the server has closed (or that holds stray bytes) is not reused.
-  char c;
-  const ssize_t n = ::recv(upstream_.get(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+  if (own && idle_connection_usable(upstream_.get())) {
     reused_ = true;
     return true;
   }
+  close_upstream();
+  if (auto pooled = worker_.pool().take(key)) {
+    if (adopt_upstream(std::move(pooled->fd), pooled->address)) {
+      reused_ = true;
+      return true;
+    }
+  }
   return false;
+}
+
+void HttpSession::release_idle_upstream() {
+  if (idle_key_.empty() || !upstream_.valid() || !dialled_) return;
+  worker_.loop().remove(upstream_.get());
+  worker_.pool().put(std::move(idle_key_), std::move(upstream_), *dialled_, now());
+  idle_key_.clear();
 }
 
 void HttpSession::on_connected() {
@@ -131,7 +149,7 @@ void HttpSession::start_exchange() {
   clear_deadline();
   up_.reset();
   up_.attach(client_.get(), upstream_.get());
-  up_.queue(serialize_request_head(req_, req_.keep_alive));
+  up_.queue(serialize_request_head(req_, /*keep_alive=*/true));
   request_sent_ = false;
   upstream_write_failed_ = false;
   switch (req_.framing) {
@@ -323,7 +341,7 @@ void HttpSession::upstream_failed_before_response(const std::string& why) {
 void HttpSession::complete_request() {
   const bool clean = request_sent_ && !upstream_write_failed_;
   record_outcome(std::nullopt);
-  const bool keep_upstream = clean && req_.keep_alive && resp_.keep_alive && !upstream_dirty_ &&
+  const bool keep_upstream = clean && resp_.keep_alive && !upstream_dirty_ &&
                              resp_.framing != ResponseFraming::UntilClose;
   if (keep_upstream) {
     idle_key_ = target_key();
@@ -338,7 +356,7 @@ void HttpSession::complete_request() {
     set_deadline(ctx().timeouts.request_head);
     return;
   }
-  finish_with({});
+  finish_with({});  // parks a kept upstream connection in the pool
 }
 
 }  // namespace paddock::proxy

@@ -9,10 +9,11 @@
 // proxy knows where the response ends and can take the next request. The request body and the
 // response flow at the same time (100-continue, early error responses).
 //
-// The upstream connection is kept for the next request to the same host and port (and so the same
-// address: no second lookup) when both sides agreed to keep-alive and the response ended cleanly;
-// a kept connection found closed when the next request without a body goes out is dialled again,
-// once.
+// Upstream connections are asked to stay open and, when the response ended cleanly, kept for the
+// next request to the same host and port (and so the same address: no second lookup): on this
+// client connection while it lasts, then in the worker's UpstreamPool for other client
+// connections. A kept connection found closed when the next request (without a body) goes out is
+// dialled again, once.
 //
 // CONNECT (connect_session.cc): decided on its authority; the tunnel then belongs to the shared
 // tunnel code (tunnel.cc), which checks the TLS SNI.
@@ -41,6 +42,7 @@ class HttpSession final : public ProxySession {
   void on_denied(const std::string& rule, const std::string& reason) override;
   void on_phase_timeout() override;
   bool reuse_upstream(const Verdict& v) override;
+  void release_idle_upstream() override;
 
   void handle_request();
   void handle_connect();  // connect_session.cc
@@ -71,7 +73,7 @@ class HttpSession final : public ProxySession {
 
   bool reused_ = false;
   bool retried_ = false;
-  std::string idle_key_;  // target_key() of the open upstream connection, when reusable
+  std::string idle_key_;  // target_key() of the open upstream connection, while it is idle
 };
 
 }  // namespace paddock::proxy

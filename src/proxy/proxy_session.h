@@ -66,6 +66,8 @@ class ProxySession {
   virtual void on_phase_timeout() { close_now(); }
   // HTTP keep-alive: an open upstream connection that can take this request. Default: none.
   virtual bool reuse_upstream(const Verdict&) { return false; }
+  // The session is ending: an idle upstream connection may be kept for others. Default: closed.
+  virtual void release_idle_upstream() {}
 
   // --- shared steps
   // After decide(): a denial is recorded and answered; an allowed request goes on to resolve and
@@ -73,6 +75,8 @@ class ProxySession {
   void begin(Verdict v, std::string_view raw_host);
   // Dial the address again (no lookup): HTTP's retry when a reused connection turned out stale.
   void redial();
+  // Take an open upstream connection (from the worker's pool) as this session's upstream.
+  bool adopt_upstream(UniqueFd fd, const IpAddress& address);
   // The tunnel is up and the front end has queued its success reply in down_: relay the
   // upstream's bytes to the client, and check the client's first bytes before relaying them.
   void start_sniff();
@@ -95,7 +99,7 @@ class ProxySession {
   // dialled already (a tunnel refused after its ClientHello), else nullopt.
   void record_denial(Protocol protocol, std::string host, uint16_t port, std::string rule,
                      std::string reason, std::optional<IpAddress> address);
-  // The normalised host, or the raw one made printable.
+  // The normalised host (IPv6 without brackets), or the raw one made printable.
   std::string audit_host() const;
 
   const ServerContext& ctx() const;

@@ -59,4 +59,12 @@ std::string http_error_response(int status, std::string_view token, std::string_
   return r;
 }
 
+std::string http_denial_response(std::string_view reason, std::string_view rule) {
+  if (rule.empty() || reason.find(rule) != std::string_view::npos) {
+    return http_error_response(403, kBlockedToken, reason, rule);
+  }
+  return http_error_response(403, kBlockedToken,
+                             std::string(reason) + " (rule: " + std::string(rule) + ")", rule);
+}
+
 }  // namespace paddock::proxy

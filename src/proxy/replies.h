@@ -30,10 +30,9 @@ std::string one_line(std::string_view text, std::size_t max_bytes = 1024);
 std::string http_error_response(int status, std::string_view token, std::string_view reason,
                                 std::string_view rule = {});
 
-// 403 for a denial.
-inline std::string http_denial_response(std::string_view reason, std::string_view rule) {
-  return http_error_response(403, kBlockedToken, reason, rule);
-}
+// 403 for a denial. The body names the rule: "(rule: default-deny)" is appended when the reason
+// does not quote it already.
+std::string http_denial_response(std::string_view reason, std::string_view rule);
 
 // What a CONNECT client reads when its tunnel is up.
 inline constexpr std::string_view kConnectEstablished =

@@ -89,6 +89,7 @@ void Worker::on_tick(Clock::time_point now) {
   for (ProxySession* s : all) {
     if (!s->closed()) s->on_tick(now);
   }
+  pool_.expire(now);
   if (paused_listeners_) {
     paused_listeners_ = false;
     for (auto& l : listeners_) {

@@ -9,6 +9,7 @@
 #include "base/result.h"
 #include "proxy/event_loop.h"
 #include "proxy/proxy_session.h"
+#include "proxy/upstream_pool.h"
 
 namespace paddock::proxy {
 
@@ -25,6 +26,7 @@ class Worker final : public LoopHooks {
 
   EventLoop& loop() { return *loop_; }
   ServerContext& ctx() { return ctx_; }
+  UpstreamPool& pool() { return pool_; }
 
   ProxySession* find(uint64_t id);
   // The session has closed: destroyed after the current batch of events.
@@ -34,7 +36,9 @@ class Worker final : public LoopHooks {
 
   // LoopHooks
   void on_tick(Clock::time_point now) override;
-  bool has_timers() const override { return !sessions_.empty() || paused_listeners_; }
+  bool has_timers() const override {
+    return !sessions_.empty() || paused_listeners_ || pool_.size() > 0;
+  }
   void after_batch() override { graveyard_.clear(); }
 
  private:
@@ -63,6 +67,7 @@ class Worker final : public LoopHooks {
   bool paused_listeners_ = false;
   std::unordered_map<uint64_t, std::unique_ptr<ProxySession>> sessions_;
   std::vector<std::unique_ptr<ProxySession>> graveyard_;
+  UpstreamPool pool_;
   uint64_t next_id_ = 1;
 };
 

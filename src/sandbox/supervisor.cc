@@ -14,7 +14,9 @@
 #include "policy/mount_plan.h"
 #include "policy/seccomp_policy.h"
 #include "sandbox/environment.h"
+#include "proxy/proxy_server.h"
 #include "sandbox/launcher.h"
+#include "sandbox/network_rules.h"
 #include "sandbox/sync_channel.h"
 #include "sandbox/write_mediator.h"
 #include "walls/landlock.h"
@@ -46,8 +48,28 @@ Result<SandboxSpec> build_spec(const Policy& policy) {
   spec.cwd = policy.fs.cwd;
   spec.uid = ::getuid();
   spec.gid = ::getgid();
-  spec.env = sandbox_environment(environ, policy.fs.writable, {}, policy.unset_env);
+  ProxyEnvironment proxy_env;
+  proxy_env.enabled = true;
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return sys_error("readlink", "/proc/self/exe");
+  proxy_env.paddock_path.assign(self, size_t(n));
+  spec.env = sandbox_environment(environ, policy.fs.writable, proxy_env, policy.unset_env);
   return spec;
+}
+
+void print_network_denials(const std::vector<proxy::DenialSummary>& denials) {
+  size_t shown = 0;
+  for (const auto& d : denials) {
+    if (++shown > 20) {
+      std::fprintf(stderr, "paddock: ... and %zu more denied destinations\n", denials.size() - 20);
+      break;
+    }
+    std::string where = d.host + (d.port ? ":" + std::to_string(d.port) : "");
+    std::fprintf(stderr, "paddock: denied %s %s (%s: %s)%s\n", d.protocol.c_str(), where.c_str(),
+                 d.rule.c_str(), d.reason.c_str(),
+                 d.count > 1 ? (" x" + std::to_string(d.count)).c_str() : "");
+  }
 }
 
 void print_denials(const std::map<std::string, unsigned>& denials) {
@@ -88,6 +110,8 @@ Result<std::string> describe_plan(const Policy& policy) {
 }
 
 Result<int> run_sandboxed(const Policy& policy, const RunRequest& req) {
+  auto rules = compile_network_rules(policy, /*with_host_addresses=*/true);
+  if (!rules) return rules.error();
   auto spec = build_spec(policy);
   if (!spec) return spec.error();
   spec->argv = req.argv;
@@ -114,6 +138,18 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& req) {
     ::kill(launched->init_pid, SIGKILL);
     ::waitpid(launched->init_pid, nullptr, 0);
     return ms.error();
+  }
+  // The network wall's only door: the proxy, serving the listeners the sandbox created.
+  proxy::ProxyOptions popts;
+  popts.rules = std::move(*rules);
+  popts.audit_log_path = req.audit_log;
+  auto proxy = proxy::ProxyServer::start(std::move(launched->http_listener),
+                                         std::move(launched->socks_listener), std::move(popts));
+  if (!proxy) {
+    ::kill(launched->init_pid, SIGKILL);
+    ::waitpid(launched->init_pid, nullptr, 0);
+    mediator.stop();
+    return proxy.error();
   }
 
   std::optional<Error> exec_error;
@@ -159,8 +195,12 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& req) {
     if (m->type == ChannelMessage::Type::Failed) exec_error = m->error;
   }
   mediator.stop();
+  (*proxy)->stop();
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
-  if (!req.quiet) print_denials(mediator.denials());
+  if (!req.quiet) {
+    print_denials(mediator.denials());
+    print_network_denials((*proxy)->denials());
+  }
   if (exec_error) {
     Error e = *exec_error;
     e.exit_code = exit_code;

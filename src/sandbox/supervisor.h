@@ -1,6 +1,7 @@
 #pragma once
 // paddock run: builds the plan from the policy, launches the sandbox, serves write mediation,
 // relays signals, and returns the command's exit status.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@ struct RunRequest {
   std::vector<std::string> argv;
   bool debug = false;
   bool quiet = false;
+  std::optional<std::string> audit_log;  // one JSON line per network decision
 };
 
 // The exit status paddock should return (the command's, 128+N, 126, 127), or the error that
