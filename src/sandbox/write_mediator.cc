@@ -372,7 +372,7 @@ class MediatorRequest {
     uint64_t id = req_.id;
     int notify = m_.notify_.get();
     std::thread([parent = std::move(parent), name, oflags, cloexec, id, notify]() {
-      int fd = ::openat(parent.get(), name.c_str(), oflags);
+      int fd = ::openat(parent.get(), name.c_str(), oflags, 0);
       if (fd < 0) {
         seccomp_notif_resp resp{};
         resp.id = id;
