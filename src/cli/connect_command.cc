@@ -66,7 +66,8 @@ Result<sockaddr_storage> parse_proxy_address(std::string_view text, socklen_t* l
 
 bool write_all(int fd, const char* data, std::size_t n) {
   while (n > 0) {
-    const ssize_t w = fd == STDOUT_FILENO ? ::write(fd, data, n) : ::send(fd, data, n, MSG_NOSIGNAL);
+    const ssize_t w =
+        fd == STDOUT_FILENO ? ::write(fd, data, n) : ::send(fd, data, n, MSG_NOSIGNAL);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) return false;
     data += w;
@@ -209,7 +210,8 @@ Result<int> connect_command(const std::string& host, uint16_t port) {
   setsockopt(sock.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
   // Greeting: version 5, one method, no authentication.
-  if (!write_all(sock.get(), "\x05\x01\x00", 3)) return failure(where + ": " + std::strerror(errno));
+  if (!write_all(sock.get(), "\x05\x01\x00", 3))
+    return failure(where + ": " + std::strerror(errno));
   char method[2];
   PADDOCK_TRY(read_exact(sock.get(), method, 2, where));
   if (method[0] != 5 || static_cast<unsigned char>(method[1]) != 0) {

@@ -18,10 +18,11 @@ inline constexpr std::size_t kMaxDistinctDenials = 1000;
 
 struct DenialSummary {
   std::string protocol;  // "http", "connect", "socks5"
-  std::string host;      // as audited: normalised, or the raw host made printable
+  std::string host;      // normalised (IPv6 in brackets), or the raw host made printable;
+                         // empty for a request too malformed to name one (port 0 then)
   uint16_t port = 0;
-  std::string rule;      // "default-deny", a pattern, "resolved-address", "sni-mismatch", ...
-  std::string reason;    // the first reason seen for this entry
+  std::string rule;    // "default-deny", a pattern, "resolved-address", "sni-mismatch", ...
+  std::string reason;  // the first reason seen for this entry
   uint64_t count = 0;
 };
 
@@ -36,7 +37,8 @@ class DenialTally {
   mutable std::mutex mu_;
   std::map<Key, size_t> index_;
   std::vector<DenialSummary> entries_;
-  DenialSummary overflow_{"*", "*", 0, "(more denials)", "more distinct denials than are listed", 0};
+  DenialSummary overflow_{"*", "*", 0, "(more denials)", "more distinct denials than are listed",
+                          0};
 };
 
 }  // namespace paddock::proxy

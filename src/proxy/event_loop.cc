@@ -66,7 +66,9 @@ void EventLoop::post(Task task) {
   wake();
 }
 
-void EventLoop::defer(Task task) { deferred_.push_back(std::move(task)); }
+void EventLoop::defer(Task task) {
+  deferred_.push_back(std::move(task));
+}
 
 void EventLoop::stop() {
   stopping_.store(true);

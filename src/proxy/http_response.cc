@@ -8,7 +8,9 @@ namespace {
 
 constexpr std::size_t kMaxContentLengthDigits = 18;  // < 2^63: no overflow
 
-bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_digit(unsigned char c) {
+  return c >= '0' && c <= '9';
+}
 
 bool is_tchar(unsigned char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c)) return true;
@@ -19,7 +21,9 @@ bool is_token(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_tchar(c); });
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -121,7 +125,8 @@ ParseStatus parse_content_length(const ResponseHead& head, bool& present, std::u
 ParseStatus decide_framing(std::string_view request_method, ResponseHead& out) {
   const std::vector<std::string> connection = header_tokens(out.headers, "Connection");
   const bool close = std::find(connection.begin(), connection.end(), "close") != connection.end();
-  const bool keep = std::find(connection.begin(), connection.end(), "keep-alive") != connection.end();
+  const bool keep =
+      std::find(connection.begin(), connection.end(), "keep-alive") != connection.end();
   out.keep_alive = !close && (out.version_minor >= 1 || keep);
 
   bool has_cl = false;

@@ -44,7 +44,7 @@ struct ResponseHead {
 
   ResponseFraming framing = ResponseFraming::UntilClose;
   std::uint64_t content_length = 0;  // for ContentLength
-  bool keep_alive = false;  // the server keeps the connection open after this response
+  bool keep_alive = false;           // the server keeps the connection open after this response
 
   bool interim() const { return status >= 100 && status < 200; }
   const Header* find_header(std::string_view name) const;

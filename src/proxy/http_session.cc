@@ -341,8 +341,8 @@ void HttpSession::upstream_failed_before_response(const std::string& why) {
 void HttpSession::complete_request() {
   const bool clean = request_sent_ && !upstream_write_failed_;
   record_outcome(std::nullopt);
-  const bool keep_upstream = clean && resp_.keep_alive && !upstream_dirty_ &&
-                             resp_.framing != ResponseFraming::UntilClose;
+  const bool keep_upstream =
+      clean && resp_.keep_alive && !upstream_dirty_ && resp_.framing != ResponseFraming::UntilClose;
   if (keep_upstream) {
     idle_key_ = target_key();
   } else {

@@ -28,8 +28,8 @@ struct ProxyOptions {
   std::optional<std::string> audit_log_path;
   unsigned threads = 2;           // event-loop threads
   unsigned resolver_threads = 2;  // getaddrinfo threads, started on demand
-  // Concurrent client connections; further connections are closed at once. 0: derived from
-  // RLIMIT_NOFILE (after raising the soft limit to the hard one), a sixth of it less a reserve.
+  // Concurrent client connections; further connections are reset at once. 0: a sixth of
+  // RLIMIT_NOFILE (after raising the soft limit to the hard one) less a reserve, at most 8192.
   unsigned max_connections = 0;
   ProxyTimeouts timeouts;
 };

@@ -13,12 +13,16 @@ namespace paddock::proxy {
 namespace {
 
 constexpr unsigned kMaxThreads = 64;
-constexpr rlim_t kFdReserve = 256;  // for the supervisor's own files
+constexpr rlim_t kFdReserve = 256;       // for the supervisor's own files
 constexpr rlim_t kFdsPerConnection = 6;  // client, upstream, two pipes
+// Each connection may buffer up to ~150 KiB (a 64 KiB request head, a 64 KiB response head, relay
+// buffers): the default cap bounds what a hostile command can make the supervisor hold.
+constexpr rlim_t kDefaultMaxConnections = 8192;
 
 Status prepare_listener(int fd) {
   const int fl = fcntl(fd, F_GETFL);
-  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) return sys_error("fcntl O_NONBLOCK", "listener");
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)
+    return sys_error("fcntl O_NONBLOCK", "listener");
   const int fdfl = fcntl(fd, F_GETFD);
   if (fdfl < 0 || fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) != 0) {
     return sys_error("fcntl FD_CLOEXEC", "listener");
@@ -57,19 +61,19 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(UniqueFd http_listener,
   unsigned max_conns = opts.max_connections;
   if (max_conns == 0) {
     const rlim_t usable = fds > kFdReserve * 2 ? fds - kFdReserve : fds / 2;
-    max_conns = static_cast<unsigned>(std::clamp<rlim_t>(usable / kFdsPerConnection, 16, 1u << 20));
+    max_conns = static_cast<unsigned>(
+        std::clamp<rlim_t>(usable / kFdsPerConnection, 16, kDefaultMaxConnections));
   }
 
   std::unique_ptr<ProxyServer> server(new ProxyServer());
   server->http_listener_ = std::move(http_listener);
   server->socks_listener_ = std::move(socks_listener);
-  server->ctx_ = std::make_unique<ServerContext>(std::move(opts.rules), opts.timeouts,
-                                                 std::move(audit), opts.resolver_threads,
-                                                 max_conns);
+  server->ctx_ = std::make_unique<ServerContext>(
+      std::move(opts.rules), opts.timeouts, std::move(audit), opts.resolver_threads, max_conns);
   const unsigned n = std::clamp(opts.threads, 1u, kMaxThreads);
   for (unsigned i = 0; i < n; ++i) {
-    auto w = Worker::create(*server->ctx_, server->http_listener_.get(),
-                            server->socks_listener_.get());
+    auto w =
+        Worker::create(*server->ctx_, server->http_listener_.get(), server->socks_listener_.get());
     if (!w) return w.error();
     server->workers_.push_back(std::move(*w));
   }
@@ -84,7 +88,9 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(UniqueFd http_listener,
   return server;
 }
 
-ProxyServer::~ProxyServer() { stop(); }
+ProxyServer::~ProxyServer() {
+  stop();
+}
 
 void ProxyServer::stop() {
   if (stopped_) return;
@@ -102,6 +108,8 @@ std::vector<DenialSummary> ProxyServer::denials() const {
   return ctx_ ? ctx_->denials.snapshot() : std::vector<DenialSummary>{};
 }
 
-unsigned ProxyServer::active_connections() const { return ctx_ ? ctx_->connections.load() : 0; }
+unsigned ProxyServer::active_connections() const {
+  return ctx_ ? ctx_->connections.load() : 0;
+}
 
 }  // namespace paddock::proxy

@@ -32,8 +32,8 @@ class ProxyServer {
   // Either listener may be invalid (that front end is then not served). The listeners are made
   // non-blocking and close-on-exec. Errors: the audit log cannot be opened, epoll or a thread
   // cannot be created.
-  static Result<std::unique_ptr<ProxyServer>> start(UniqueFd http_listener,
-                                                    UniqueFd socks_listener, ProxyOptions opts);
+  static Result<std::unique_ptr<ProxyServer>> start(UniqueFd http_listener, UniqueFd socks_listener,
+                                                    ProxyOptions opts);
   ~ProxyServer();
   ProxyServer(const ProxyServer&) = delete;
   ProxyServer& operator=(const ProxyServer&) = delete;

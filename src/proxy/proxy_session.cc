@@ -24,9 +24,15 @@ ProxySession::ProxySession(Worker& worker, uint64_t id, UniqueFd client, Protoco
 
 ProxySession::~ProxySession() = default;
 
-const ServerContext& ProxySession::ctx() const { return worker_.ctx(); }
-ServerContext& ProxySession::mutable_ctx() { return worker_.ctx(); }
-Clock::time_point ProxySession::now() const { return worker_.loop().now(); }
+const ServerContext& ProxySession::ctx() const {
+  return worker_.ctx();
+}
+ServerContext& ProxySession::mutable_ctx() {
+  return worker_.ctx();
+}
+Clock::time_point ProxySession::now() const {
+  return worker_.loop().now();
+}
 
 void ProxySession::start() {
   started_ = last_activity_ = now();
@@ -152,13 +158,14 @@ void ProxySession::begin(Verdict v, std::string_view raw_host) {
   EventLoop* loop = &worker_.loop();
   Worker* worker = &worker_;
   const uint64_t id = id_;
-  mutable_ctx().resolver.resolve(
-      verdict_.host.text, [loop, worker, id, seq](const Resolver::Answer& answer) {
-        loop->post([worker, id, seq, answer] {
-          ProxySession* s = worker->find(id);
-          if (s != nullptr && s->resolve_seq_ == seq) s->on_resolved(answer);
-        });
-      });
+  mutable_ctx().resolver.resolve(verdict_.host.text,
+                                 [loop, worker, id, seq](const Resolver::Answer& answer) {
+                                   loop->post([worker, id, seq, answer] {
+                                     ProxySession* s = worker->find(id);
+                                     if (s != nullptr && s->resolve_seq_ == seq)
+                                       s->on_resolved(answer);
+                                   });
+                                 });
 }
 
 void ProxySession::on_resolved(const Resolver::Answer& answer) {

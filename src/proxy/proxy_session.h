@@ -7,10 +7,10 @@
 //               allowed: reuse an open upstream (HTTP keep-alive), or
 //   Resolving   name -> addresses on a resolver thread, then filter_resolved()
 //   Connecting  non-blocking connect to exactly the chosen address
-//   Exchange    HTTP: one request and its response relayed                                [subclass]
-//   Sniff       tunnel up; the client's first bytes checked (TLS SNI must name the host)
-//   Tunnel      opaque relay both ways, half-close propagated
-//   Closing     a final reply flushed, write side shut, unread input drained, then close
+//   Exchange    HTTP: one request and its response relayed [subclass] Sniff       tunnel up; the
+//   client's first bytes checked (TLS SNI must name the host) Tunnel      opaque relay both ways,
+//   half-close propagated Closing     a final reply flushed, write side shut, unread input drained,
+//   then close
 //
 // Every step is non-blocking; progress happens in advance(), called on any readiness event of the
 // session's fds (both registered edge-triggered for in, out and hang-up), after a resolver answer,

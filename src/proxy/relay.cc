@@ -17,7 +17,9 @@ constexpr int kPipeSize = 256 * 1024;
 constexpr std::size_t kChunkedReadBytes = 16 * 1024;
 constexpr std::size_t kShrinkAbove = 64 * 1024;
 
-bool would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
+bool would_block(int err) {
+  return err == EAGAIN || err == EWOULDBLOCK;
+}
 
 }  // namespace
 
@@ -41,7 +43,9 @@ void Channel::reset() {
   errno_ = 0;
 }
 
-void Channel::queue(std::string_view bytes) { out_.append(bytes); }
+void Channel::queue(std::string_view bytes) {
+  out_.append(bytes);
+}
 
 void Channel::start_body(BodyMode mode, uint64_t length) {
   mode_ = mode;
@@ -76,7 +80,9 @@ std::size_t Channel::feed(std::string_view bytes) {
   return 0;
 }
 
-std::string Channel::take_overflow() { return std::exchange(overflow_, std::string()); }
+std::string Channel::take_overflow() {
+  return std::exchange(overflow_, std::string());
+}
 
 PumpResult Channel::fail(PumpResult r, int err, std::string why) {
   errno_ = err;
@@ -168,7 +174,8 @@ PumpResult Channel::pump(std::size_t budget) {
       return fail(PumpResult::SrcError, errno, std::string("pipe2: ") + std::strerror(errno));
     }
     std::size_t want = pipe_capacity_ - pipe_bytes_;
-    if (mode_ == BodyMode::Length) want = static_cast<std::size_t>(std::min<uint64_t>(want, remaining_));
+    if (mode_ == BodyMode::Length)
+      want = static_cast<std::size_t>(std::min<uint64_t>(want, remaining_));
     const ssize_t n =
         splice(src_, nullptr, pipe_w_.get(), nullptr, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     if (n < 0) {

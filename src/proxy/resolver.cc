@@ -21,7 +21,7 @@ struct Resolver::State {
   unsigned max_threads = 1;
   unsigned threads = 0;
   unsigned idle = 0;
-  std::deque<std::string> queue;                                  // names not yet started
+  std::deque<std::string> queue;                                   // names not yet started
   std::unordered_map<std::string, std::vector<Callback>> waiters;  // name -> who asked
 };
 
@@ -83,7 +83,9 @@ Resolver::Resolver(unsigned max_threads) : state_(std::make_shared<State>()) {
   state_->max_threads = std::max(1u, max_threads);
 }
 
-Resolver::~Resolver() { close(); }
+Resolver::~Resolver() {
+  close();
+}
 
 void Resolver::resolve(const std::string& name, Callback done) {
   std::unique_lock<std::mutex> lock(state_->mu);

@@ -23,7 +23,11 @@ struct ServerContext {
   // Writes the audit line (when logging) and counts denials.
   void record(const AuditRecord& r) {
     if (audit) audit->write(r);
-    if (!r.allowed) denials.add(protocol_name(r.protocol), r.host, r.port, r.rule, r.reason);
+    if (r.allowed) return;
+    // The summary shows "host:port": IPv6 goes in brackets there (the audit line has it bare).
+    const bool v6 = r.host.find(':') != std::string::npos;
+    denials.add(protocol_name(r.protocol), v6 ? "[" + r.host + "]" : r.host, r.port, r.rule,
+                r.reason);
   }
 
   const NetworkRules rules;

@@ -34,16 +34,17 @@ SocksSession::SocksSession(Worker& worker, uint64_t id, UniqueFd client)
 }
 
 void SocksSession::handshake() {
-  // The method reply, if it has not all gone out yet.
-  switch (down_.pump()) {
-    case PumpResult::Done:
-    case PumpResult::Blocked:
-      break;
-    default:
-      close_now();
-      return;
-  }
   while (!closed()) {
+    // The method reply goes out completely before the request is looked at (the replies to the
+    // request replace what is queued).
+    if (down_.queued() > 0) {
+      const PumpResult sent = down_.pump();
+      if (sent != PumpResult::Done && sent != PumpResult::Blocked) {
+        close_now();
+        return;
+      }
+      if (down_.queued() > 0) return;
+    }
     if (!greeted_) {
       const SocksGreetingResult g = parse_socks5_greeting(in_buf_);
       if (g.state == SocksState::Done) {
@@ -54,11 +55,6 @@ void SocksSession::handshake() {
         }
         down_.queue(socks5_method_reply(kSocksMethodNoAuth));
         greeted_ = true;
-        const PumpResult sent = down_.pump();
-        if (sent != PumpResult::Done && sent != PumpResult::Blocked) {
-          close_now();
-          return;
-        }
         continue;
       }
       if (g.state == SocksState::Error) {

@@ -15,8 +15,8 @@ bool idle_connection_usable(int fd) {
 
 void UpstreamPool::put(std::string key, UniqueFd fd, const IpAddress& address,
                        Clock::time_point now) {
-  const auto same = std::count_if(idle_.begin(), idle_.end(),
-                                  [&](const Entry& e) { return e.key == key; });
+  const auto same =
+      std::count_if(idle_.begin(), idle_.end(), [&](const Entry& e) { return e.key == key; });
   if (static_cast<std::size_t>(same) >= kMaxIdlePerKey) return;  // fd closes here
   if (idle_.size() >= kMaxIdle) idle_.pop_front();
   idle_.push_back(Entry{std::move(key), std::move(fd), address, now});

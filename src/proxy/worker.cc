@@ -61,7 +61,9 @@ void Worker::run() {
   graveyard_.clear();
 }
 
-void Worker::stop() { loop_->stop(); }
+void Worker::stop() {
+  loop_->stop();
+}
 
 ProxySession* Worker::find(uint64_t id) {
   auto it = sessions_.find(id);
@@ -103,7 +105,9 @@ void Worker::on_tick(Clock::time_point now) {
   }
 }
 
-void Worker::Listener::on_events(uint32_t) { worker_->accept_from(*this, kind_); }
+void Worker::Listener::on_events(uint32_t) {
+  worker_->accept_from(*this, kind_);
+}
 
 void Worker::pause(Listener& l) {
   // Out of fds or memory: stop accepting for a moment instead of spinning on a readable listener.

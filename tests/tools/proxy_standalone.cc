@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
   uint16_t http_bound = 0, socks_bound = 0;
   paddock::UniqueFd http = listen_on(http_port, &http_bound);
   paddock::UniqueFd socks = listen_on(socks_port, &socks_bound);
-  auto server = paddock::proxy::ProxyServer::start(std::move(http), std::move(socks), std::move(opts));
+  auto server =
+      paddock::proxy::ProxyServer::start(std::move(http), std::move(socks), std::move(opts));
   if (!server) {
     std::fprintf(stderr, "proxy_standalone: %s\n", server.error().message().c_str());
     return 1;

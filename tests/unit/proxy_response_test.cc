@@ -98,12 +98,12 @@ TEST(ProxyResponse, ContentLengthLists) {
   ASSERT_TRUE(parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", h).done());
   EXPECT_EQ(h.content_length, 5u);
   EXPECT_TRUE(parse("HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n", h).error());
-  EXPECT_TRUE(parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", h).error());
+  EXPECT_TRUE(
+      parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", h).error());
   EXPECT_TRUE(parse("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", h).error());
   EXPECT_TRUE(parse("HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n", h).error());
   EXPECT_TRUE(parse("HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n", h).error());
-  EXPECT_TRUE(
-      parse("HTTP/1.1 200 OK\r\nContent-Length: 1234567890123456789\r\n\r\n", h).error());
+  EXPECT_TRUE(parse("HTTP/1.1 200 OK\r\nContent-Length: 1234567890123456789\r\n\r\n", h).error());
 }
 
 TEST(ProxyResponse, ErrorsAre502) {

@@ -16,8 +16,8 @@ namespace paddock::proxy {
 namespace {
 
 TEST(ProxyReplies, DenialNamesRuleAndReasonOnOneLine) {
-  const std::string r = http_denial_response("evil.test:80 matches no rule\r\nX-Injected: 1",
-                                             "default-deny");
+  const std::string r =
+      http_denial_response("evil.test:80 matches no rule\r\nX-Injected: 1", "default-deny");
   EXPECT_EQ(r.rfind("HTTP/1.1 403 Forbidden\r\n", 0), 0u);
   EXPECT_NE(r.find("\r\nX-Proxy-Error: blocked-by-paddock\r\n"), std::string::npos);
   EXPECT_NE(r.find("\r\nX-Paddock-Rule: default-deny\r\n"), std::string::npos);
@@ -25,15 +25,22 @@ TEST(ProxyReplies, DenialNamesRuleAndReasonOnOneLine) {
   EXPECT_EQ(r.find("\r\nX-Injected"), std::string::npos);
   const std::size_t body = r.find("\r\n\r\n") + 4;
   const std::string b = r.substr(body);
-  EXPECT_EQ(b, "paddock: evil.test:80 matches no rule??X-Injected: 1\n");
+  EXPECT_EQ(b, "paddock: evil.test:80 matches no rule??X-Injected: 1 (rule: default-deny)\n");
   EXPECT_NE(r.find("Content-Length: " + std::to_string(b.size()) + "\r\n"), std::string::npos);
+}
+
+TEST(ProxyReplies, RuleQuotedInTheReasonIsNotRepeated) {
+  const std::string r =
+      http_denial_response("a.test:80 is denied by deniedDomains rule \"a.test\"", "a.test");
+  EXPECT_EQ(r.substr(r.find("\r\n\r\n") + 4),
+            "paddock: a.test:80 is denied by deniedDomains rule \"a.test\"\n");
 }
 
 TEST(ProxyReplies, ErrorStatusTexts) {
   EXPECT_EQ(http_error_response(400, kBadRequestToken, "x").rfind("HTTP/1.1 400 Bad Request", 0),
             0u);
-  EXPECT_EQ(http_error_response(502, kUpstreamFailedToken, "x").rfind("HTTP/1.1 502 Bad Gateway", 0),
-            0u);
+  EXPECT_EQ(
+      http_error_response(502, kUpstreamFailedToken, "x").rfind("HTTP/1.1 502 Bad Gateway", 0), 0u);
   EXPECT_EQ(http_error_response(504, kUpstreamTimeoutToken, "x").find("X-Paddock-Rule"),
             std::string::npos);
 }
