@@ -65,7 +65,8 @@ void print_network_denials(const std::vector<proxy::DenialSummary>& denials) {
       std::fprintf(stderr, "paddock: ... and %zu more denied destinations\n", denials.size() - 20);
       break;
     }
-    std::string where = d.host + (d.port ? ":" + std::to_string(d.port) : "");
+    std::string where = d.host.empty() ? "(unparsable request)"
+                                       : d.host + (d.port ? ":" + std::to_string(d.port) : "");
     std::fprintf(stderr, "paddock: denied %s %s (%s: %s)%s\n", d.protocol.c_str(), where.c_str(),
                  d.rule.c_str(), d.reason.c_str(),
                  d.count > 1 ? (" x" + std::to_string(d.count)).c_str() : "");

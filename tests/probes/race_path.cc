@@ -1,10 +1,13 @@
 // Races the write mediator: thread A repeatedly calls open(buf, O_WRONLY|O_CREAT) while thread B
 // flips the bytes of buf between a harmless path and a protected one, for SECONDS.
-//   probe_race_path SECONDS GOOD BAD [strcpy|byte]
+//   probe_race_path SECONDS GOOD BAD [strcpy|byte] [open|rename]
 // strcpy (default): B copies whole strings (including the NUL) into buf.
 // byte: GOOD and BAD must have the same length; B flips the bytes where they differ, one store each.
+// open (default): A calls open(buf, O_WRONLY|O_CREAT); rename: A creates "rp_src" and calls
+// rename("rp_src", buf), so the racing path is a rename destination.
 // Prints {"opens_ok":N,"opens_failed":M,"flips":K}.
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +29,7 @@ int main(int argc, char** argv) {
   const char* good = argv[2];
   const char* bad = argv[3];
   bool byte_mode = argc > 4 && strcmp(argv[4], "byte") == 0;
+  bool rename_mode = argc > 5 && strcmp(argv[5], "rename") == 0;
   size_t glen = strlen(good), blen = strlen(bad);
   if (glen + 1 > sizeof buf || blen + 1 > sizeof buf) return 2;
   if (byte_mode && glen != blen) return 2;
@@ -53,12 +57,18 @@ int main(int argc, char** argv) {
   struct timespec t0, t;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   for (long i = 0;; ++i) {
-    int fd = open(buf, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
-    if (fd >= 0) {
-      ++ok;
-      close(fd);
+    if (rename_mode) {
+      int s = open("rp_src", O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+      if (s >= 0) close(s);
+      if (rename("rp_src", buf) == 0) ++ok; else ++failed;
     } else {
-      ++failed;
+      int fd = open(buf, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+      if (fd >= 0) {
+        ++ok;
+        close(fd);
+      } else {
+        ++failed;
+      }
     }
     if ((i & 63) == 0) {
       clock_gettime(CLOCK_MONOTONIC, &t);
