@@ -66,7 +66,7 @@ SeccompPolicy sandbox_seccomp_policy(bool mediate_writes) {
     for (const char* n :
          {"creat", "mkdir", "mkdirat", "mknod", "mknodat", "rename", "renameat", "renameat2",
           "link", "linkat", "symlink", "symlinkat", "truncate", "chmod", "fchmod", "fchmodat",
-          "fchmodat2"})
+          "fchmodat2", "unlink", "unlinkat", "rmdir"})
       p.rules.push_back({"write-mediation", n, A::Notify});
   }
   return p;

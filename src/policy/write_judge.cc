@@ -22,11 +22,25 @@ bool in_writable(const FsPolicy& p, std::string_view path) {
 
 WriteVerdict refuse(int err, std::string reason) { return {false, err, std::move(reason)}; }
 
+// A denied (absent) path: inside a writable root it is only covered by an empty mount, which a
+// rename or link performed by the supervisor would go around.
+bool hidden(const FsPolicy& p, std::string_view path) {
+  for (const auto& d : p.deny_read) {
+    if (!path_within(path, d)) continue;
+    bool reopened = false;
+    for (const auto& a : p.allow_read)
+      if (path_within(path, a) && path_within(a, d)) reopened = true;
+    if (!reopened) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 WriteVerdict judge_write(const FsPolicy& p, std::string_view path, EntryType type) {
   if (auto v = p.protect.check(path); v.is_protected)
     return refuse(EACCES, "protected (" + v.rule + ")");
+  if (hidden(p, path)) return refuse(EACCES, "denied path");
   // An existing gitfile (worktree, submodule) names the gitdir git will trust: not rewritable.
   if (base_name(path) == ".git" && type != EntryType::Missing && type != EntryType::Dir)
     return refuse(EACCES, "protected (.git file)");
@@ -40,6 +54,7 @@ WriteVerdict judge_rename(const FsPolicy& p, std::string_view src, std::string_v
                           bool src_is_dir) {
   if (auto v = p.protect.check_rename(src, dst, src_is_dir); v.is_protected)
     return refuse(EACCES, "protected (" + v.rule + ")");
+  if (hidden(p, src) || hidden(p, dst)) return refuse(EACCES, "denied path");
   if (!in_writable(p, src) || !in_writable(p, dst)) return refuse(EROFS, "outside the writable paths");
   return {};
 }
@@ -48,7 +63,13 @@ WriteVerdict judge_link(const FsPolicy& p, std::string_view src, std::string_vie
   if (auto v = p.protect.check(src); v.is_protected)
     return refuse(EACCES, "protected (" + v.rule + ")");
   if (base_name(dst) == ".git") return refuse(EACCES, "protected (.git link)");
+  if (hidden(p, src)) return refuse(EACCES, "denied path");
   return judge_write(p, dst, EntryType::Missing);
+}
+
+WriteVerdict judge_remove(const FsPolicy& p, std::string_view path) {
+  if (base_name(path) == ".git") return refuse(EACCES, "protected (.git)");
+  return judge_write(p, path, EntryType::File);
 }
 
 WriteVerdict judge_special_create(const FsPolicy& p, std::string_view path) {

@@ -18,6 +18,10 @@ struct WriteVerdict {
 // A write to (or creation of) `path`. `type` is what exists there now (Missing if nothing).
 WriteVerdict judge_write(const FsPolicy& p, std::string_view path, EntryType type);
 
+// unlink(2) and rmdir(2): protected and denied paths cannot be removed either (a user's own
+// pre-commit hook is a wall too), and a repository's .git is never removed.
+WriteVerdict judge_remove(const FsPolicy& p, std::string_view path);
+
 // symlink(2) and mknod(2) of non-directories: like judge_write, and never named .git.
 WriteVerdict judge_special_create(const FsPolicy& p, std::string_view path);
 

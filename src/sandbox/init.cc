@@ -4,11 +4,13 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "base/kernel_abi.h"
 #include "sandbox/sync_channel.h"
 
 namespace paddock {
@@ -20,6 +22,8 @@ constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2
 
 void noop_handler(int) {}
 
+constexpr unsigned kCloseRangeCloexec = 1U << 2;  // CLOSE_RANGE_CLOEXEC, Linux 5.11
+
 [[noreturn]] void exec_command(const SandboxSpec& spec, int sync_fd, const sigset_t& old_mask) {
   // Default dispositions and the original mask for the command.
   struct sigaction dfl {};
@@ -29,6 +33,12 @@ void noop_handler(int) {}
   (void)old_mask;
   ::sigprocmask(SIG_SETMASK, &spec.signal_mask, nullptr);
 
+  // The command inherits exactly stdin, stdout and stderr: whatever else the caller of paddock
+  // left open (a directory fd of $HOME, a writable host file) closes at exec.
+  if (::syscall(kabi::NR_close_range, 3U, ~0U, kCloseRangeCloexec) != 0) {
+    send_failure(sync_fd, sys_error("close_range", "inherited fds"));
+    ::_exit(125);
+  }
   std::vector<char*> argv;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);

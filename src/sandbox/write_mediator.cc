@@ -127,6 +127,9 @@ class MediatorRequest {
       case SYS_fchmodat: return do_chmod(int(x[0]), x[1], mode_t(x[2]), 0);
       case kabi::NR_fchmodat2: return do_chmod(int(x[0]), x[1], mode_t(x[2]), int(x[3]));
       case SYS_fchmod: return do_fchmod(int(x[0]), mode_t(x[1]));
+      case SYS_unlink: return do_unlink(AT_FDCWD, x[0], 0);
+      case SYS_unlinkat: return do_unlink(int(x[0]), x[1], int(x[2]));
+      case SYS_rmdir: return do_unlink(AT_FDCWD, x[0], AT_REMOVEDIR);
       default: return CallError{ENOSYS};
     }
   }
@@ -319,11 +322,17 @@ class MediatorRequest {
       auto theirs = caller_fd(l.fd_ref);
       if (!theirs.ok()) return CallError{theirs.err == EBADF ? ENOENT : theirs.err};
       std::string reopen = "/proc/self/fd/" + std::to_string(theirs.value->get());
-      fd.reset(::open(reopen.c_str(), (flags & ~O_CLOEXEC) | extra | O_NONBLOCK, mode));
+      // Truncation waits for the verdict: open without it, judge, then truncate.
+      fd.reset(::open(reopen.c_str(),
+                      (flags & ~(O_CLOEXEC | O_TRUNC | O_CREAT | O_EXCL)) | extra | O_NONBLOCK, 0));
       if (!fd.valid()) return CallError{errno};
       struct stat st;
       if (::fstat(fd.get(), &st) != 0) return CallError{errno};
-      if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+      // Reopening an fd the caller can already write through (its own stdout redirected to a
+      // log file) gains nothing; anything else is judged by where the file is.
+      int theirs_flags = ::fcntl(theirs.value->get(), F_GETFL);
+      bool already_writable = theirs_flags >= 0 && (theirs_flags & O_ACCMODE) != O_RDONLY;
+      if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && !already_writable) {
         auto p = path_of_fd(fd.get());
         std::string where = p ? *p : "?";
         if (where.size() > 10 && where.compare(where.size() - 10, 10, " (deleted)") == 0)
@@ -331,6 +340,9 @@ class MediatorRequest {
         WriteVerdict v = judge_write(m_.policy_, where, type_of(st.st_mode));
         if (!v.allowed) return refuse(v, "write", where);
       }
+      if ((flags & O_TRUNC) && S_ISREG(st.st_mode) && (flags & O_ACCMODE) != O_RDONLY &&
+          ::ftruncate(fd.get(), 0) != 0)
+        return CallError{errno};
       if (!(flags & O_NONBLOCK)) ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
       return send_fd(fd.get(), flags);
     }
@@ -351,7 +363,9 @@ class MediatorRequest {
       // Opening a FIFO for writing waits for a reader; don't stall every other call meanwhile.
       return open_fifo_later(std::move(l.parent), l.name, oflags, flags & O_CLOEXEC);
     }
-    fd.reset(::openat(l.parent.get(), name_slash.c_str(), oflags, mode & ~um & 07777));
+    // Set-id bits never come out of the sandbox: a setuid copy of a shell left in the project
+    // would hand the user's identity (or root) to whoever runs it later.
+    fd.reset(::openat(l.parent.get(), name_slash.c_str(), oflags, mode & ~um & 01777));
     if (!fd.valid()) return CallError{errno};
     return send_fd(fd.get(), flags);
   }
@@ -406,7 +420,7 @@ class MediatorRequest {
     mode_t um = caller_umask();
     int r = S_ISDIR(mode) ? ::mkdirat(l.parent.get(), l.name.c_str(), mode & 07777 & ~um)
                           : ::mknodat(l.parent.get(), l.name.c_str(),
-                                      (mode & S_IFMT) | (mode & 07777 & ~um), dev);
+                                      (mode & S_IFMT) | (mode & 01777 & ~um), dev);
     if (r != 0) return CallError{errno};
     return 0L;
   }
@@ -523,8 +537,26 @@ class MediatorRequest {
     WriteVerdict v = judge_write(m_.policy_, l.canonical(), l.type);
     if (!v.allowed) return refuse(v, "chmod", l.canonical());
     if (l.type == EntryType::Symlink) return CallError{EOPNOTSUPP};
+    if (l.type != EntryType::Dir && (mode & (S_ISUID | S_ISGID)))
+      return refuse({false, EPERM, "set-id bits"}, "chmod", l.canonical());
     const char* name = l.name.empty() ? "." : l.name.c_str();
     if (::fchmodat(l.parent.get(), name, mode & 07777, 0) != 0) return CallError{errno};
+    return 0L;
+  }
+
+  Out<long> do_unlink(int dirfd, uint64_t path_addr, int flags) {
+    auto path = read_string(path_addr);
+    if (!path.ok()) return CallError{path.err};
+    auto loc = locate(*path.value, dirfd, false);
+    if (!loc.ok()) return CallError{loc.err};
+    if (!still_valid()) return CallError{ENOENT};
+    Location& l = *loc.value;
+    if (l.fd_ref >= 0) return CallError{EACCES};
+    if (l.name.empty()) return CallError{(flags & AT_REMOVEDIR) ? EINVAL : EISDIR};
+    if (l.type == EntryType::Missing) return CallError{ENOENT};
+    WriteVerdict v = judge_remove(m_.policy_, l.canonical());
+    if (!v.allowed) return refuse(v, (flags & AT_REMOVEDIR) ? "rmdir" : "unlink", l.canonical());
+    if (::unlinkat(l.parent.get(), l.name.c_str(), flags & AT_REMOVEDIR) != 0) return CallError{errno};
     return 0L;
   }
 
@@ -539,6 +571,10 @@ class MediatorRequest {
       std::string where = p ? *p : "";
       WriteVerdict v = judge_write(m_.policy_, where, type_of(st.st_mode));
       if (!v.allowed) return refuse(v, "chmod", where);
+    }
+    if (!S_ISDIR(st.st_mode) && (mode & (S_ISUID | S_ISGID))) {
+      auto p = path_of_fd(theirs.value->get());
+      return refuse({false, EPERM, "set-id bits"}, "chmod", p ? *p : "?");
     }
     if (::fchmod(theirs.value->get(), mode & 07777) != 0) return CallError{errno};
     return 0L;
