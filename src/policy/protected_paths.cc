@@ -24,6 +24,9 @@ std::string git_rule(const std::vector<std::string_view>& comps, size_t git_inde
   size_t i = git_index + 1;
   if (i >= n) return {};
   if (is_git_control(comps[i])) return ".git/" + std::string(comps[i]);
+  // commondir redirects git to another directory's config and hooks (worktree gitdirs have one,
+  // written once by `git worktree add`; the repository's own .git never does).
+  if (comps[i] == "commondir") return ".git/commondir";
   if (comps[i] == "worktrees" && i + 2 < n && is_git_control(comps[i + 2]))
     return ".git/worktrees/*/" + std::string(comps[i + 2]);
   if (comps[i] == "modules") {

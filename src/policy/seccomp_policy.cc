@@ -68,6 +68,12 @@ SeccompPolicy sandbox_seccomp_policy(bool mediate_writes) {
           "link", "linkat", "symlink", "symlinkat", "truncate", "chmod", "fchmod", "fchmodat",
           "fchmodat2", "unlink", "unlinkat", "rmdir"})
       p.rules.push_back({"write-mediation", n, A::Notify});
+    // Host unix sockets stay out of reach even where a directory holding one is visible: every
+    // connect and bind, and sendto with an address, is judged by the supervisor (which also
+    // enforces the TCP port rules for them).
+    p.rules.push_back({"socket-mediation", "connect", A::Notify});
+    p.rules.push_back({"socket-mediation", "bind", A::Notify});
+    p.rules.push_back({"socket-mediation", "sendto", A::Notify, 0, C::ArgNonZero, 4, 0});
   }
   return p;
 }

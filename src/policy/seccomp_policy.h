@@ -9,7 +9,7 @@ namespace paddock {
 
 struct SyscallRule {
   enum class Action { Errno, Notify };
-  enum class Cond { None, ArgMaskedAny, ArgEq32 };
+  enum class Cond { None, ArgMaskedAny, ArgEq32, ArgNonZero };
   std::string group;    // "kernel-keys", "namespaces", ...
   std::string syscall;  // name as libseccomp knows it
   Action action = Action::Errno;

@@ -41,9 +41,13 @@ WriteVerdict judge_write(const FsPolicy& p, std::string_view path, EntryType typ
   if (auto v = p.protect.check(path); v.is_protected)
     return refuse(EACCES, "protected (" + v.rule + ")");
   if (hidden(p, path)) return refuse(EACCES, "denied path");
-  // An existing gitfile (worktree, submodule) names the gitdir git will trust: not rewritable.
+  // An existing gitfile (worktree, submodule) names the gitdir git will trust, a worktree's
+  // commondir the directory its config and hooks come from: neither is rewritable.
   if (base_name(path) == ".git" && type != EntryType::Missing && type != EntryType::Dir)
     return refuse(EACCES, "protected (.git file)");
+  if (base_name(path) == "commondir" && type != EntryType::Missing &&
+      path.find("/.git/worktrees/") != std::string_view::npos)
+    return refuse(EACCES, "protected (.git/worktrees/*/commondir)");
   if (in_writable(p, path)) return {};
   // The terminal and the null-like devices stay usable; nothing new is made in /dev.
   if (path_within(path, "/dev") && (type == EntryType::Other)) return {};

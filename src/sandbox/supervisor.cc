@@ -133,7 +133,10 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& req) {
 
   auto launched = launch_sandbox(*spec);
   if (!launched) return launched.error();
-  WriteMediator mediator(std::move(launched->notify), policy.fs);
+  SocketRules socket_rules;
+  socket_rules.allow_local_binding = policy.network.allow_local_binding;
+  socket_rules.connect_ports = {kHttpProxyPort, kSocksProxyPort};
+  WriteMediator mediator(std::move(launched->notify), policy.fs, socket_rules);
   Status ms = mediator.start(std::move(launched->root));
   if (!ms.ok()) {
     ::kill(launched->init_pid, SIGKILL);

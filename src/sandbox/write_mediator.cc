@@ -9,10 +9,15 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 
@@ -130,6 +135,10 @@ class MediatorRequest {
       case SYS_unlink: return do_unlink(AT_FDCWD, x[0], 0);
       case SYS_unlinkat: return do_unlink(int(x[0]), x[1], int(x[2]));
       case SYS_rmdir: return do_unlink(AT_FDCWD, x[0], AT_REMOVEDIR);
+      case SYS_connect: return do_connect(int(x[0]), x[1], socklen_t(x[2]));
+      case SYS_bind: return do_bind(int(x[0]), x[1], socklen_t(x[2]));
+      case SYS_sendto:
+        return do_sendto(int(x[0]), x[1], size_t(x[2]), int(x[3]), x[4], socklen_t(x[5]));
       default: return CallError{ENOSYS};
     }
   }
@@ -560,6 +569,171 @@ class MediatorRequest {
     return 0L;
   }
 
+  // --- sockets ---
+
+  Out<sockaddr_storage> read_sockaddr(uint64_t addr, socklen_t len) {
+    if (len > sizeof(sockaddr_storage)) return CallError{EINVAL};
+    sockaddr_storage ss{};
+    if (len == 0) return ss;
+    iovec local{&ss, len};
+    iovec remote{reinterpret_cast<void*>(addr), len};
+    if (::process_vm_readv(req_.pid, &local, 1, &remote, 1, 0) != ssize_t(len)) return CallError{EFAULT};
+    return ss;
+  }
+
+  static uint16_t port_of(const sockaddr_storage& ss) {
+    if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(ss).sin_port);
+    if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(ss).sin6_port);
+    return 0;
+  }
+
+  static bool is_pathname(const sockaddr_storage& ss, socklen_t len) {
+    const auto& un = reinterpret_cast<const sockaddr_un&>(ss);
+    return ss.ss_family == AF_UNIX && len > offsetof(sockaddr_un, sun_path) && un.sun_path[0] != 0;
+  }
+
+  static std::string sun_path_of(const sockaddr_storage& ss, socklen_t len) {
+    const auto& un = reinterpret_cast<const sockaddr_un&>(ss);
+    size_t n = len - offsetof(sockaddr_un, sun_path);
+    return std::string(un.sun_path, strnlen(un.sun_path, std::min(n, sizeof un.sun_path)));
+  }
+
+  // A pathname socket the sandbox may reach: its own (bound inside, or in a private tmpfs) or
+  // one the policy names. Returns an O_PATH fd of the socket to connect through.
+  Out<UniqueFd> reachable_socket(const std::string& path, const char* what) {
+    auto loc = locate(path, AT_FDCWD, true);
+    if (!loc.ok()) return CallError{loc.err};
+    Location& l = *loc.value;
+    if (l.fd_ref >= 0 || l.name.empty()) return CallError{ECONNREFUSED};
+    if (l.type == EntryType::Missing) return CallError{ENOENT};
+    struct stat st;
+    if (::fstatat(l.parent.get(), l.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return CallError{errno};
+    if (!S_ISSOCK(st.st_mode)) return CallError{ECONNREFUSED};
+    std::string where = l.canonical();
+    bool ok = in_private_tmp(where) || m_.bound_inside_.count({st.st_dev, st.st_ino}) != 0;
+    for (const auto& s : m_.policy_.unix_sockets)
+      if (s == where) ok = true;
+    if (!ok)
+      return CallError{refuse({false, EACCES, "host unix socket"}, what, where).err};
+    UniqueFd fd(::openat(l.parent.get(), l.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd.valid()) return CallError{errno};
+    return fd;
+  }
+
+  static sockaddr_un via_fd(int fd, socklen_t& len) {
+    sockaddr_un un{};
+    un.sun_family = AF_UNIX;
+    std::snprintf(un.sun_path, sizeof un.sun_path, "/proc/self/fd/%d", fd);
+    len = socklen_t(offsetof(sockaddr_un, sun_path) + std::strlen(un.sun_path) + 1);
+    return un;
+  }
+
+  bool tcp_port_allowed(uint16_t port) const {
+    if (m_.sockets_.allow_local_binding) return true;
+    for (uint16_t p : m_.sockets_.connect_ports)
+      if (p == port) return true;
+    return false;
+  }
+
+  Out<long> do_connect(int fd, uint64_t addr, socklen_t len) {
+    auto ss = read_sockaddr(addr, len);
+    if (!ss.ok()) return CallError{ss.err};
+    auto sock = caller_fd(fd);
+    if (!sock.ok()) return CallError{sock.err};
+    if (!still_valid()) return CallError{EINTR};
+    const sockaddr_storage& a = *ss.value;
+    if ((a.ss_family == AF_INET || a.ss_family == AF_INET6) && !tcp_port_allowed(port_of(a))) {
+      int type = 0;
+      socklen_t tl = sizeof type;
+      ::getsockopt(sock.value->get(), SOL_SOCKET, SO_TYPE, &type, &tl);
+      if (type == SOCK_STREAM) return CallError{EACCES};  // as Landlock would answer
+    }
+    int r;
+    if (is_pathname(a, len)) {
+      auto target = reachable_socket(sun_path_of(a, len), "connect unix");
+      if (!target.ok()) return CallError{target.err};
+      socklen_t ul;
+      sockaddr_un un = via_fd(target.value->get(), ul);
+      r = ::connect(sock.value->get(), reinterpret_cast<sockaddr*>(&un), ul);
+    } else {
+      r = ::connect(sock.value->get(), reinterpret_cast<const sockaddr*>(&a), len);
+    }
+    if (r != 0) return CallError{errno};
+    return 0L;
+  }
+
+  Out<long> do_bind(int fd, uint64_t addr, socklen_t len) {
+    auto ss = read_sockaddr(addr, len);
+    if (!ss.ok()) return CallError{ss.err};
+    auto sock = caller_fd(fd);
+    if (!sock.ok()) return CallError{sock.err};
+    const sockaddr_storage& a = *ss.value;
+    if ((a.ss_family == AF_INET || a.ss_family == AF_INET6) && !m_.sockets_.allow_local_binding) {
+      int type = 0;
+      socklen_t tl = sizeof type;
+      ::getsockopt(sock.value->get(), SOL_SOCKET, SO_TYPE, &type, &tl);
+      if (type == SOCK_STREAM) return CallError{EACCES};  // network.allowLocalBinding is off
+    }
+    if (!is_pathname(a, len)) {
+      if (!still_valid()) return CallError{EINTR};
+      if (::bind(sock.value->get(), reinterpret_cast<const sockaddr*>(&a), len) != 0)
+        return CallError{errno};
+      return 0L;
+    }
+    auto loc = locate(sun_path_of(a, len), AT_FDCWD, false);
+    if (!loc.ok()) return CallError{loc.err};
+    if (!still_valid()) return CallError{EINTR};
+    Location& l = *loc.value;
+    if (l.fd_ref >= 0 || l.name.empty() || l.type != EntryType::Missing) return CallError{EADDRINUSE};
+    WriteVerdict v = judge_special_create(m_.policy_, l.canonical());
+    if (!v.allowed) return refuse(v, "bind unix", l.canonical());
+    sockaddr_un un{};
+    un.sun_family = AF_UNIX;
+    int n = std::snprintf(un.sun_path, sizeof un.sun_path, "/proc/self/fd/%d/%s", l.parent.get(),
+                          l.name.c_str());
+    if (n < 0 || size_t(n) >= sizeof un.sun_path) return CallError{ENAMETOOLONG};
+    socklen_t ul = socklen_t(offsetof(sockaddr_un, sun_path) + size_t(n) + 1);
+    if (::bind(sock.value->get(), reinterpret_cast<sockaddr*>(&un), ul) != 0) return CallError{errno};
+    mode_t um = caller_umask();
+    // bind() applied our thread's umask (0); give the socket the caller's.
+    if (::fchmodat(l.parent.get(), l.name.c_str(), 0777 & ~um, 0) != 0) return CallError{errno};
+    struct stat st;
+    if (::fstatat(l.parent.get(), l.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
+      m_.bound_inside_.insert({st.st_dev, st.st_ino});
+    return 0L;
+  }
+
+  Out<long> do_sendto(int fd, uint64_t buf, size_t len, int flags, uint64_t addr, socklen_t alen) {
+    auto ss = read_sockaddr(addr, alen);
+    if (!ss.ok()) return CallError{ss.err};
+    auto sock = caller_fd(fd);
+    if (!sock.ok()) return CallError{sock.err};
+    constexpr size_t kMax = 4u << 20;  // larger than any datagram the kernel accepts
+    if (len > kMax) return CallError{EMSGSIZE};
+    std::vector<char> data(len);
+    if (len > 0) {
+      iovec local{data.data(), len};
+      iovec remote{reinterpret_cast<void*>(buf), len};
+      if (::process_vm_readv(req_.pid, &local, 1, &remote, 1, 0) != ssize_t(len)) return CallError{EFAULT};
+    }
+    if (!still_valid()) return CallError{EINTR};
+    const sockaddr_storage& a = *ss.value;
+    ssize_t r;
+    if (is_pathname(a, alen)) {
+      auto target = reachable_socket(sun_path_of(a, alen), "sendto unix");
+      if (!target.ok()) return CallError{target.err};
+      socklen_t ul;
+      sockaddr_un un = via_fd(target.value->get(), ul);
+      r = ::sendto(sock.value->get(), data.data(), len, flags | MSG_NOSIGNAL,
+                   reinterpret_cast<sockaddr*>(&un), ul);
+    } else {
+      r = ::sendto(sock.value->get(), data.data(), len, flags | MSG_NOSIGNAL,
+                   reinterpret_cast<const sockaddr*>(&a), alen);
+    }
+    if (r < 0) return CallError{errno};
+    return long(r);
+  }
+
   Out<long> do_fchmod(int fd, mode_t mode) {
     auto theirs = caller_fd(fd);
     if (!theirs.ok()) return CallError{theirs.err};
@@ -586,8 +760,8 @@ class MediatorRequest {
   bool sent_ = false;
 };
 
-WriteMediator::WriteMediator(UniqueFd notify_fd, const FsPolicy& policy)
-    : notify_(std::move(notify_fd)), policy_(policy) {}
+WriteMediator::WriteMediator(UniqueFd notify_fd, const FsPolicy& policy, SocketRules sockets)
+    : notify_(std::move(notify_fd)), policy_(policy), sockets_(std::move(sockets)) {}
 
 WriteMediator::~WriteMediator() { stop(); }
 

@@ -10,6 +10,8 @@
 
 #include <atomic>
 #include <map>
+#include <set>
+#include <vector>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -20,9 +22,16 @@
 
 namespace paddock {
 
+// TCP rules the supervisor applies to the connect/bind calls it performs for the sandbox (the
+// same ones Landlock enforces on calls the kernel runs itself).
+struct SocketRules {
+  bool allow_local_binding = false;
+  std::vector<uint16_t> connect_ports;  // TCP ports reachable when !allow_local_binding
+};
+
 class WriteMediator {
  public:
-  WriteMediator(UniqueFd notify_fd, const FsPolicy& policy);
+  WriteMediator(UniqueFd notify_fd, const FsPolicy& policy, SocketRules sockets);
   ~WriteMediator();
   WriteMediator(const WriteMediator&) = delete;
   WriteMediator& operator=(const WriteMediator&) = delete;
@@ -42,6 +51,8 @@ class WriteMediator {
   UniqueFd stop_event_;
   UniqueFd root_;
   const FsPolicy& policy_;
+  SocketRules sockets_;
+  std::set<std::pair<dev_t, ino_t>> bound_inside_;  // unix sockets the sandbox created
   std::thread thread_;
   mutable std::mutex mu_;
   std::map<std::string, unsigned> denials_;

@@ -49,6 +49,9 @@ Result<SeccompProgram> compile_seccomp(const SeccompPolicy& policy) {
                               SCMP_CMP64(r.arg, SCMP_CMP_MASKED_EQ, r.value, r.value));
         break;
       }
+      case SyscallRule::Cond::ArgNonZero:
+        rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_CMP64(r.arg, SCMP_CMP_NE, 0));
+        break;
       case SyscallRule::Cond::ArgEq32:
         rc = seccomp_rule_add(ctx.get(), action, nr, 1,
                               SCMP_CMP32(r.arg, SCMP_CMP_MASKED_EQ, 0xffffffffU,
@@ -103,6 +106,7 @@ std::string describe_seccomp(const SeccompPolicy& policy) {
                                                         std::to_string(r.value) + ")";
     if (r.cond == SyscallRule::Cond::ArgEq32) g += "(arg" + std::to_string(r.arg) + "==" +
                                                    std::to_string(r.value) + ")";
+    if (r.cond == SyscallRule::Cond::ArgNonZero) g += "(arg" + std::to_string(r.arg) + "!=0)";
     if (r.action == SyscallRule::Action::Notify) g += "->supervisor";
     else if (r.err != EPERM) g += "->errno " + std::to_string(r.err);
   }
