@@ -59,6 +59,8 @@ WriteVerdict judge_rename(const FsPolicy& p, std::string_view src, std::string_v
   if (auto v = p.protect.check_rename(src, dst, src_is_dir); v.is_protected)
     return refuse(EACCES, "protected (" + v.rule + ")");
   if (hidden(p, src) || hidden(p, dst)) return refuse(EACCES, "denied path");
+  for (const auto& d : p.deny_read)
+    if (path_within(d, src)) return refuse(EACCES, "holds the denied path " + d);
   if (!in_writable(p, src) || !in_writable(p, dst)) return refuse(EROFS, "outside the writable paths");
   return {};
 }

@@ -610,7 +610,10 @@ class MediatorRequest {
     if (::fstatat(l.parent.get(), l.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return CallError{errno};
     if (!S_ISSOCK(st.st_mode)) return CallError{ECONNREFUSED};
     std::string where = l.canonical();
-    bool ok = in_private_tmp(where) || m_.bound_inside_.count({st.st_dev, st.st_ino}) != 0;
+    // The sandbox's own sockets: on one of its private tmpfs mounts (not a host directory bound
+    // beneath /tmp), or bound by it elsewhere.
+    bool ok = m_.private_devs_.count(st.st_dev) != 0 ||
+              m_.bound_inside_.count({st.st_dev, st.st_ino}) != 0;
     for (const auto& s : m_.policy_.unix_sockets)
       if (s == where) ok = true;
     if (!ok)
@@ -778,6 +781,10 @@ std::map<std::string, unsigned> WriteMediator::denials() const {
 Status WriteMediator::start(UniqueFd root) {
   root_ = std::move(root);
   if (!root_.valid()) return plain_error("write mediation", "no sandbox root");
+  for (const char* t : {"tmp", "var/tmp", "dev/shm"}) {
+    struct stat st;
+    if (::fstatat(root_.get(), t, &st, 0) == 0) private_devs_.insert(st.st_dev);
+  }
   stop_event_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!stop_event_.valid()) return sys_error("eventfd", "write mediator");
   thread_ = std::thread([this] { loop(); });

@@ -53,6 +53,7 @@ class WriteMediator {
   const FsPolicy& policy_;
   SocketRules sockets_;
   std::set<std::pair<dev_t, ino_t>> bound_inside_;  // unix sockets the sandbox created
+  std::set<dev_t> private_devs_;                    // the sandbox's /tmp, /var/tmp, /dev/shm
   std::thread thread_;
   mutable std::mutex mu_;
   std::map<std::string, unsigned> denials_;

@@ -1,0 +1,201 @@
+"""Threat: attack the kernel through rarely needed surface, inject keystrokes, gain privileges.
+Each probe (tests/probes/*.cc) runs twice: on the host as a positive control (the call works, or
+the kernel answers with an error other than the filter's) and inside, where the seccomp filter
+must answer EPERM (ENOSYS for clone3 and foreign-architecture calls)."""
+
+import fcntl
+import os
+import pty
+import subprocess
+import termios
+import time
+
+import pytest
+
+from conftest import IS_ROOT, TIMEOUT, parse_json_lines
+
+
+def run_host(probe_path, *args, userns=False):
+    """userns: run in a fresh user+mount namespace, where an unprivileged user holds the
+    capabilities that namespace and mount calls check, so the kernel gets to its argument checks
+    (without it, the host answers EPERM itself and the control would prove nothing)."""
+    pre = ["unshare", "-rmn"] if userns else []
+    p = subprocess.run([*pre, probe_path, *args], capture_output=True, text=True, timeout=TIMEOUT,
+                       stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, p
+    return parse_json_lines(p.stdout)
+
+
+def run_inside(sb, probe_path, *args):
+    r = sb.exec([probe_path, *args])
+    assert r.rc == 0, r
+    return parse_json_lines(r.out)
+
+
+# probe -> {call: expected errname inside}
+EXPECT = {
+    "io_uring": {"io_uring_setup": "EPERM", "io_uring_enter": "EPERM", "io_uring_register": "EPERM"},
+    "keyctl": {"keyctl": "EPERM", "add_key": "EPERM", "request_key": "EPERM"},
+    "bpf": {"bpf": "EPERM"},
+    "perf_event_open": {"perf_event_open": "EPERM"},
+    "userfaultfd": {"userfaultfd": "EPERM"},
+    "namespaces": {
+        "unshare_newuser": "EPERM", "unshare_newns": "EPERM", "unshare_newnet": "EPERM",
+        "clone_newuser": "EPERM", "clone_newuser_newpid": "EPERM",
+        "clone3": "ENOSYS", "clone3_newuser": "ENOSYS",
+        "setns_badfd": "EPERM", "setns_net": "EPERM",
+    },
+    "mount": {
+        "mount_fault": "EPERM", "umount2_fault": "EPERM", "chroot_fault": "EPERM",
+        "fsopen_fault": "EPERM", "fsmount_badfd": "EPERM", "fspick_fault": "EPERM",
+        "open_tree_fault": "EPERM", "move_mount_fault": "EPERM",
+    },
+    "int80": {"int80_getpid": "ENOSYS"},
+}
+
+
+@pytest.mark.parametrize("name", list(EXPECT))
+def test_syscall_floor(sb, probe, name):
+    path = probe(name)
+    host = run_host(path, userns=name in ("namespaces", "mount"))
+    inside = run_inside(sb, path)
+    for call, want in EXPECT[name].items():
+        assert call in host and call in inside, (call, host, inside)
+        # control: on the host the kernel itself does not give the filter's answer
+        assert host[call]["errname"] != want, (call, "host", host[call])
+        assert inside[call]["errname"] == want, (call, "inside", inside[call])
+
+
+def test_mount_real_attempts_refused(sb, probe):
+    inside = run_inside(sb, probe("mount"), "real")
+    real = {k: v for k, v in inside.items() if "_real" in k}
+    assert len(real) == 9, inside
+    for call, res in real.items():
+        assert res["errname"] == "EPERM", (call, res)
+
+
+def test_x32_abi_not_a_bypass(sb, probe):
+    inside = run_inside(sb, probe("int80"))
+    assert inside["x32_keyctl"]["errname"] != "OK", inside
+    assert inside["x32_getpid"]["errname"] != "OK", inside
+
+
+def test_clone_without_namespace_flags_still_works(sb):
+    """Control: ordinary process creation (fork/clone, threads, and libc's clone3 fallback)."""
+    r = sb.sh("(exit 0) && echo sub; python3 -c 'import threading; t=threading.Thread(target=print, "
+              "args=(\"thread\",)); t.start(); t.join()'; /bin/true & wait; echo done")
+    assert r.rc == 0 and "sub" in r.out and "thread" in r.out and "done" in r.out, r
+
+
+def _run_on_pty(argv, env=None, cwd=None):
+    """Runs argv with a fresh pty as stdin and controlling terminal; returns (rc, stdout, what the
+    master side saw)."""
+    master, slave = pty.openpty()
+    try:
+        def pre():
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        p = subprocess.run(argv, stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           start_new_session=True, preexec_fn=pre, timeout=TIMEOUT, env=env,
+                           cwd=cwd)
+        os.close(slave)
+        slave = -1
+        os.set_blocking(master, False)
+        seen = b""
+        deadline = time.monotonic() + 0.3
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(master, 4096)
+                if not chunk:
+                    break
+                seen += chunk
+            except BlockingIOError:
+                time.sleep(0.02)
+            except OSError:  # EIO: no slave left and nothing queued
+                break
+        return p.returncode, p.stdout.decode(), seen
+    finally:
+        os.close(master)
+        if slave >= 0:
+            os.close(slave)
+
+
+def test_tiocsti_injection_refused(sb, probe):
+    path = probe("tiocsti")
+    # control: on the host the same probe injects (root always can; others when
+    # dev.tty.legacy_tiocsti=1)
+    rc, out, seen = _run_on_pty([path, "Q"])
+    host = parse_json_lines(out)
+    assert host["tiocgsid"]["errname"] == "OK"
+    if host["tiocsti"]["errname"] == "OK":
+        assert b"Q" in seen, seen
+    elif not IS_ROOT:
+        assert host["tiocsti"]["errname"] == "EIO"  # legacy_tiocsti=0 for unprivileged users
+
+    rc, out, seen = _run_on_pty(sb.argv(["--", path, "Z"]), env=sb.env(), cwd=sb.project)
+    assert rc == 0, out
+    inside = parse_json_lines(out)
+    # the pty is still the controlling terminal inside, so the kernel alone would allow it
+    assert inside["tiocgsid"]["errname"] == "OK", inside
+    assert inside["tiocsti"]["errname"] == "EPERM", inside
+    assert inside["tiocsti_highbits"]["errname"] == "EPERM", inside
+    assert inside["tioclinux"]["errname"] == "EPERM", inside
+    assert b"Z" not in seen, seen
+
+
+def test_interactive_tty_usable(sb):
+    """Control: the terminal works for interactive commands (isatty, stty)."""
+    rc, out, seen = _run_on_pty(sb.argv(["-c", "test -t 0 && echo TTY; stty size >/dev/null && echo STTY"]),
+                                env=sb.env(), cwd=sb.project)
+    assert rc == 0 and "TTY" in out and "STTY" in out, (out, seen)
+
+
+def test_no_capabilities_and_no_new_privs(sb):
+    r = sb.sh("grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/self/status")
+    assert r.rc == 0, r
+    st = dict(l.split(":\t") for l in r.out.splitlines())
+    for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert int(st[k], 16) == 0, (k, st)
+    assert st["NoNewPrivs"].strip() == "1"
+    assert st["Seccomp"].strip() == "2"
+    # control: the host process differs (root has caps; nobody has NoNewPrivs set here)
+    with open("/proc/self/status") as f:
+        host = dict(l.rstrip("\n").split(":\t") for l in f if ":\t" in l)
+    if IS_ROOT:
+        assert int(host["CapEff"], 16) != 0
+
+
+def test_init_is_not_a_lever(sb):
+    """pid 1 inside (paddock's init) holds no capabilities, is non-dumpable and under the same
+    seccomp filter, so signalling or ptracing it gains nothing."""
+    r = sb.sh("grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/1/status; "
+              "ls -l /proc/1/fd 2>&1 | wc -l; cat /proc/1/environ >/dev/null 2>&1 && echo ENVIRON_READABLE;"
+              "exit 0")
+    st = dict(l.split(":\t") for l in r.out.splitlines() if ":\t" in l)
+    assert int(st["CapEff"], 16) == 0 and int(st["CapBnd"], 16) == 0, r
+    assert st["NoNewPrivs"].strip() == "1" and st["Seccomp"].strip() == "2", r
+    assert "ENVIRON_READABLE" not in r.out, r
+
+
+SOCKETS = """
+import socket
+for fam, typ, name in [(17, socket.SOCK_RAW, 'packet'), (1, socket.SOCK_STREAM, 'unix'),
+                       (2, socket.SOCK_STREAM, 'inet'), (10, socket.SOCK_STREAM, 'inet6')]:
+    try:
+        socket.socket(fam, typ).close()
+        print(name, 0)
+    except OSError as e:
+        print(name, e.errno)
+"""
+
+
+def test_restricted_socket_families(sb):
+    """AF_PACKET (and other rarely needed families) are refused by the filter with EAFNOSUPPORT;
+    without the filter the kernel answers EPERM (no CAP_NET_RAW) or succeeds (root)."""
+    import errno
+    host = subprocess.run(["python3", "-c", SOCKETS], capture_output=True, text=True, timeout=TIMEOUT)
+    h = dict(l.split() for l in host.stdout.splitlines())
+    assert int(h["packet"]) != errno.EAFNOSUPPORT, h  # control
+    r = sb.exec(["python3", "-c", SOCKETS])
+    res = dict(l.split() for l in r.out.splitlines())
+    assert int(res["packet"]) == errno.EAFNOSUPPORT, res
+    assert res["unix"] == "0" and res["inet"] == "0", res  # ordinary families work
