@@ -41,9 +41,9 @@ constexpr __u64 FS_MAKE_SOCK = 1ULL << 9;
 constexpr __u64 FS_MAKE_FIFO = 1ULL << 10;
 constexpr __u64 FS_MAKE_BLOCK = 1ULL << 11;
 constexpr __u64 FS_MAKE_SYM = 1ULL << 12;
-constexpr __u64 FS_REFER = 1ULL << 13;     // ABI 2
-constexpr __u64 FS_TRUNCATE = 1ULL << 14;  // ABI 3
-constexpr __u64 FS_IOCTL_DEV = 1ULL << 15; // ABI 5
+constexpr __u64 FS_REFER = 1ULL << 13;      // ABI 2
+constexpr __u64 FS_TRUNCATE = 1ULL << 14;   // ABI 3
+constexpr __u64 FS_IOCTL_DEV = 1ULL << 15;  // ABI 5
 
 constexpr __u64 NET_BIND_TCP = 1ULL << 0;     // ABI 4
 constexpr __u64 NET_CONNECT_TCP = 1ULL << 1;  // ABI 4

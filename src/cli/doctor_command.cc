@@ -1,6 +1,5 @@
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "walls/host_probe.h"
@@ -24,8 +23,9 @@ Result<int> doctor_command(bool json) {
     if (!i.ok) std::printf("     fix: %s\n", i.fix.c_str());
   }
   if (r.can_run)
-    std::printf("paddock run: every wall can be built here (namespaces, read-only view, Landlock, "
-                "seccomp with write mediation, no network)\n");
+    std::printf(
+        "paddock run: every wall can be built here (namespaces, read-only view, Landlock, "
+        "seccomp with write mediation, no network)\n");
   else
     std::printf("paddock run: refuses to run here (exit 125) until the failures above are fixed\n");
   return r.can_run ? 0 : 1;

@@ -16,7 +16,8 @@ namespace {
 std::string home_dir() {
   const char* h = std::getenv("HOME");
   if (h != nullptr && h[0] == '/') return h;
-  if (passwd* pw = ::getpwuid(::getuid()); pw != nullptr && pw->pw_dir != nullptr) return pw->pw_dir;
+  if (passwd* pw = ::getpwuid(::getuid()); pw != nullptr && pw->pw_dir != nullptr)
+    return pw->pw_dir;
   return "/";
 }
 

@@ -1,6 +1,5 @@
 // paddock: the command line. This is the only place that prints errors.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -16,7 +15,8 @@ void add_common(CLI::App* cmd, paddock::CommonFlags& f) {
   cmd->add_option("--allow-write", f.allow_write, "make PATH writable (repeatable)");
   cmd->add_option("--deny-read", f.deny_read, "make PATH absent (repeatable)");
   cmd->add_option("--allow-read", f.allow_read, "re-open PATH beneath a denied one (repeatable)");
-  cmd->add_option("--deny-write", f.deny_write, "keep PATH read-only even if writable (repeatable)");
+  cmd->add_option("--deny-write", f.deny_write,
+                  "keep PATH read-only even if writable (repeatable)");
   cmd->add_option("--allow-domain", f.allow_domain, "allow a network destination (repeatable)");
   cmd->add_option("--deny-domain", f.deny_domain, "deny a network destination (repeatable)");
   cmd->add_option("--resolve", f.resolve, "pin NAME=ADDR for the proxy (repeatable)");
@@ -37,17 +37,21 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "paddock 0.1.0");
 
   paddock::RunFlags run;
-  CLI::App* run_cmd = app.add_subcommand("run", "run PROGRAM (or -c COMMAND, or your shell) inside the sandbox");
+  CLI::App* run_cmd =
+      app.add_subcommand("run", "run PROGRAM (or -c COMMAND, or your shell) inside the sandbox");
   add_common(run_cmd, run.common);
   run_cmd->add_option("-c", run.shell_command, "run a shell command (bash if present, else sh)");
-  run_cmd->add_flag("--debug", run.debug, "print the plan: every mount, Landlock rule, seccomp rule");
+  run_cmd->add_flag("--debug", run.debug,
+                    "print the plan: every mount, Landlock rule, seccomp rule");
   run_cmd->add_flag("--quiet", run.quiet, "no notes, warnings or denial summary on stderr");
   run_cmd->prefix_command();
-  run_cmd->footer("Exit status: the command's; 128+N if killed by signal N; 125 paddock could not\n"
-                    "build the sandbox or the settings are bad; 126 not executable; 127 not found.");
+  run_cmd->footer(
+      "Exit status: the command's; 128+N if killed by signal N; 125 paddock could not\n"
+      "build the sandbox or the settings are bad; 126 not executable; 127 not found.");
 
   bool doctor_json = false;
-  CLI::App* doctor_cmd = app.add_subcommand("doctor", "which walls this host supports and how to enable missing ones");
+  CLI::App* doctor_cmd =
+      app.add_subcommand("doctor", "which walls this host supports and how to enable missing ones");
   doctor_cmd->add_flag("--json", doctor_json, "machine-readable output");
 
   paddock::CommonFlags policy_flags;
@@ -91,8 +95,8 @@ int main(int argc, char** argv) {
   if (run_cmd->parsed()) {
     std::vector<std::string> rest = run_cmd->remaining();
     if (!rest.empty() && rest[0].size() > 1 && rest[0][0] == '-')
-      return report(paddock::plain_error("run", "unknown option " + rest[0] +
-                                                    " (put the program after --)"));
+      return report(
+          paddock::plain_error("run", "unknown option " + rest[0] + " (put the program after --)"));
     if (!rest.empty() && !program.empty())
       return report(paddock::plain_error("run", "unexpected " + rest[0] + " before --"));
     run.argv = rest.empty() ? program : rest;

@@ -1,6 +1,5 @@
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/effective_policy.h"
@@ -13,7 +12,8 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
   if (!p) return p.error();
   if (json) {
     nlohmann::json j;
-    j["settings"] = p->settings_source.empty() ? nlohmann::json(nullptr) : nlohmann::json(p->settings_source);
+    j["settings"] =
+        p->settings_source.empty() ? nlohmann::json(nullptr) : nlohmann::json(p->settings_source);
     j["cwd"] = p->fs.cwd;
     j["home"] = p->fs.home;
     j["filesystem"]["denyRead"] = p->fs.deny_read;
@@ -29,8 +29,8 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
-  std::printf("settings: %s\n", p->settings_source.empty() ? "(built-in defaults)"
-                                                          : p->settings_source.c_str());
+  std::printf("settings: %s\n",
+              p->settings_source.empty() ? "(built-in defaults)" : p->settings_source.c_str());
   std::printf("cwd: %s\n", p->fs.cwd.c_str());
   std::printf("writable:\n");
   for (const auto& w : p->fs.writable) std::printf("  %s\n", w.c_str());

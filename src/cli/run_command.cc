@@ -24,7 +24,8 @@ Result<int> run_command(const RunFlags& flags) {
   if (!policy) return policy.error();
   if (!flags.quiet) {
     for (const auto& n : policy->notes) std::fprintf(stderr, "paddock: note: %s\n", n.c_str());
-    for (const auto& w : policy->warnings) std::fprintf(stderr, "paddock: warning: %s\n", w.c_str());
+    for (const auto& w : policy->warnings)
+      std::fprintf(stderr, "paddock: warning: %s\n", w.c_str());
   }
   RunRequest req;
   req.debug = flags.debug;

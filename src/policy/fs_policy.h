@@ -8,13 +8,13 @@
 namespace paddock {
 
 struct FsPolicy {
-  std::string home;  // canonical
-  std::string cwd;   // canonical; always writable
-  std::vector<std::string> deny_read;   // canonical names to make absent
-  std::vector<std::string> allow_read;  // canonical re-openings beneath denied paths
-  std::vector<std::string> writable;    // canonical writable roots, cwd first
+  std::string home;                       // canonical
+  std::string cwd;                        // canonical; always writable
+  std::vector<std::string> deny_read;     // canonical names to make absent
+  std::vector<std::string> allow_read;    // canonical re-openings beneath denied paths
+  std::vector<std::string> writable;      // canonical writable roots, cwd first
   std::vector<std::string> unix_sockets;  // host socket paths bound into the view
-  ProtectedPaths protect;               // read-only even beneath writable roots
+  ProtectedPaths protect;                 // read-only even beneath writable roots
 };
 
 }  // namespace paddock

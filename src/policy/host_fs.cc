@@ -41,8 +41,10 @@ class RealHostFs final : public HostFs {
       if (n == "." || n == "..") continue;
       HostEntry he{n, EntryType::Other};
       struct stat st;
-      if (::fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) he.type = from_mode(st.st_mode);
-      else continue;
+      if (::fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        he.type = from_mode(st.st_mode);
+      else
+        continue;
       out.push_back(std::move(he));
     }
     ::closedir(d);

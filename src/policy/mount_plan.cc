@@ -10,16 +10,26 @@ namespace paddock {
 
 const char* mount_op_name(MountOp::Kind k) {
   switch (k) {
-    case MountOp::Kind::Tmpfs: return "tmpfs";
-    case MountOp::Kind::MakeDir: return "mkdir";
-    case MountOp::Kind::MakeFile: return "mkfile";
-    case MountOp::Kind::Symlink: return "symlink";
-    case MountOp::Kind::Bind: return "bind";
-    case MountOp::Kind::HideDir: return "hide-dir";
-    case MountOp::Kind::HideFile: return "hide-file";
-    case MountOp::Kind::Proc: return "proc";
-    case MountOp::Kind::Dev: return "dev";
-    case MountOp::Kind::ReadOnly: return "read-only";
+    case MountOp::Kind::Tmpfs:
+      return "tmpfs";
+    case MountOp::Kind::MakeDir:
+      return "mkdir";
+    case MountOp::Kind::MakeFile:
+      return "mkfile";
+    case MountOp::Kind::Symlink:
+      return "symlink";
+    case MountOp::Kind::Bind:
+      return "bind";
+    case MountOp::Kind::HideDir:
+      return "hide-dir";
+    case MountOp::Kind::HideFile:
+      return "hide-file";
+    case MountOp::Kind::Proc:
+      return "proc";
+    case MountOp::Kind::Dev:
+      return "dev";
+    case MountOp::Kind::ReadOnly:
+      return "read-only";
   }
   return "?";
 }
@@ -32,10 +42,10 @@ struct Node {
     Skeleton,  // a directory we build: a tmpfs, or a plain directory inside the parent's tmpfs
     Bind,      // host path bound here
     Symlink,
-    Hidden,    // absent: not created in the parent skeleton
+    Hidden,  // absent: not created in the parent skeleton
     HideDir,
     HideFile,
-    Tmpfs,     // writable private tmpfs (/tmp)
+    Tmpfs,  // writable private tmpfs (/tmp)
     Proc,
     Dev,
   };
@@ -246,7 +256,7 @@ class Planner {
     if (d == "/") return false;
     if (fs_.type(d) == EntryType::Missing) return false;
     Node* parent = walk(parent_path(d), false);
-    if (parent == nullptr) return false;  // already absent
+    if (parent == nullptr) return false;                       // already absent
     if (!make_skeleton(parent, parent_path(d))) return false;  // not the host's contents anyway
     auto& slot = parent->children[base_name(d)];
     if (!slot) slot = std::make_unique<Node>();
@@ -339,15 +349,20 @@ class Planner {
     for (const auto& [name, c] : n.children) {
       std::string cp = join_path(path, name);
       switch (c->kind) {
-        case K::Hidden: break;
-        case K::Symlink: plan.ops.push_back({MountOp::Kind::Symlink, cp, c->source}); break;
+        case K::Hidden:
+          break;
+        case K::Symlink:
+          plan.ops.push_back({MountOp::Kind::Symlink, cp, c->source});
+          break;
         case K::Bind:
         case K::HideFile:
           plan.ops.push_back(
               {c->kind == K::Bind && c->is_dir ? MountOp::Kind::MakeDir : MountOp::Kind::MakeFile,
                cp});
           break;
-        default: plan.ops.push_back({MountOp::Kind::MakeDir, cp}); break;
+        default:
+          plan.ops.push_back({MountOp::Kind::MakeDir, cp});
+          break;
       }
       if (c->kind == K::Skeleton) emit_skeleton_entries(*c, cp, plan);
     }
@@ -366,7 +381,9 @@ class Planner {
 
   void emit(const Node& n, const std::string& path, MountPlan& plan, bool parent_skeleton) {
     switch (n.kind) {
-      case K::Inherit: emit_children(n, path, plan, false); break;
+      case K::Inherit:
+        emit_children(n, path, plan, false);
+        break;
       case K::Skeleton:
         if (parent_skeleton) {
           emit_children(n, path, plan, true);  // a plain directory in the parent's tmpfs
@@ -381,16 +398,25 @@ class Planner {
       case K::Symlink:
         if (!parent_skeleton) plan.ops.push_back({MountOp::Kind::Symlink, path, n.source});
         break;
-      case K::Hidden: break;
-      case K::HideDir: plan.ops.push_back({MountOp::Kind::HideDir, path}); break;
-      case K::HideFile: plan.ops.push_back({MountOp::Kind::HideFile, path}); break;
+      case K::Hidden:
+        break;
+      case K::HideDir:
+        plan.ops.push_back({MountOp::Kind::HideDir, path});
+        break;
+      case K::HideFile:
+        plan.ops.push_back({MountOp::Kind::HideFile, path});
+        break;
       case K::Tmpfs:
         plan.ops.push_back({MountOp::Kind::Tmpfs, path, {}, true});
         emit_skeleton_entries(n, path, plan);
         emit_children(n, path, plan, /*in_skeleton=*/true);
         break;
-      case K::Proc: plan.ops.push_back({MountOp::Kind::Proc, path}); break;
-      case K::Dev: plan.ops.push_back({MountOp::Kind::Dev, path}); break;
+      case K::Proc:
+        plan.ops.push_back({MountOp::Kind::Proc, path});
+        break;
+      case K::Dev:
+        plan.ops.push_back({MountOp::Kind::Dev, path});
+        break;
     }
   }
 

@@ -13,16 +13,16 @@ namespace paddock {
 
 struct MountOp {
   enum class Kind {
-    Tmpfs,      // fresh tmpfs at path (writable: stays rw; else made read-only by a later ReadOnly)
-    MakeDir,    // create a directory (mount point) inside a tmpfs
-    MakeFile,   // create an empty file (mount point) inside a tmpfs
-    Symlink,    // create a symlink at path pointing to source
-    Bind,       // bind host `source` at path, recursively; read-only unless writable
-    HideDir,    // cover path with an empty read-only directory (name stays, contents absent)
-    HideFile,   // cover path with an empty read-only file
-    Proc,       // the sandbox's own procfs
-    Dev,        // minimal /dev: null zero full random urandom tty, pts, ptmx, shm, fd links
-    ReadOnly,   // make the tmpfs mounted at path read-only (not recursive)
+    Tmpfs,     // fresh tmpfs at path (writable: stays rw; else made read-only by a later ReadOnly)
+    MakeDir,   // create a directory (mount point) inside a tmpfs
+    MakeFile,  // create an empty file (mount point) inside a tmpfs
+    Symlink,   // create a symlink at path pointing to source
+    Bind,      // bind host `source` at path, recursively; read-only unless writable
+    HideDir,   // cover path with an empty read-only directory (name stays, contents absent)
+    HideFile,  // cover path with an empty read-only file
+    Proc,      // the sandbox's own procfs
+    Dev,       // minimal /dev: null zero full random urandom tty, pts, ptmx, shm, fd links
+    ReadOnly,  // make the tmpfs mounted at path read-only (not recursive)
   };
   Kind kind;
   std::string path;    // in the sandbox's view
@@ -34,7 +34,8 @@ const char* mount_op_name(MountOp::Kind k);
 
 struct MountPlan {
   std::vector<MountOp> ops;
-  std::vector<std::string> notes;  // e.g. denied paths shown empty because a writable root holds them
+  std::vector<std::string>
+      notes;  // e.g. denied paths shown empty because a writable root holds them
 };
 
 Result<MountPlan> plan_mounts(const FsPolicy& policy, const HostFs& fs);

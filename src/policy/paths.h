@@ -14,7 +14,8 @@ std::string normalize_path(std::string_view abs_path);
 
 // "~" and "~/x" expand to home; relative paths are taken from cwd; the result is normalised.
 // Other users' homes ("~bob") are refused.
-Result<std::string> expand_path(std::string_view raw, const std::string& home, const std::string& cwd);
+Result<std::string> expand_path(std::string_view raw, const std::string& home,
+                                const std::string& cwd);
 
 // Resolves every symlink in an absolute path. Components that do not exist yet are appended
 // lexically to the resolved existing prefix (a rule may name a path that appears later).

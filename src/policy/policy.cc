@@ -98,9 +98,9 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
     for (const auto& a : p.fs.allow_read)
       if (path_within(*cwd, a)) reopened = true;
     if (!reopened)
-      return plain_error("current directory", "is inside the denied path " + d +
-                                                  "; re-open it with --allow-read " + *cwd,
-                         *cwd);
+      return plain_error(
+          "current directory",
+          "is inside the denied path " + d + "; re-open it with --allow-read " + *cwd, *cwd);
   }
   // An explicit allowWrite beneath a denied path re-opens it.
   for (const auto& w : p.fs.writable)
@@ -126,15 +126,17 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
     add_unique(p.fs.unix_sockets, *c);
     if (c->find("docker.sock") != std::string::npos || c->find("podman") != std::string::npos ||
         c->find("containerd") != std::string::npos)
-      p.warnings.push_back("network.allowUnixSockets: " + *c +
-                           " is a container engine socket: whoever reaches it is root on this host");
+      p.warnings.push_back(
+          "network.allowUnixSockets: " + *c +
+          " is a container engine socket: whoever reaches it is root on this host");
     else
       p.warnings.push_back("network.allowUnixSockets: " + *c +
                            " passes a host service into the sandbox; it acts with its own rights");
   }
   if (s.network.allow_all_unix_sockets)
-    p.warnings.push_back("network.allowAllUnixSockets is not supported: only sockets named in "
-                         "network.allowUnixSockets are reachable");
+    p.warnings.push_back(
+        "network.allowAllUnixSockets is not supported: only sockets named in "
+        "network.allowUnixSockets are reachable");
 
   // Writable $PATH directories: a command written there runs outside the sandbox later.
   size_t i = 0;

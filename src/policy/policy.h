@@ -13,10 +13,10 @@ namespace paddock {
 struct Policy {
   FsPolicy fs;
   NetworkSettings network;
-  std::string settings_source;      // empty for built-in defaults
+  std::string settings_source;         // empty for built-in defaults
   std::vector<std::string> unset_env;  // variables removed from the command's environment
-  std::vector<std::string> notes;     // informational (srt keys not acted on, ...)
-  std::vector<std::string> warnings;  // self-sabotage: writable $PATH dirs, docker.sock, ...
+  std::vector<std::string> notes;      // informational (srt keys not acted on, ...)
+  std::vector<std::string> warnings;   // self-sabotage: writable $PATH dirs, docker.sock, ...
 };
 
 // `path_env` is $PATH, used for the writable-$PATH warning.

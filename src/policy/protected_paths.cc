@@ -41,15 +41,32 @@ std::string git_rule(const std::vector<std::string_view>& comps, size_t git_inde
 const std::vector<std::string>& ProtectedPaths::protected_names() {
   static const std::vector<std::string> names = {
       // shells: rc and profile files run at the next login or interactive shell
-      ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".bash_aliases", ".profile",
-      ".zshrc", ".zshenv", ".zprofile", ".zlogin", ".zlogout", ".cshrc", ".tcshrc", ".login",
-      ".kshrc", ".mkshrc",
+      ".bashrc",
+      ".bash_profile",
+      ".bash_login",
+      ".bash_logout",
+      ".bash_aliases",
+      ".profile",
+      ".zshrc",
+      ".zshenv",
+      ".zprofile",
+      ".zlogin",
+      ".zlogout",
+      ".cshrc",
+      ".tcshrc",
+      ".login",
+      ".kshrc",
+      ".mkshrc",
       // git: global config and submodule definitions
-      ".gitconfig", ".gitmodules",
+      ".gitconfig",
+      ".gitmodules",
       // editors: task and launch files run on open
-      ".vscode", ".idea",
+      ".vscode",
+      ".idea",
       // direnv, MCP client configuration, husky hook scripts (core.hooksPath)
-      ".envrc", ".mcp.json", ".husky",
+      ".envrc",
+      ".mcp.json",
+      ".husky",
   };
   return names;
 }

@@ -13,10 +13,10 @@ struct SyscallRule {
   std::string group;    // "kernel-keys", "namespaces", ...
   std::string syscall;  // name as libseccomp knows it
   Action action = Action::Errno;
-  int err = 1;          // EPERM unless noted
+  int err = 1;  // EPERM unless noted
   Cond cond = Cond::None;
-  unsigned arg = 0;     // argument index for Cond
-  uint64_t value = 0;   // mask (ArgMaskedAny: fires when (arg & value) != 0) or value (ArgEq32)
+  unsigned arg = 0;    // argument index for Cond
+  uint64_t value = 0;  // mask (ArgMaskedAny: fires when (arg & value) != 0) or value (ArgEq32)
 };
 
 struct SeccompPolicy {

@@ -20,7 +20,9 @@ bool in_writable(const FsPolicy& p, std::string_view path) {
   return false;
 }
 
-WriteVerdict refuse(int err, std::string reason) { return {false, err, std::move(reason)}; }
+WriteVerdict refuse(int err, std::string reason) {
+  return {false, err, std::move(reason)};
+}
 
 // A denied (absent) path: inside a writable root it is only covered by an empty mount, which a
 // rename or link performed by the supervisor would go around.
@@ -61,7 +63,8 @@ WriteVerdict judge_rename(const FsPolicy& p, std::string_view src, std::string_v
   if (hidden(p, src) || hidden(p, dst)) return refuse(EACCES, "denied path");
   for (const auto& d : p.deny_read)
     if (path_within(d, src)) return refuse(EACCES, "holds the denied path " + d);
-  if (!in_writable(p, src) || !in_writable(p, dst)) return refuse(EROFS, "outside the writable paths");
+  if (!in_writable(p, src) || !in_writable(p, dst))
+    return refuse(EROFS, "outside the writable paths");
   return {};
 }
 
@@ -81,7 +84,8 @@ WriteVerdict judge_remove(const FsPolicy& p, std::string_view path) {
 WriteVerdict judge_special_create(const FsPolicy& p, std::string_view path) {
   // Only `git worktree add` needs to create a .git that is not a directory, and it writes a
   // regular file; a symlink or node named .git is refused.
-  if (base_name(path) == ".git") return refuse(EACCES, "protected (.git may only be a directory or gitfile)");
+  if (base_name(path) == ".git")
+    return refuse(EACCES, "protected (.git may only be a directory or gitfile)");
   return judge_write(p, path, EntryType::Missing);
 }
 

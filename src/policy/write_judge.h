@@ -11,8 +11,8 @@ namespace paddock {
 
 struct WriteVerdict {
   bool allowed = true;
-  int err = 0;          // errno for the caller when refused
-  std::string reason;   // one line for the user
+  int err = 0;         // errno for the caller when refused
+  std::string reason;  // one line for the user
 };
 
 // A write to (or creation of) `path`. `type` is what exists there now (Missing if nothing).

@@ -11,9 +11,10 @@ namespace {
 
 bool is_proxy_variable(std::string_view k) {
   static const std::string_view kNames[] = {
-      "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
-      "NO_PROXY",   "no_proxy",    "GRPC_PROXY", "grpc_proxy",  "NODE_USE_ENV_PROXY", "FTP_PROXY",
-      "ftp_proxy",  "RSYNC_PROXY", "npm_config_proxy", "npm_config_https_proxy"};
+      "HTTP_PROXY", "HTTPS_PROXY", "http_proxy",         "https_proxy",
+      "ALL_PROXY",  "all_proxy",   "NO_PROXY",           "no_proxy",
+      "GRPC_PROXY", "grpc_proxy",  "NODE_USE_ENV_PROXY", "FTP_PROXY",
+      "ftp_proxy",  "RSYNC_PROXY", "npm_config_proxy",   "npm_config_https_proxy"};
   for (auto n : kNames)
     if (k == n) return true;
   return false;
@@ -26,8 +27,9 @@ std::vector<std::string> sandbox_environment(char** host_env,
                                              const ProxyEnvironment& proxy,
                                              const std::vector<std::string>& unset) {
   static const std::string_view kDropped[] = {
-      "SSH_AUTH_SOCK", "SSH_AGENT_PID", "GPG_AGENT_INFO", "DBUS_SESSION_BUS_ADDRESS",
-      "XDG_RUNTIME_DIR", "DOCKER_HOST", "PADDOCK_SANDBOX", "LD_PRELOAD", "LD_AUDIT",
+      "SSH_AUTH_SOCK",   "SSH_AGENT_PID", "GPG_AGENT_INFO",  "DBUS_SESSION_BUS_ADDRESS",
+      "XDG_RUNTIME_DIR", "DOCKER_HOST",   "PADDOCK_SANDBOX", "LD_PRELOAD",
+      "LD_AUDIT",
   };
   std::vector<std::string> out;
   std::string java_opts;
@@ -49,8 +51,8 @@ std::vector<std::string> sandbox_environment(char** host_env,
         if (path_within(v, w)) ok = true;
       if (!ok) drop = true;  // a host temp dir outside the writable paths would fail every write
     }
-    if (proxy.enabled && (is_proxy_variable(k) || k == "JAVA_TOOL_OPTIONS" ||
-                          k == "GIT_SSH_COMMAND")) {
+    if (proxy.enabled &&
+        (is_proxy_variable(k) || k == "JAVA_TOOL_OPTIONS" || k == "GIT_SSH_COMMAND")) {
       if (k == "JAVA_TOOL_OPTIONS") java_opts = std::string(kv.substr(eq + 1));
       if (k == "GIT_SSH_COMMAND") user_ssh = std::string(kv.substr(eq + 1));
       drop = true;  // replaced below: the proxy is the only way out

@@ -11,7 +11,8 @@ struct ProxyEnvironment {
   std::string paddock_path;  // for ssh's ProxyCommand (`paddock connect %h %p`)
 };
 
-std::vector<std::string> sandbox_environment(char** host_env, const std::vector<std::string>& writable,
+std::vector<std::string> sandbox_environment(char** host_env,
+                                             const std::vector<std::string>& writable,
                                              const ProxyEnvironment& proxy = {},
                                              const std::vector<std::string>& unset = {});
 

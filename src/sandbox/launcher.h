@@ -12,10 +12,10 @@ namespace paddock {
 
 struct LaunchedSandbox {
   pid_t init_pid = -1;
-  UniqueFd pidfd;       // init's pidfd
-  UniqueFd sync;        // supervisor's end of the sync channel
-  UniqueFd notify;      // seccomp user-notification listener
-  UniqueFd root;        // the sandbox's root directory (O_PATH)
+  UniqueFd pidfd;           // init's pidfd
+  UniqueFd sync;            // supervisor's end of the sync channel
+  UniqueFd notify;          // seccomp user-notification listener
+  UniqueFd root;            // the sandbox's root directory (O_PATH)
   UniqueFd http_listener;   // 127.0.0.1:3128 inside the sandbox's network namespace
   UniqueFd socks_listener;  // 127.0.0.1:1080
 };

@@ -13,8 +13,8 @@
 
 #include "policy/mount_plan.h"
 #include "policy/seccomp_policy.h"
-#include "sandbox/environment.h"
 #include "proxy/proxy_server.h"
+#include "sandbox/environment.h"
 #include "sandbox/launcher.h"
 #include "sandbox/network_rules.h"
 #include "sandbox/sync_channel.h"
@@ -38,10 +38,11 @@ Result<SandboxSpec> build_spec(const Policy& policy) {
   spec.mounts = std::move(*mounts);
   int abi = landlock_abi();
   if (abi < 1)
-    return plain_error("landlock", "not available on this kernel (needs Linux 5.13+ with "
-                                   "landlock in the lsm= list); run `paddock doctor`");
+    return plain_error("landlock",
+                       "not available on this kernel (needs Linux 5.13+ with "
+                       "landlock in the lsm= list); run `paddock doctor`");
   spec.landlock = plan_landlock(abi, policy.fs.writable, policy.network.allow_local_binding,
-                               {kHttpProxyPort, kSocksProxyPort});
+                                {kHttpProxyPort, kSocksProxyPort});
   auto prog = compile_seccomp(sandbox_seccomp_policy(/*mediate_writes=*/true));
   if (!prog) return prog.error();
   spec.seccomp = std::move(*prog);
@@ -95,7 +96,8 @@ Result<std::string> describe_plan(const Policy& policy) {
   std::string out = "mounts (" + std::to_string(spec->mounts.ops.size()) + " steps):\n";
   for (const auto& op : spec->mounts.ops) {
     out += "  " + std::string(mount_op_name(op.kind)) + " " + op.path;
-    if (!op.source.empty()) out += (op.kind == MountOp::Kind::Symlink ? " -> " : " <- ") + op.source;
+    if (!op.source.empty())
+      out += (op.kind == MountOp::Kind::Symlink ? " -> " : " <- ") + op.source;
     if (op.kind == MountOp::Kind::Bind) out += op.writable ? " (rw)" : " (ro)";
     out += "\n";
   }
@@ -186,8 +188,10 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& req) {
     if (p[0].revents & POLLIN) {
       int status = 0;
       if (::waitpid(launched->init_pid, &status, 0) < 0) return sys_error("waitpid", "init");
-      if (WIFEXITED(status)) exit_code = WEXITSTATUS(status);
-      else if (WIFSIGNALED(status)) exit_code = 128 + WTERMSIG(status);
+      if (WIFEXITED(status))
+        exit_code = WEXITSTATUS(status);
+      else if (WIFSIGNALED(status))
+        exit_code = 128 + WTERMSIG(status);
       break;
     }
   }

@@ -14,7 +14,9 @@ namespace {
 constexpr size_t kMaxMessage = 16384;
 constexpr size_t kMaxFds = 8;
 
-void put_u32(std::string& b, uint32_t v) { b.append(reinterpret_cast<const char*>(&v), 4); }
+void put_u32(std::string& b, uint32_t v) {
+  b.append(reinterpret_cast<const char*>(&v), 4);
+}
 void put_str(std::string& b, const std::string& s) {
   std::string t = s.substr(0, 4000);
   put_u32(b, static_cast<uint32_t>(t.size()));

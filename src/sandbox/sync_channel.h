@@ -11,8 +11,8 @@ namespace paddock {
 struct ChannelMessage {
   enum class Type : uint32_t { Eof = 0, Ready = 1, Failed = 2 };
   Type type = Type::Eof;
-  Error error;                  // for Failed
-  std::vector<UniqueFd> fds;    // for Ready: the seccomp listener, then proxy listeners
+  Error error;                // for Failed
+  std::vector<UniqueFd> fds;  // for Ready: the seccomp listener, then proxy listeners
 };
 
 Status send_ready(int sock, const std::vector<int>& fds);

@@ -1,19 +1,19 @@
 #include "sandbox/write_mediator.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -73,8 +73,10 @@ struct Location {
   bool trailing_slash = false;
   EntryType type = EntryType::Missing;
   mode_t mode = 0;
-  int fd_ref = -1;          // >= 0: the caller's own fd (/proc/self/fd/N, /dev/stdout)
-  std::string canonical() const { return name.empty() ? parent_path : join_path(parent_path, name); }
+  int fd_ref = -1;  // >= 0: the caller's own fd (/proc/self/fd/N, /dev/stdout)
+  std::string canonical() const {
+    return name.empty() ? parent_path : join_path(parent_path, name);
+  }
 };
 
 bool all_digits(std::string_view s) {
@@ -113,33 +115,58 @@ class MediatorRequest {
   Out<long> dispatch() {
     const auto& x = a();
     switch (req_.data.nr) {
-      case SYS_open: return do_open(AT_FDCWD, x[0], int(x[1]), mode_t(x[2]));
-      case SYS_openat: return do_open(int(x[0]), x[1], int(x[2]), mode_t(x[3]));
-      case SYS_creat: return do_open(AT_FDCWD, x[0], O_CREAT | O_WRONLY | O_TRUNC, mode_t(x[1]));
-      case SYS_mkdir: return do_mknod(AT_FDCWD, x[0], S_IFDIR | (mode_t(x[1]) & 07777), 0);
-      case SYS_mkdirat: return do_mknod(int(x[0]), x[1], S_IFDIR | (mode_t(x[2]) & 07777), 0);
-      case SYS_mknod: return do_mknod(AT_FDCWD, x[0], mode_t(x[1]), dev_t(x[2]));
-      case SYS_mknodat: return do_mknod(int(x[0]), x[1], mode_t(x[2]), dev_t(x[3]));
-      case SYS_symlink: return do_symlink(x[0], AT_FDCWD, x[1]);
-      case SYS_symlinkat: return do_symlink(x[0], int(x[1]), x[2]);
-      case SYS_link: return do_link(AT_FDCWD, x[0], AT_FDCWD, x[1], 0);
-      case SYS_linkat: return do_link(int(x[0]), x[1], int(x[2]), x[3], int(x[4]));
-      case SYS_rename: return do_rename(AT_FDCWD, x[0], AT_FDCWD, x[1], 0);
-      case SYS_renameat: return do_rename(int(x[0]), x[1], int(x[2]), x[3], 0);
-      case SYS_renameat2: return do_rename(int(x[0]), x[1], int(x[2]), x[3], unsigned(x[4]));
-      case SYS_truncate: return do_truncate(x[0], off_t(x[1]));
-      case SYS_chmod: return do_chmod(AT_FDCWD, x[0], mode_t(x[1]), 0);
-      case SYS_fchmodat: return do_chmod(int(x[0]), x[1], mode_t(x[2]), 0);
-      case kabi::NR_fchmodat2: return do_chmod(int(x[0]), x[1], mode_t(x[2]), int(x[3]));
-      case SYS_fchmod: return do_fchmod(int(x[0]), mode_t(x[1]));
-      case SYS_unlink: return do_unlink(AT_FDCWD, x[0], 0);
-      case SYS_unlinkat: return do_unlink(int(x[0]), x[1], int(x[2]));
-      case SYS_rmdir: return do_unlink(AT_FDCWD, x[0], AT_REMOVEDIR);
-      case SYS_connect: return do_connect(int(x[0]), x[1], socklen_t(x[2]));
-      case SYS_bind: return do_bind(int(x[0]), x[1], socklen_t(x[2]));
+      case SYS_open:
+        return do_open(AT_FDCWD, x[0], int(x[1]), mode_t(x[2]));
+      case SYS_openat:
+        return do_open(int(x[0]), x[1], int(x[2]), mode_t(x[3]));
+      case SYS_creat:
+        return do_open(AT_FDCWD, x[0], O_CREAT | O_WRONLY | O_TRUNC, mode_t(x[1]));
+      case SYS_mkdir:
+        return do_mknod(AT_FDCWD, x[0], S_IFDIR | (mode_t(x[1]) & 07777), 0);
+      case SYS_mkdirat:
+        return do_mknod(int(x[0]), x[1], S_IFDIR | (mode_t(x[2]) & 07777), 0);
+      case SYS_mknod:
+        return do_mknod(AT_FDCWD, x[0], mode_t(x[1]), dev_t(x[2]));
+      case SYS_mknodat:
+        return do_mknod(int(x[0]), x[1], mode_t(x[2]), dev_t(x[3]));
+      case SYS_symlink:
+        return do_symlink(x[0], AT_FDCWD, x[1]);
+      case SYS_symlinkat:
+        return do_symlink(x[0], int(x[1]), x[2]);
+      case SYS_link:
+        return do_link(AT_FDCWD, x[0], AT_FDCWD, x[1], 0);
+      case SYS_linkat:
+        return do_link(int(x[0]), x[1], int(x[2]), x[3], int(x[4]));
+      case SYS_rename:
+        return do_rename(AT_FDCWD, x[0], AT_FDCWD, x[1], 0);
+      case SYS_renameat:
+        return do_rename(int(x[0]), x[1], int(x[2]), x[3], 0);
+      case SYS_renameat2:
+        return do_rename(int(x[0]), x[1], int(x[2]), x[3], unsigned(x[4]));
+      case SYS_truncate:
+        return do_truncate(x[0], off_t(x[1]));
+      case SYS_chmod:
+        return do_chmod(AT_FDCWD, x[0], mode_t(x[1]), 0);
+      case SYS_fchmodat:
+        return do_chmod(int(x[0]), x[1], mode_t(x[2]), 0);
+      case kabi::NR_fchmodat2:
+        return do_chmod(int(x[0]), x[1], mode_t(x[2]), int(x[3]));
+      case SYS_fchmod:
+        return do_fchmod(int(x[0]), mode_t(x[1]));
+      case SYS_unlink:
+        return do_unlink(AT_FDCWD, x[0], 0);
+      case SYS_unlinkat:
+        return do_unlink(int(x[0]), x[1], int(x[2]));
+      case SYS_rmdir:
+        return do_unlink(AT_FDCWD, x[0], AT_REMOVEDIR);
+      case SYS_connect:
+        return do_connect(int(x[0]), x[1], socklen_t(x[2]));
+      case SYS_bind:
+        return do_bind(int(x[0]), x[1], socklen_t(x[2]));
       case SYS_sendto:
         return do_sendto(int(x[0]), x[1], size_t(x[2]), int(x[3]), x[4], socklen_t(x[5]));
-      default: return CallError{ENOSYS};
+      default:
+        return CallError{ENOSYS};
     }
   }
 
@@ -202,10 +229,12 @@ class MediatorRequest {
 
   // The directory a relative path starts from, as a canonical sandbox-view path.
   Out<std::string> base_dir(int dirfd) {
-    auto l = dirfd == AT_FDCWD ? link_of(proc("cwd")) : link_of(proc("fd/" + std::to_string(dirfd)));
+    auto l =
+        dirfd == AT_FDCWD ? link_of(proc("cwd")) : link_of(proc("fd/" + std::to_string(dirfd)));
     if (!l) return CallError{dirfd == AT_FDCWD ? ENOENT : EBADF};
     if (l->empty() || (*l)[0] != '/') return CallError{ENOTDIR};
-    if (l->size() > 10 && l->compare(l->size() - 10, 10, " (deleted)") == 0) return CallError{ENOENT};
+    if (l->size() > 10 && l->compare(l->size() - 10, 10, " (deleted)") == 0)
+      return CallError{ENOENT};
     return *l;
   }
 
@@ -352,7 +381,8 @@ class MediatorRequest {
       if ((flags & O_TRUNC) && S_ISREG(st.st_mode) && (flags & O_ACCMODE) != O_RDONLY &&
           ::ftruncate(fd.get(), 0) != 0)
         return CallError{errno};
-      if (!(flags & O_NONBLOCK)) ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+      if (!(flags & O_NONBLOCK))
+        ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
       return send_fd(fd.get(), flags);
     }
     if (l.name.empty() && !(flags & __O_TMPFILE)) return CallError{EISDIR};
@@ -504,7 +534,8 @@ class MediatorRequest {
     if (s.fd_ref >= 0 || d.fd_ref >= 0) return CallError{EXDEV};
     if (s.name.empty() || d.name.empty()) return CallError{EBUSY};
     if (s.type == EntryType::Missing) return CallError{ENOENT};
-    WriteVerdict v = judge_rename(m_.policy_, s.canonical(), d.canonical(), s.type == EntryType::Dir);
+    WriteVerdict v =
+        judge_rename(m_.policy_, s.canonical(), d.canonical(), s.type == EntryType::Dir);
     if (v.allowed && (flags & RENAME_EXCHANGE))
       v = judge_rename(m_.policy_, d.canonical(), s.canonical(), d.type == EntryType::Dir);
     if (!v.allowed) return refuse(v, "rename " + s.canonical() + " to", d.canonical());
@@ -565,7 +596,8 @@ class MediatorRequest {
     if (l.type == EntryType::Missing) return CallError{ENOENT};
     WriteVerdict v = judge_remove(m_.policy_, l.canonical());
     if (!v.allowed) return refuse(v, (flags & AT_REMOVEDIR) ? "rmdir" : "unlink", l.canonical());
-    if (::unlinkat(l.parent.get(), l.name.c_str(), flags & AT_REMOVEDIR) != 0) return CallError{errno};
+    if (::unlinkat(l.parent.get(), l.name.c_str(), flags & AT_REMOVEDIR) != 0)
+      return CallError{errno};
     return 0L;
   }
 
@@ -577,7 +609,8 @@ class MediatorRequest {
     if (len == 0) return ss;
     iovec local{&ss, len};
     iovec remote{reinterpret_cast<void*>(addr), len};
-    if (::process_vm_readv(req_.pid, &local, 1, &remote, 1, 0) != ssize_t(len)) return CallError{EFAULT};
+    if (::process_vm_readv(req_.pid, &local, 1, &remote, 1, 0) != ssize_t(len))
+      return CallError{EFAULT};
     return ss;
   }
 
@@ -607,7 +640,8 @@ class MediatorRequest {
     if (l.fd_ref >= 0 || l.name.empty()) return CallError{ECONNREFUSED};
     if (l.type == EntryType::Missing) return CallError{ENOENT};
     struct stat st;
-    if (::fstatat(l.parent.get(), l.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return CallError{errno};
+    if (::fstatat(l.parent.get(), l.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      return CallError{errno};
     if (!S_ISSOCK(st.st_mode)) return CallError{ECONNREFUSED};
     std::string where = l.canonical();
     // The sandbox's own sockets: on one of its private tmpfs mounts (not a host directory bound
@@ -616,8 +650,7 @@ class MediatorRequest {
               m_.bound_inside_.count({st.st_dev, st.st_ino}) != 0;
     for (const auto& s : m_.policy_.unix_sockets)
       if (s == where) ok = true;
-    if (!ok)
-      return CallError{refuse({false, EACCES, "host unix socket"}, what, where).err};
+    if (!ok) return CallError{refuse({false, EACCES, "host unix socket"}, what, where).err};
     UniqueFd fd(::openat(l.parent.get(), l.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!fd.valid()) return CallError{errno};
     return fd;
@@ -687,7 +720,8 @@ class MediatorRequest {
     if (!loc.ok()) return CallError{loc.err};
     if (!still_valid()) return CallError{EINTR};
     Location& l = *loc.value;
-    if (l.fd_ref >= 0 || l.name.empty() || l.type != EntryType::Missing) return CallError{EADDRINUSE};
+    if (l.fd_ref >= 0 || l.name.empty() || l.type != EntryType::Missing)
+      return CallError{EADDRINUSE};
     WriteVerdict v = judge_special_create(m_.policy_, l.canonical());
     if (!v.allowed) return refuse(v, "bind unix", l.canonical());
     sockaddr_un un{};
@@ -696,7 +730,8 @@ class MediatorRequest {
                           l.name.c_str());
     if (n < 0 || size_t(n) >= sizeof un.sun_path) return CallError{ENAMETOOLONG};
     socklen_t ul = socklen_t(offsetof(sockaddr_un, sun_path) + size_t(n) + 1);
-    if (::bind(sock.value->get(), reinterpret_cast<sockaddr*>(&un), ul) != 0) return CallError{errno};
+    if (::bind(sock.value->get(), reinterpret_cast<sockaddr*>(&un), ul) != 0)
+      return CallError{errno};
     mode_t um = caller_umask();
     // bind() applied our thread's umask (0); give the socket the caller's.
     if (::fchmodat(l.parent.get(), l.name.c_str(), 0777 & ~um, 0) != 0) return CallError{errno};
@@ -717,7 +752,8 @@ class MediatorRequest {
     if (len > 0) {
       iovec local{data.data(), len};
       iovec remote{reinterpret_cast<void*>(buf), len};
-      if (::process_vm_readv(req_.pid, &local, 1, &remote, 1, 0) != ssize_t(len)) return CallError{EFAULT};
+      if (::process_vm_readv(req_.pid, &local, 1, &remote, 1, 0) != ssize_t(len))
+        return CallError{EFAULT};
     }
     if (!still_valid()) return CallError{EINTR};
     const sockaddr_storage& a = *ss.value;
@@ -766,7 +802,9 @@ class MediatorRequest {
 WriteMediator::WriteMediator(UniqueFd notify_fd, const FsPolicy& policy, SocketRules sockets)
     : notify_(std::move(notify_fd)), policy_(policy), sockets_(std::move(sockets)) {}
 
-WriteMediator::~WriteMediator() { stop(); }
+WriteMediator::~WriteMediator() {
+  stop();
+}
 
 void WriteMediator::record(const std::string& what) {
   std::lock_guard<std::mutex> g(mu_);
@@ -812,7 +850,8 @@ void WriteMediator::loop() {
   seccomp_notif_sizes sizes{};
   if (::syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) return;
   std::vector<char> req_buf(std::max<size_t>(sizes.seccomp_notif, sizeof(seccomp_notif)));
-  std::vector<char> resp_buf(std::max<size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp)));
+  std::vector<char> resp_buf(
+      std::max<size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp)));
   for (;;) {
     pollfd p[2] = {{notify_.get(), POLLIN, 0}, {stop_event_.get(), POLLIN, 0}};
     int n = ::poll(p, 2, -1);

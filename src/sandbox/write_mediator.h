@@ -10,11 +10,11 @@
 
 #include <atomic>
 #include <map>
-#include <set>
-#include <vector>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/result.h"
 #include "base/unique_fd.h"

@@ -36,7 +36,8 @@ int try_namespaces() {
   pid_t pid = ::fork();
   if (pid < 0) return errno;
   if (pid == 0) {
-    int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID;
+    int flags =
+        CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID;
     ::_exit(::unshare(flags) == 0 ? 0 : (errno & 0xff));
   }
   int st = 0;
@@ -62,17 +63,19 @@ HostReport probe_host() {
   if (!aa.empty()) ns.detail += "; apparmor_restrict_unprivileged_userns=" + aa;
   if (!ns.ok) {
     if (aa == "1")
-      ns.fix = "Ubuntu's AppArmor restricts unprivileged user namespaces: install paddock's "
-               "profile (packaging/apparmor/paddock) into /etc/apparmor.d/ and run "
-               "`apparmor_parser -r /etc/apparmor.d/paddock`, or set "
-               "kernel.apparmor_restrict_unprivileged_userns=0";
+      ns.fix =
+          "Ubuntu's AppArmor restricts unprivileged user namespaces: install paddock's "
+          "profile (packaging/apparmor/paddock) into /etc/apparmor.d/ and run "
+          "`apparmor_parser -r /etc/apparmor.d/paddock`, or set "
+          "kernel.apparmor_restrict_unprivileged_userns=0";
     else if (deb == "0")
       ns.fix = "enable them: sysctl -w kernel.unprivileged_userns_clone=1";
     else if (max == "0")
       ns.fix = "enable them: sysctl -w user.max_user_namespaces=15000";
     else
-      ns.fix = "the kernel or a container runtime forbids user namespaces; run paddock on the "
-               "host or allow unshare(CLONE_NEWUSER) in the container's seccomp profile";
+      ns.fix =
+          "the kernel or a container runtime forbids user namespaces; run paddock on the "
+          "host or allow unshare(CLONE_NEWUSER) in the container's seccomp profile";
   }
   r.items.push_back(ns);
 
@@ -83,13 +86,15 @@ HostReport probe_host() {
                           (abi >= 6 ? " (abstract unix sockets and signals scoped)" : "")
                     : "not available";
   if (!ll.ok)
-    ll.fix = "needs Linux 5.13+ with CONFIG_SECURITY_LANDLOCK=y and landlock in the lsm= boot "
-             "parameter";
+    ll.fix =
+        "needs Linux 5.13+ with CONFIG_SECURITY_LANDLOCK=y and landlock in the lsm= boot "
+        "parameter";
   r.items.push_back(ll);
 
   ProbeItem sc{"seccomp filters with user notification"};
   std::string actions = read_trimmed("/proc/sys/kernel/seccomp/actions_avail");
-  sc.ok = ::prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && actions.find("user_notif") != std::string::npos;
+  sc.ok =
+      ::prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && actions.find("user_notif") != std::string::npos;
   sc.detail = actions.empty() ? "unknown" : "actions: " + actions;
   if (!sc.ok) sc.fix = "needs Linux 5.14+ with CONFIG_SECCOMP_FILTER=y";
   r.items.push_back(sc);

@@ -6,10 +6,10 @@
 namespace paddock {
 
 struct ProbeItem {
-  std::string name;     // "user namespaces"
+  std::string name;  // "user namespaces"
   bool ok = false;
-  std::string detail;   // what was found
-  std::string fix;      // how to enable it, when !ok
+  std::string detail;  // what was found
+  std::string fix;     // how to enable it, when !ok
 };
 
 struct HostReport {

@@ -60,8 +60,9 @@ LandlockPlan plan_landlock(int abi, const std::vector<std::string>& writable_roo
 
 Status apply_landlock(const LandlockPlan& plan) {
   if (plan.abi < 1)
-    return plain_error("landlock", "this kernel does not offer Landlock (needs Linux 5.13+ "
-                                   "with lsm=landlock); paddock will not run without it");
+    return plain_error("landlock",
+                       "this kernel does not offer Landlock (needs Linux 5.13+ "
+                       "with lsm=landlock); paddock will not run without it");
   landlock_ruleset_attr attr{};
   attr.handled_access_fs = plan.handled_fs;
   attr.scoped = plan.scoped;

@@ -20,8 +20,12 @@ constexpr const char* kNew = "/newroot";
 constexpr const char* kOld = "/oldroot";
 constexpr const char* kEmptyFile = "/empty";
 
-std::string in_new(const std::string& p) { return p == "/" ? kNew : kNew + p; }
-std::string in_old(const std::string& p) { return p == "/" ? kOld : kOld + p; }
+std::string in_new(const std::string& p) {
+  return p == "/" ? kNew : kNew + p;
+}
+std::string in_old(const std::string& p) {
+  return p == "/" ? kOld : kOld + p;
+}
 
 Status set_attr(const std::string& path, uint64_t set, bool recursive) {
   kabi::mount_attr_v0 a{};
@@ -56,7 +60,8 @@ Status make_file(const std::string& p) {
 }
 
 Status bind(const std::string& host, const std::string& view, bool writable) {
-  PADDOCK_TRY(do_mount(in_old(host).c_str(), in_new(view), nullptr, MS_BIND | MS_REC, nullptr, view));
+  PADDOCK_TRY(
+      do_mount(in_old(host).c_str(), in_new(view), nullptr, MS_BIND | MS_REC, nullptr, view));
   if (!writable) PADDOCK_TRY(set_attr(in_new(view), kabi::ATTR_RDONLY, true));
   return ok_status();
 }
@@ -76,12 +81,13 @@ Status build_dev(const std::string& view) {
   PADDOCK_TRY(do_mount("devpts", d + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
                        "newinstance,ptmxmode=0666,mode=0620", "/dev/pts"));
   PADDOCK_TRY(make_dir(d + "/shm", 01777));
-  PADDOCK_TRY(do_mount("tmpfs", d + "/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/dev/shm"));
+  PADDOCK_TRY(
+      do_mount("tmpfs", d + "/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/dev/shm"));
   struct {
     const char* name;
     const char* target;
-  } links[] = {{"ptmx", "pts/ptmx"},       {"fd", "/proc/self/fd"},
-               {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+  } links[] = {{"ptmx", "pts/ptmx"},          {"fd", "/proc/self/fd"},
+               {"stdin", "/proc/self/fd/0"},  {"stdout", "/proc/self/fd/1"},
                {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"}};
   for (auto& l : links) {
     if (std::string(l.name) == "core") continue;
@@ -110,13 +116,16 @@ Status run_op(const MountOp& op) {
     case MountOp::Kind::Tmpfs:
       return do_mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV,
                       op.writable ? "mode=1777" : "mode=0755", op.path);
-    case MountOp::Kind::MakeDir: return make_dir(dst);
-    case MountOp::Kind::MakeFile: return make_file(dst);
+    case MountOp::Kind::MakeDir:
+      return make_dir(dst);
+    case MountOp::Kind::MakeFile:
+      return make_file(dst);
     case MountOp::Kind::Symlink:
       if (::symlink(op.source.c_str(), dst.c_str()) != 0 && errno != EEXIST)
         return sys_error("symlink", op.path);
       return ok_status();
-    case MountOp::Kind::Bind: return bind(op.source, op.path, op.writable);
+    case MountOp::Kind::Bind:
+      return bind(op.source, op.path, op.writable);
     case MountOp::Kind::HideDir:
       PADDOCK_TRY(do_mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY,
                            "mode=0755,size=4k", op.path));
@@ -124,9 +133,12 @@ Status run_op(const MountOp& op) {
     case MountOp::Kind::HideFile:
       PADDOCK_TRY(do_mount(kEmptyFile, dst, nullptr, MS_BIND, nullptr, op.path));
       return set_attr(dst, kabi::ATTR_RDONLY, false);
-    case MountOp::Kind::Proc: return build_proc(op.path);
-    case MountOp::Kind::Dev: return build_dev(op.path);
-    case MountOp::Kind::ReadOnly: return set_attr(dst, kabi::ATTR_RDONLY, false);
+    case MountOp::Kind::Proc:
+      return build_proc(op.path);
+    case MountOp::Kind::Dev:
+      return build_dev(op.path);
+    case MountOp::Kind::ReadOnly:
+      return set_attr(dst, kabi::ATTR_RDONLY, false);
   }
   return ok_status();
 }
@@ -137,8 +149,8 @@ Status build_mount_view(const MountPlan& plan, const std::string& cwd) {
   // Nothing we mount may propagate back to the host.
   PADDOCK_TRY(do_mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr, "/ (make private)"));
   // A private tmpfs becomes the staging root, with the host tree at /oldroot.
-  PADDOCK_TRY(do_mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700",
-                       "/tmp (staging)"));
+  PADDOCK_TRY(
+      do_mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700", "/tmp (staging)"));
   PADDOCK_TRY(make_dir("/tmp/newroot"));
   PADDOCK_TRY(make_dir("/tmp/oldroot"));
   PADDOCK_TRY(make_file("/tmp/empty"));

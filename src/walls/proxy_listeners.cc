@@ -21,7 +21,8 @@ Result<UniqueFd> listen_on(uint16_t port) {
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return sys_error("bind", where);
+  if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+    return sys_error("bind", where);
   if (::listen(s.get(), 4096) != 0) return sys_error("listen", where);
   return s;
 }

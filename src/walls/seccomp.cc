@@ -37,8 +37,8 @@ Result<SeccompProgram> compile_seccomp(const SeccompPolicy& policy) {
   for (const auto& r : policy.rules) {
     int nr = seccomp_syscall_resolve_name(r.syscall.c_str());
     if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture (e.g. fchmodat2 on old libs)
-    uint32_t action = r.action == SyscallRule::Action::Notify ? SCMP_ACT_NOTIFY
-                                                             : SCMP_ACT_ERRNO(uint32_t(r.err));
+    uint32_t action =
+        r.action == SyscallRule::Action::Notify ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(uint32_t(r.err));
     switch (r.cond) {
       case SyscallRule::Cond::None:
         rc = seccomp_rule_add(ctx.get(), action, nr, 0);
@@ -53,9 +53,9 @@ Result<SeccompProgram> compile_seccomp(const SeccompPolicy& policy) {
         rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_CMP64(r.arg, SCMP_CMP_NE, 0));
         break;
       case SyscallRule::Cond::ArgEq32:
-        rc = seccomp_rule_add(ctx.get(), action, nr, 1,
-                              SCMP_CMP32(r.arg, SCMP_CMP_MASKED_EQ, 0xffffffffU,
-                                         uint32_t(r.value)));
+        rc =
+            seccomp_rule_add(ctx.get(), action, nr, 1,
+                             SCMP_CMP32(r.arg, SCMP_CMP_MASKED_EQ, 0xffffffffU, uint32_t(r.value)));
         break;
     }
     if (rc != 0)
@@ -102,13 +102,15 @@ std::string describe_seccomp(const SeccompPolicy& policy) {
     std::string& g = groups[r.group];
     if (!g.empty()) g += ", ";
     g += r.syscall;
-    if (r.cond == SyscallRule::Cond::ArgMaskedAny) g += "(arg" + std::to_string(r.arg) + "&" +
-                                                        std::to_string(r.value) + ")";
-    if (r.cond == SyscallRule::Cond::ArgEq32) g += "(arg" + std::to_string(r.arg) + "==" +
-                                                   std::to_string(r.value) + ")";
+    if (r.cond == SyscallRule::Cond::ArgMaskedAny)
+      g += "(arg" + std::to_string(r.arg) + "&" + std::to_string(r.value) + ")";
+    if (r.cond == SyscallRule::Cond::ArgEq32)
+      g += "(arg" + std::to_string(r.arg) + "==" + std::to_string(r.value) + ")";
     if (r.cond == SyscallRule::Cond::ArgNonZero) g += "(arg" + std::to_string(r.arg) + "!=0)";
-    if (r.action == SyscallRule::Action::Notify) g += "->supervisor";
-    else if (r.err != EPERM) g += "->errno " + std::to_string(r.err);
+    if (r.action == SyscallRule::Action::Notify)
+      g += "->supervisor";
+    else if (r.err != EPERM)
+      g += "->errno " + std::to_string(r.err);
   }
   std::string out;
   for (const auto& [name, list] : groups) out += "  " + name + ": " + list + "\n";

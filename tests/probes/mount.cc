@@ -1,6 +1,6 @@
 // mount, umount2, pivot_root, chroot and the new mount API: refused by seccomp (EPERM).
-// The "_fault" calls pass arguments the kernel rejects with EFAULT/EBADF/EINVAL on the host, so EPERM
-// can only come from the filter; the "_real" calls try an actual mount and are only run when
+// The "_fault" calls pass arguments the kernel rejects with EFAULT/EBADF/EINVAL on the host, so
+// EPERM can only come from the filter; the "_real" calls try an actual mount and are only run when
 // argv[1] == "real" (in the sandbox), never on the host.
 #include <fcntl.h>
 #include <sys/mount.h>

@@ -9,26 +9,46 @@
 
 static inline const char* probe_errname(int e) {
   switch (e) {
-    case 0: return "OK";
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case EBADF: return "EBADF";
-    case EFAULT: return "EFAULT";
-    case EINVAL: return "EINVAL";
-    case ENOSYS: return "ENOSYS";
-    case EACCES: return "EACCES";
-    case EROFS: return "EROFS";
-    case EIO: return "EIO";
-    case ENOTTY: return "ENOTTY";
-    case EEXIST: return "EEXIST";
-    case ENOMEM: return "ENOMEM";
-    case EAFNOSUPPORT: return "EAFNOSUPPORT";
-    case ENOKEY: return "ENOKEY";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    case E2BIG: return "E2BIG";
-    case EBUSY: return "EBUSY";
-    case ENOTDIR: return "ENOTDIR";
-    default: return "OTHER";
+    case 0:
+      return "OK";
+    case EPERM:
+      return "EPERM";
+    case ENOENT:
+      return "ENOENT";
+    case EBADF:
+      return "EBADF";
+    case EFAULT:
+      return "EFAULT";
+    case EINVAL:
+      return "EINVAL";
+    case ENOSYS:
+      return "ENOSYS";
+    case EACCES:
+      return "EACCES";
+    case EROFS:
+      return "EROFS";
+    case EIO:
+      return "EIO";
+    case ENOTTY:
+      return "ENOTTY";
+    case EEXIST:
+      return "EEXIST";
+    case ENOMEM:
+      return "ENOMEM";
+    case EAFNOSUPPORT:
+      return "EAFNOSUPPORT";
+    case ENOKEY:
+      return "ENOKEY";
+    case EOPNOTSUPP:
+      return "EOPNOTSUPP";
+    case E2BIG:
+      return "E2BIG";
+    case EBUSY:
+      return "EBUSY";
+    case ENOTDIR:
+      return "ENOTDIR";
+    default:
+      return "OTHER";
   }
 }
 
@@ -40,9 +60,9 @@ static inline void probe_report(const char* call, long ret, int err) {
   fflush(stdout);
 }
 
-#define PROBE(name, expr)            \
-  do {                               \
-    errno = 0;                       \
-    long probe_r_ = (long)(expr);    \
+#define PROBE(name, expr)                \
+  do {                                   \
+    errno = 0;                           \
+    long probe_r_ = (long)(expr);        \
     probe_report(name, probe_r_, errno); \
   } while (0)

@@ -2,8 +2,8 @@
 // flips the bytes of buf between a harmless path and a protected one, for SECONDS.
 //   probe_race_path SECONDS GOOD BAD [strcpy|byte] [open|rename]
 // strcpy (default): B copies whole strings (including the NUL) into buf.
-// byte: GOOD and BAD must have the same length; B flips the bytes where they differ, one store each.
-// open (default): A calls open(buf, O_WRONLY|O_CREAT); rename: A creates "rp_src" and calls
+// byte: GOOD and BAD must have the same length; B flips the bytes where they differ, one store
+// each. open (default): A calls open(buf, O_WRONLY|O_CREAT); rename: A creates "rp_src" and calls
 // rename("rp_src", buf), so the racing path is a rename destination.
 // Prints {"opens_ok":N,"opens_failed":M,"flips":K}.
 #include <fcntl.h>
@@ -60,7 +60,10 @@ int main(int argc, char** argv) {
     if (rename_mode) {
       int s = open("rp_src", O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
       if (s >= 0) close(s);
-      if (rename("rp_src", buf) == 0) ++ok; else ++failed;
+      if (rename("rp_src", buf) == 0)
+        ++ok;
+      else
+        ++failed;
     } else {
       int fd = open(buf, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
       if (fd >= 0) {

@@ -38,8 +38,14 @@ int main(int argc, char** argv) {
   unlink("rs_link");
   unlink("rs_other");
   unlink("rs_tmp");
-  if (symlink(safe, "rs_link") != 0) { perror("symlink rs_link"); return 2; }
-  if (use_exchange && symlink(bad, "rs_other") != 0) { perror("symlink rs_other"); return 2; }
+  if (symlink(safe, "rs_link") != 0) {
+    perror("symlink rs_link");
+    return 2;
+  }
+  if (use_exchange && symlink(bad, "rs_other") != 0) {
+    perror("symlink rs_other");
+    return 2;
+  }
 
   long flips = 0, flip_errors = 0;
   std::thread flipper([&] {
@@ -53,7 +59,10 @@ int main(int argc, char** argv) {
         r = symlink(to_bad ? bad : safe, "rs_tmp");
         if (r == 0) r = rename("rs_tmp", "rs_link");
       }
-      if (r == 0) ++flips; else ++flip_errors;
+      if (r == 0)
+        ++flips;
+      else
+        ++flip_errors;
       to_bad = !to_bad;
     }
   });
@@ -76,7 +85,7 @@ int main(int argc, char** argv) {
   }
   stop = true;
   flipper.join();
-  printf("{\"opens_ok\":%ld,\"opens_failed\":%ld,\"flips\":%ld,\"flip_errors\":%ld}\n", ok,
-         failed, flips, flip_errors);
+  printf("{\"opens_ok\":%ld,\"opens_failed\":%ld,\"flips\":%ld,\"flip_errors\":%ld}\n", ok, failed,
+         flips, flip_errors);
   return 0;
 }

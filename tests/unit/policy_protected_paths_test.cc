@@ -295,9 +295,9 @@ TEST(PolicyProtectedRename, GitDirectoryCannotBeSwappedForAGitFile) {
   EXPECT_TRUE(p.check_rename("/w/evil", "/w/sub/.git", true).is_protected);
   FsPolicy fs;
   fs.writable = {"/w"};
-  EXPECT_FALSE(judge_write(fs, "/w/sub/.git", EntryType::File).allowed);     // rewrite a gitfile
-  EXPECT_FALSE(judge_special_create(fs, "/w/sub/.git").allowed);            // symlink named .git
-  EXPECT_FALSE(judge_link(fs, "/w/evil", "/w/sub/.git").allowed);           // hard link as .git
+  EXPECT_FALSE(judge_write(fs, "/w/sub/.git", EntryType::File).allowed);  // rewrite a gitfile
+  EXPECT_FALSE(judge_special_create(fs, "/w/sub/.git").allowed);          // symlink named .git
+  EXPECT_FALSE(judge_link(fs, "/w/evil", "/w/sub/.git").allowed);         // hard link as .git
   // `git worktree add` creates a new gitfile: allowed (a documented residual, see
   // docs/ARCHITECTURE.md), and a new .git directory for `mkdir`.
   EXPECT_TRUE(judge_write(fs, "/w/wt/.git", EntryType::Missing).allowed);
