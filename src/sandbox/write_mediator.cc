@@ -308,6 +308,17 @@ class MediatorRequest {
     return CallError{ELOOP};
   }
 
+  // The common start of a path call: our copy of the path, where it lands, and a check that
+  // the caller is still the one waiting (its pid was not reused meanwhile).
+  Out<Location> locate_argument(uint64_t path_addr, int dirfd, bool follow) {
+    auto path = read_string(path_addr);
+    if (!path.ok()) return CallError{path.err};
+    auto loc = locate(*path.value, dirfd, follow);
+    if (!loc.ok()) return CallError{loc.err};
+    if (!still_valid()) return CallError{ENOENT};
+    return std::move(*loc.value);
+  }
+
   // /proc/self/fd/N and friends: -1 when it names another process's fd.
   std::optional<int> fd_reference(const std::string& path) {
     auto comps = path_components(path);
@@ -446,11 +457,8 @@ class MediatorRequest {
   }
 
   Out<long> do_mknod(int dirfd, uint64_t path_addr, mode_t mode, dev_t dev) {
-    auto path = read_string(path_addr);
-    if (!path.ok()) return CallError{path.err};
-    auto loc = locate(*path.value, dirfd, false);
+    auto loc = locate_argument(path_addr, dirfd, false);
     if (!loc.ok()) return CallError{loc.err};
-    if (!still_valid()) return CallError{ENOENT};
     Location& l = *loc.value;
     if (l.name.empty() || l.type != EntryType::Missing) return CallError{EEXIST};
     WriteVerdict v = S_ISDIR(mode) ? judge_write(m_.policy_, l.canonical(), EntryType::Missing)
@@ -467,11 +475,8 @@ class MediatorRequest {
   Out<long> do_symlink(uint64_t target_addr, int dirfd, uint64_t path_addr) {
     auto target = read_string(target_addr);
     if (!target.ok()) return CallError{target.err};
-    auto path = read_string(path_addr);
-    if (!path.ok()) return CallError{path.err};
-    auto loc = locate(*path.value, dirfd, false);
+    auto loc = locate_argument(path_addr, dirfd, false);
     if (!loc.ok()) return CallError{loc.err};
-    if (!still_valid()) return CallError{ENOENT};
     Location& l = *loc.value;
     if (l.name.empty() || l.type != EntryType::Missing) return CallError{EEXIST};
     WriteVerdict v = judge_special_create(m_.policy_, l.canonical());
@@ -546,11 +551,8 @@ class MediatorRequest {
   }
 
   Out<long> do_truncate(uint64_t path_addr, off_t len) {
-    auto path = read_string(path_addr);
-    if (!path.ok()) return CallError{path.err};
-    auto loc = locate(*path.value, AT_FDCWD, true);
+    auto loc = locate_argument(path_addr, AT_FDCWD, true);
     if (!loc.ok()) return CallError{loc.err};
-    if (!still_valid()) return CallError{ENOENT};
     Location& l = *loc.value;
     if (l.fd_ref >= 0) return CallError{EACCES};
     if (l.name.empty()) return CallError{EISDIR};
@@ -585,11 +587,8 @@ class MediatorRequest {
   }
 
   Out<long> do_unlink(int dirfd, uint64_t path_addr, int flags) {
-    auto path = read_string(path_addr);
-    if (!path.ok()) return CallError{path.err};
-    auto loc = locate(*path.value, dirfd, false);
+    auto loc = locate_argument(path_addr, dirfd, false);
     if (!loc.ok()) return CallError{loc.err};
-    if (!still_valid()) return CallError{ENOENT};
     Location& l = *loc.value;
     if (l.fd_ref >= 0) return CallError{EACCES};
     if (l.name.empty()) return CallError{(flags & AT_REMOVEDIR) ? EINVAL : EISDIR};

@@ -694,3 +694,36 @@ def test_sni_variants_against_real_tls_server(inside, scratch, route):
             assert j[k][1] == "", (k, j[k])  # and closed on the ClientHello
         settle()
         assert [n.lower().rstrip(".") for n in tls.sni] == [ALLOWED], tls.sni
+
+
+def test_socks_survives_garbage(inside):
+    """Malformed SOCKS bytes get no grant, and the SOCKS listener keeps serving afterwards."""
+    with TCPRecorder(mode="echo") as target:
+        port = target.port
+        r = inside(f"""
+            P = struct.pack("!H", {port})
+            G = b"\\x05\\x01\\x00"  # greeting: no authentication
+            junk = [b"", b"\\x05", b"\\x05\\x00", b"\\x05\\xff" + b"\\x00" * 255,
+                    G + b"\\x05\\x01\\x00\\x03\\x00" + P,                 # empty name
+                    G + b"\\x05\\x01\\x00\\x03\\xff" + b"a" * 255 + P,    # 255-byte name
+                    G + b"\\x05\\x01\\x00\\x09\\x7f\\x00\\x00\\x01" + P,    # unknown ATYP
+                    G + b"\\x05\\x01\\x00\\x03\\x0c{ALLOWED}" + struct.pack("!H", 0),
+                    G + b"\\x04\\x01\\x00\\x03\\x0c{ALLOWED}" + P,        # version 4
+                    b"GET http://{ALLOWED}:{port}/ HTTP/1.1\\r\\n\\r\\n",
+                    b"\\x16\\x03\\x01\\x00\\x05hello"]
+            out = []
+            for j in junk:
+                a, _ = exchange(j, port=PROXY_SOCKS, read_for=0.5)
+                out.append(a)
+            ok = socks5(3, "{ALLOWED}", {port}, payload=b"still-alive")
+            emit(out=out, ok=ok)
+        """, flags=BASE)
+        j = r.json
+        assert j, r
+        for a in j["out"]:
+            # never a success reply to a CONNECT (05 00 00 ...)
+            assert not (len(a) >= 4 and a[2:4] == "\x05\x00"), j["out"]
+        assert j["ok"]["reply"] == 0 and j["ok"]["data"] == "still-alive", j
+        settle()
+        assert target.received == b"still-alive", target.received
+        assert target.connections == 1

@@ -185,9 +185,19 @@ def wait_until_received(udp, timeout=3.0):
 # unix sockets
 
 
-def _unix_attempt(inside, address, flags=()):
+def _unix_attempt(inside, address, flags=(), chdir=None, dgram=False):
     return inside(f"""
         addr = {address!r}
+        if {chdir!r}:
+            os.chdir({chdir!r})
+        if {dgram!r}:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            try:
+                s.sendto(b"from-sandbox", addr)
+                emit(result="sent")
+            except OSError as e:
+                emit(result="error:" + type(e).__name__ + ":" + str(e.errno))
+            sys.exit(0)
         res = {{"exists": os.path.exists(addr) if not addr.startswith("\\0") else None}}
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(3)
@@ -228,26 +238,20 @@ def wait_for_accepts(srv, n, timeout=3.0):
     return srv.accepted >= n
 
 
-UNIX_PATH_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a host unix socket file inside a directory bound whole into the sandbox "
-           "(read-only or writable) stays connectable; DESIGN 4 says every host unix socket is "
-           "absent unless network.allowUnixSockets names it (only rebuilt directories drop "
-           "sockets)")
-
-
 @pytest.mark.parametrize("where", [
-    pytest.param("outside", marks=UNIX_PATH_XFAIL),
-    "home-top",
-    pytest.param("home", marks=UNIX_PATH_XFAIL),
-    pytest.param("project", marks=UNIX_PATH_XFAIL),
+    "outside",           # a read-only host directory outside HOME and the project
+    "home-top",          # directly in HOME
+    "home",              # below HOME
+    "project",           # the writable project
+    "symlink",           # a symlink in the project pointing at a socket outside
+    "relative",          # chdir to the socket's directory, connect("name")
     "home-top-allowed",  # positive control: network.allowUnixSockets names it
 ])
 def test_path_unix_socket_unreachable(inside, sb, scratch, where):
     """A host service's socket file in a directory the sandbox can see (read-only outside dir,
     directly in HOME, below HOME, the writable project): connecting from inside must fail."""
-    d = {"outside": scratch / "sockdir", "home-top": sb.home, "home": sb.home / ".cache" / "svc",
-         "project": sb.project / ".svc", "home-top-allowed": sb.home}[where]
+    d = {"home-top": sb.home, "home": sb.home / ".cache" / "svc", "project": sb.project / ".svc",
+         "home-top-allowed": sb.home}.get(where, scratch / "sockdir")
     d.mkdir(parents=True, exist_ok=True)
     os.chmod(d, 0o755)
     path = d / f"s{os.urandom(3).hex()}.sock"
@@ -257,11 +261,18 @@ def test_path_unix_socket_unreachable(inside, sb, scratch, where):
         assert _host_unix_control(srv.address).startswith(b"HELLO")
         assert wait_for_accepts(srv, 1)
         flags = ()
+        address = srv.address
+        chdir = None
         if where.endswith("-allowed"):
             settings = scratch / "unix.json"
             settings.write_text(json.dumps({"network": {"allowUnixSockets": [str(path)]}}))
             flags = ("--settings", str(settings))
-        r = _unix_attempt(inside, srv.address, flags=flags)
+        elif where == "symlink":
+            (sb.project / "agent.sock").symlink_to(path)
+            address = "agent.sock"
+        elif where == "relative":
+            chdir, address = str(d), path.name
+        r = _unix_attempt(inside, address, flags=flags, chdir=chdir)
         assert r.json, r
         settle()
         if where.endswith("-allowed"):
@@ -357,3 +368,53 @@ def test_other_socket_families_refused(inside):
     assert j["unix-socketpair"] == "x", j  # positive control
     created = [n for n, _, _ in FAMILIES if j[n] == "created"]
     assert not created, j
+
+
+def test_host_unix_datagram_socket_unreachable(inside, scratch):
+    """A host AF_UNIX datagram socket (syslog's /dev/log, systemd's notify socket are of this
+    kind) in a visible directory: sendto from inside must not deliver."""
+    d = scratch / "dgram"
+    d.mkdir()
+    os.chmod(d, 0o755)
+    path = d / "log.sock"
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    srv.bind(str(path))
+    os.chmod(path, 0o777)
+    srv.settimeout(0.5)
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as c:  # positive control
+            c.sendto(b"control", str(path))
+        assert srv.recv(100) == b"control"
+        r = _unix_attempt(inside, str(path), dgram=True)
+        assert r.json, r
+        got = []
+        try:
+            while len(got) < 10:
+                got.append(srv.recv(100))
+        except socket.timeout:
+            pass
+        assert got == [], (got, r.json)
+        assert r.json["result"].startswith("error:"), r.json
+    finally:
+        srv.close()
+
+
+def test_sandbox_own_unix_sockets_work(inside):
+    """Positive control for the unix-socket wall: sockets the command makes itself (in /tmp and
+    in the project; stream and datagram) keep working."""
+    r = inside("""
+        res = {}
+        for label, path in (("tmp", "/tmp/own.sock"), ("project", os.path.abspath("own.sock"))):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(path); s.listen(1)
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); c.settimeout(3)
+            c.connect(path); a, _ = s.accept(); c.sendall(b"ping")
+            res[label] = a.recv(4).decode()
+            for x in (a, c, s):
+                x.close()
+        d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); d.bind("/tmp/own.dgram")
+        e = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); e.sendto(b"dg", "/tmp/own.dgram")
+        d.settimeout(3); res["dgram"] = d.recv(2).decode()
+        emit(**res)
+    """)
+    assert r.json == {"tmp": "ping", "project": "ping", "dgram": "dg"}, r
