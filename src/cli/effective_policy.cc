@@ -37,6 +37,8 @@ Result<Policy> effective_policy(const CommonFlags& f) {
   append(s.filesystem.allow_read, f.allow_read);
   append(s.filesystem.deny_write, f.deny_write);
   if (std::string d = default_settings_path(); !d.empty()) s.filesystem.deny_write.push_back(d);
+  // The audit log is evidence: the command must not forge or truncate it.
+  if (f.audit_log) s.filesystem.deny_write.push_back(*f.audit_log);
   append(s.network.allowed_domains, f.allow_domain);
   append(s.network.denied_domains, f.deny_domain);
   for (const auto& r : f.resolve) {

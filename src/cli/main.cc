@@ -10,16 +10,25 @@
 
 namespace {
 
+// Repeatable options collect raw strings: CLI11 would read "[::1]" as a list and drop the
+// brackets an IPv6 rule needs.
+void add_list(CLI::App* cmd, const char* name, std::vector<std::string>& into, const char* help) {
+  cmd->add_option(name)
+      ->description(help)
+      ->each([&into](const std::string& s) { into.push_back(s); })
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->expected(1);
+}
+
 void add_common(CLI::App* cmd, paddock::CommonFlags& f) {
   cmd->add_option("--settings", f.settings, "settings file (srt-compatible JSON)");
-  cmd->add_option("--allow-write", f.allow_write, "make PATH writable (repeatable)");
-  cmd->add_option("--deny-read", f.deny_read, "make PATH absent (repeatable)");
-  cmd->add_option("--allow-read", f.allow_read, "re-open PATH beneath a denied one (repeatable)");
-  cmd->add_option("--deny-write", f.deny_write,
-                  "keep PATH read-only even if writable (repeatable)");
-  cmd->add_option("--allow-domain", f.allow_domain, "allow a network destination (repeatable)");
-  cmd->add_option("--deny-domain", f.deny_domain, "deny a network destination (repeatable)");
-  cmd->add_option("--resolve", f.resolve, "pin NAME=ADDR for the proxy (repeatable)");
+  add_list(cmd, "--allow-write", f.allow_write, "make PATH writable (repeatable)");
+  add_list(cmd, "--deny-read", f.deny_read, "make PATH absent (repeatable)");
+  add_list(cmd, "--allow-read", f.allow_read, "re-open PATH beneath a denied one (repeatable)");
+  add_list(cmd, "--deny-write", f.deny_write, "keep PATH read-only even if writable (repeatable)");
+  add_list(cmd, "--allow-domain", f.allow_domain, "allow a network destination (repeatable)");
+  add_list(cmd, "--deny-domain", f.deny_domain, "deny a network destination (repeatable)");
+  add_list(cmd, "--resolve", f.resolve, "pin NAME=ADDR for the proxy (repeatable)");
   cmd->add_option("--audit-log", f.audit_log, "write one JSON line per network decision");
 }
 

@@ -7,6 +7,9 @@
 
 namespace paddock {
 
+// Where paddock's own binary appears inside every sandbox, whatever its host path.
+inline constexpr const char* kSelfInSandbox = "/run/paddock";
+
 struct FsPolicy {
   std::string home;                       // canonical
   std::string cwd;                        // canonical; always writable
@@ -15,6 +18,7 @@ struct FsPolicy {
   std::vector<std::string> writable;      // canonical writable roots, cwd first
   std::vector<std::string> unix_sockets;  // host socket paths bound into the view
   ProtectedPaths protect;                 // read-only even beneath writable roots
+  std::string self_binary;  // paddock itself, bound at kSelfInSandbox (ssh ProxyCommand)
 };
 
 }  // namespace paddock

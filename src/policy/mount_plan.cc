@@ -84,6 +84,7 @@ class Planner {
       for (const auto& w : p_.writable)
         if (path_within(d, w) && d != w) hide_in_writable(d);
     for (const auto& s : p_.unix_sockets) bind_socket(s);
+    if (!p_.self_binary.empty()) bind_self();
 
     MountPlan plan;
     emit_skeleton_mount(root_, "/", plan);
@@ -328,6 +329,17 @@ class Planner {
     // entry keeps its name and shows as empty.
     cover_empty(d, t == EntryType::Dir);
     notes_.push_back(d + " is inside a writable path: shown empty instead of absent");
+  }
+
+  void bind_self() {
+    if (fs_.type(p_.self_binary) != EntryType::File) return;
+    Node* parent = walk(parent_path(kSelfInSandbox), true);
+    if (parent == nullptr || parent->kind != K::Skeleton) return;
+    auto n = std::make_unique<Node>();
+    n->kind = K::Bind;
+    n->source = p_.self_binary;
+    n->is_dir = false;
+    parent->children[base_name(kSelfInSandbox)] = std::move(n);
   }
 
   void bind_socket(const std::string& s) {

@@ -31,8 +31,19 @@ namespace {
 
 constexpr int kRelayed[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
-Result<SandboxSpec> build_spec(const Policy& policy) {
+Result<std::string> self_binary() {
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return sys_error("readlink", "/proc/self/exe");
+  return std::string(self, size_t(n));
+}
+
+Result<SandboxSpec> build_spec(const Policy& policy_in) {
   SandboxSpec spec;
+  auto self = self_binary();
+  if (!self) return self.error();
+  Policy policy = policy_in;
+  policy.fs.self_binary = *self;
   auto mounts = plan_mounts(policy.fs, real_host_fs());
   if (!mounts) return mounts.error();
   spec.mounts = std::move(*mounts);
@@ -51,10 +62,7 @@ Result<SandboxSpec> build_spec(const Policy& policy) {
   spec.gid = ::getgid();
   ProxyEnvironment proxy_env;
   proxy_env.enabled = true;
-  char self[4096];
-  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return sys_error("readlink", "/proc/self/exe");
-  proxy_env.paddock_path.assign(self, size_t(n));
+  proxy_env.paddock_path = kSelfInSandbox;
   spec.env = sandbox_environment(environ, policy.fs.writable, proxy_env, policy.unset_env);
   return spec;
 }

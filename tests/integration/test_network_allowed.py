@@ -176,10 +176,6 @@ def _bin_hidden_inside():
     return any(b == d or b.startswith(d + "/") for d in ("/tmp", "/var/tmp"))
 
 
-@pytest.mark.xfail(condition=_bin_hidden_inside(), strict=True,
-                   reason="BUG: GIT_SSH_COMMAND's ProxyCommand names the supervisor's path of the "
-                          "paddock binary; when that lies under /tmp or /var/tmp (private inside) "
-                          "the ProxyCommand does not exist in the sandbox and ssh remotes fail")
 def test_git_ssh_command_proxycommand(sb):
     """git over ssh with paddock's own GIT_SSH_COMMAND: the ssh client's banner reaches the
     (fake) server through `paddock connect` and the SOCKS proxy."""
@@ -244,12 +240,7 @@ def test_port_restricted_rule(sb, http_server, http_server2):
 
 
 @pytest.mark.parametrize("source", [
-    pytest.param("flag", marks=pytest.mark.xfail(
-        strict=True,
-        reason="BUG: `--allow-domain '[::1]'` (bracketed IPv6 literal without a port) exits 125 "
-               "'IPv6 addresses must be written in brackets': the command-line parser strips "
-               "the brackets before the pattern reaches the rule compiler (CLI11's [a,b] list "
-               "syntax); the same pattern in a settings file works; --deny-domain likewise")),
+    "flag",
     "settings",
     "flag-with-port",
 ])

@@ -112,11 +112,6 @@ def test_malformed_allow_pattern_refused(sb, pattern):
     assert "RAN" not in r.out and not marker.exists(), r
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="DESIGN GAP: an --audit-log file under a writable path (here the "
-                          "project) is writable by the sandboxed command, which can forge or "
-                          "erase the record of its own network activity; settings files in use "
-                          "are kept read-only inside (DESIGN 4), the audit log is not")
 def test_audit_log_not_forgeable_from_inside(sb, http_server):
     log = sb.project / "audit.jsonl"
     forged = {"time": "2000-01-01T00:00:00.000Z", "protocol": "http", "host": "forged.test",
