@@ -83,6 +83,12 @@ class Planner {
     for (const auto& d : p_.deny_read)
       for (const auto& w : p_.writable)
         if (path_within(d, w) && d != w) hide_in_writable(d);
+    // A re-opened path beneath a denied one inside a writable root: the empty cover becomes a
+    // read-only skeleton holding only the way to it.
+    for (const auto& a : p_.allow_read)
+      for (const auto& d : p_.deny_read)
+        for (const auto& w : p_.writable)
+          if (path_within(d, w) && d != w && path_within(a, d) && a != d) reopen(a, false);
     for (const auto& s : p_.unix_sockets) bind_socket(s);
     if (!p_.self_binary.empty()) bind_self();
 
@@ -241,7 +247,7 @@ class Planner {
         it = n->children.emplace(name, std::move(child)).first;
       }
       Node* child = it->second.get();
-      if (child->kind == K::Hidden) {
+      if (child->kind == K::Hidden || child->kind == K::HideDir) {
         if (!through_hidden) return nullptr;
         child->kind = K::Skeleton;  // empty: only what is re-opened beneath it appears
         child->children.clear();

@@ -110,7 +110,7 @@ def test_run_is_empty(sb):
     parts = r.out.split("---\n")
     # only paddock's own binary (ssh's ProxyCommand), bound read-only; no host entry
     assert parts[0].split() == ["paddock"], r
-    assert parts[1].strip() == "", r
+    assert parts[1].split() in ([], ["paddock"]), r  # /var/run is /run, or an empty cover
     assert "No such file" in parts[2], r
     assert os.listdir("/run")  # control: the host's /run is not empty
 

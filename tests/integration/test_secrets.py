@@ -124,10 +124,7 @@ def test_deny_read_outside_file_absent(sb, outside):
 
 @pytest.mark.parametrize("where", [
     "outside",
-    pytest.param("project", marks=pytest.mark.xfail(strict=True, reason=(
-        "paddock bug: --allow-read beneath a --deny-read dir that lies inside a writable path "
-        "(the project) does not re-open anything: the denied dir is covered empty and the "
-        "re-opened subdir is missing (ENOENT)"))),
+    "project",
 ])
 def test_allow_read_reopens_subdir(sb, outside, where):
     top = sb.project if where == "project" else outside

@@ -1124,3 +1124,29 @@ TEST(PolicyMountPlan, ThousandRulesPlanLinearly) {
 
 }  // namespace
 }  // namespace paddock
+
+namespace paddock {
+namespace {
+
+TEST(PolicyMountPlan, AllowReadBeneathDeniedPathInsideWritableRootIsReopened) {
+  FakeFs fs = host();
+  fs.dir("/home/u/proj/data").dir("/home/u/proj/data/public").file("/home/u/proj/data/x");
+  FsPolicy p = base_policy();
+  p.deny_read.push_back("/home/u/proj/data");
+  p.allow_read.push_back("/home/u/proj/data/public");
+  MountPlan plan = plan_ok(p, fs);
+  SCOPED_TRACE(dump(plan));
+  // The cover is a read-only skeleton holding only the way to the re-opened path.
+  int cover = find(plan, Kind::Tmpfs, "/home/u/proj/data");
+  ASSERT_GE(cover, 0);
+  int reopened = find(plan, Kind::Bind, "/home/u/proj/data/public");
+  ASSERT_GE(reopened, 0);
+  EXPECT_GT(reopened, cover);
+  EXPECT_FALSE(plan.ops[size_t(reopened)].writable);
+  EXPECT_GE(find(plan, Kind::ReadOnly, "/home/u/proj/data"), 0);
+  for (const auto& op : plan.ops) EXPECT_NE(op.path, "/home/u/proj/data/x");
+  EXPECT_LT(find(plan, Kind::HideDir, "/home/u/proj/data"), 0);
+}
+
+}  // namespace
+}  // namespace paddock
