@@ -212,6 +212,9 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& req) {
   }
   mediator.stop();
   (*proxy)->stop();
+  for (const auto& q : mediator.quarantine_foreign_gitfiles())
+    std::fprintf(stderr, "paddock: quarantined a gitfile that points outside a worktree: %s\n",
+                 q.c_str());
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   if (!req.quiet) {
     print_denials(mediator.denials());

@@ -86,6 +86,39 @@ bool all_digits(std::string_view s) {
   return true;
 }
 
+// A gitfile is acceptable only as `git worktree add` writes it: "gitdir: R/.git/worktrees/NAME"
+// where R/.git is a real repository directory and the entry's commondir leads back to it.
+// Anything else would point host git at a directory whose config and hooks the sandbox wrote.
+bool gitfile_is_worktree_link(const std::string& file) {
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) return errno == ENOENT;  // removed again: nothing left to judge
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 4096) return false;
+  char buf[4097];
+  ssize_t n = ::read(fd.get(), buf, 4096);
+  if (n <= 8) return false;
+  std::string text(buf, size_t(n));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.rfind("gitdir: ", 0) != 0 || text.find('\n') != std::string::npos) return false;
+  std::string target = text.substr(8);
+  if (target.empty()) return false;
+  if (target[0] != '/') target = parent_path(file) + "/" + target;
+  char real[PATH_MAX];
+  if (::realpath(target.c_str(), real) == nullptr) return false;
+  auto comps = path_components(real);
+  size_t k = comps.size();
+  if (k < 3 || comps[k - 3] != ".git" || comps[k - 2] != "worktrees") return false;
+  std::string common = std::string(real) + "/commondir";
+  UniqueFd cfd(::open(common.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (!cfd.valid()) return false;
+  char cbuf[256];
+  ssize_t cn = ::read(cfd.get(), cbuf, sizeof cbuf);
+  if (cn <= 0) return false;
+  std::string c(cbuf, size_t(cn));
+  while (!c.empty() && (c.back() == '\n' || c.back() == '\r')) c.pop_back();
+  return c == "../..";
+}
+
 }  // namespace
 
 class MediatorRequest {
@@ -417,6 +450,8 @@ class MediatorRequest {
     // would hand the user's identity (or root) to whoever runs it later.
     fd.reset(::openat(l.parent.get(), name_slash.c_str(), oflags, mode & ~um & 01777));
     if (!fd.valid()) return CallError{errno};
+    // A new gitfile (git worktree add writes one) is checked when the sandbox ends.
+    if (l.name == ".git" && l.type == EntryType::Missing) m_.note_new_gitfile(where);
     return send_fd(fd.get(), flags);
   }
 
@@ -808,6 +843,27 @@ WriteMediator::~WriteMediator() {
 void WriteMediator::record(const std::string& what) {
   std::lock_guard<std::mutex> g(mu_);
   if (denials_.size() < 10000) ++denials_[what];
+}
+
+void WriteMediator::note_new_gitfile(const std::string& path) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (new_gitfiles_.size() < 10000) new_gitfiles_.push_back(path);
+}
+
+std::vector<std::string> WriteMediator::quarantine_foreign_gitfiles() {
+  std::vector<std::string> out;
+  std::vector<std::string> files;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    files = new_gitfiles_;
+  }
+  for (const auto& f : files) {
+    // Writable roots are bound at their host paths, so the sandbox's path is the host's.
+    if (gitfile_is_worktree_link(f)) continue;
+    std::string moved = f + ".paddock-quarantined";
+    if (::rename(f.c_str(), moved.c_str()) == 0) out.push_back(f + " -> " + moved);
+  }
+  return out;
 }
 
 std::map<std::string, unsigned> WriteMediator::denials() const {

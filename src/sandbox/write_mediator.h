@@ -43,6 +43,11 @@ class WriteMediator {
   // Denied writes, deduplicated: "path (reason)" -> count.
   std::map<std::string, unsigned> denials() const;
 
+  // Gitfiles created during the run that are not `git worktree add` links are renamed aside
+  // (after the sandbox has ended); returns what was moved.
+  std::vector<std::string> quarantine_foreign_gitfiles();
+  void note_new_gitfile(const std::string& path);
+
  private:
   void loop();
   void record(const std::string& what);
@@ -57,6 +62,7 @@ class WriteMediator {
   std::thread thread_;
   mutable std::mutex mu_;
   std::map<std::string, unsigned> denials_;
+  std::vector<std::string> new_gitfiles_;
   friend class MediatorRequest;
 };
 

@@ -171,11 +171,6 @@ def test_paddock_connect_pipes_bytes(inside, echo_server, visible_paddock):
     assert echo_server.connections == 1
 
 
-def _bin_hidden_inside():
-    b = os.path.realpath(os.environ.get("PADDOCK_BIN", ""))
-    return any(b == d or b.startswith(d + "/") for d in ("/tmp", "/var/tmp"))
-
-
 def test_git_ssh_command_proxycommand(sb):
     """git over ssh with paddock's own GIT_SSH_COMMAND: the ssh client's banner reaches the
     (fake) server through `paddock connect` and the SOCKS proxy."""

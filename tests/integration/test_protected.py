@@ -57,22 +57,6 @@ class Oracle:
         assert g == self.gitdirs, f".git entries changed: {self.gitdirs} -> {g}\n{r!r}"
 
 
-BUG_UNLINK = (
-    "paddock bug: unlink/rmdir are not mediated: an existing protected path below the cwd root "
-    "(sub/.bashrc, a nested repo's .git/hooks/pre-commit, .git/hooks/, .git/config) can be "
-    "deleted, e.g. disabling the user's own pre-commit hook; only names bound read-only at the "
-    "cwd root survive")
-BUG_GITFILE = (
-    "paddock bug: creating a new `.git` regular file (`gitdir: X`) where none existed is allowed "
-    "(judge_special_create lets gitfiles through for `git worktree add`), so host git in that "
-    "directory then uses a gitdir the sandbox wrote: its hooks and core.fsmonitor run on the host")
-BUG_COMMONDIR = (
-    "paddock bug: a `commondir` file can be created or rewritten in any gitdir (the root repo's "
-    ".git, a nested repo's, .git/worktrees/NAME/); git then reads config and hooks from the "
-    "directory it names, so one `echo $PWD/evil > .git/commondir` makes host git run the "
-    "sandbox's hooks and core.fsmonitor")
-
-
 def cases(table, bugs):
     """pytest params for a table of attacks; known paddock bugs are strict xfails."""
     out = []
@@ -415,7 +399,6 @@ REDIRECTS = {
 
 
 REDIRECT_BUGS = {
-    "plain-new-gitfile": BUG_GITFILE,
 }
 
 

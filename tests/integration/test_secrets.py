@@ -202,11 +202,6 @@ def test_cwd_is_home_stores_absent(sb, home):
         assert name not in listed, (name, r.out)
 
 
-BUG_RENAME_DENIED = (
-    "paddock bug: a denied path that lies inside a writable path can be renamed: the mediator "
-    "performs the rename on the host (inside, the rename of the covering mount would fail), so "
-    "`mv secret.env leaked.txt` (or `mv ~/.ssh ~/s2` with cwd = HOME) moves the real file to a "
-    "name that is not denied, and the next command reads it; the host also loses the original")
 
 
 def test_deny_read_rename_then_read(sb):
