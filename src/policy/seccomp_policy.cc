@@ -77,6 +77,10 @@ SeccompPolicy sandbox_seccomp_policy(bool mediate_writes) {
     p.rules.push_back({"socket-mediation", "connect", A::Notify});
     p.rules.push_back({"socket-mediation", "bind", A::Notify});
     p.rules.push_back({"socket-mediation", "sendto", A::Notify, 0, C::ArgNonZero, 4, 0});
+    // sendmsg keeps its destination inside a struct the filter cannot read, so unix datagram
+    // sockets (the only kind that can address a host socket per message) are not created;
+    // socketpair(AF_UNIX, SOCK_DGRAM) still works.
+    p.rules.push_back({"socket-mediation", "socket", A::Errno, EPERM, C::UnixDgram, 0, 0});
   }
   return p;
 }

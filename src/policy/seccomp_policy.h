@@ -9,7 +9,8 @@ namespace paddock {
 
 struct SyscallRule {
   enum class Action { Errno, Notify };
-  enum class Cond { None, ArgMaskedAny, ArgEq32, ArgNonZero };
+  // UnixDgram: socket(AF_UNIX, SOCK_DGRAM | flags, ...)
+  enum class Cond { None, ArgMaskedAny, ArgEq32, ArgNonZero, UnixDgram };
   std::string group;    // "kernel-keys", "namespaces", ...
   std::string syscall;  // name as libseccomp knows it
   Action action = Action::Errno;

@@ -49,6 +49,11 @@ Result<SeccompProgram> compile_seccomp(const SeccompPolicy& policy) {
                               SCMP_CMP64(r.arg, SCMP_CMP_MASKED_EQ, r.value, r.value));
         break;
       }
+      case SyscallRule::Cond::UnixDgram:
+        rc = seccomp_rule_add(ctx.get(), action, nr, 2,
+                              SCMP_CMP32(0, SCMP_CMP_MASKED_EQ, 0xffffffffU, 1U /* AF_UNIX */),
+                              SCMP_CMP32(1, SCMP_CMP_MASKED_EQ, 0xfU, 2U /* SOCK_DGRAM */));
+        break;
       case SyscallRule::Cond::ArgNonZero:
         rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_CMP64(r.arg, SCMP_CMP_NE, 0));
         break;
@@ -107,6 +112,7 @@ std::string describe_seccomp(const SeccompPolicy& policy) {
     if (r.cond == SyscallRule::Cond::ArgEq32)
       g += "(arg" + std::to_string(r.arg) + "==" + std::to_string(r.value) + ")";
     if (r.cond == SyscallRule::Cond::ArgNonZero) g += "(arg" + std::to_string(r.arg) + "!=0)";
+    if (r.cond == SyscallRule::Cond::UnixDgram) g += "(AF_UNIX, SOCK_DGRAM)";
     if (r.action == SyscallRule::Action::Notify)
       g += "->supervisor";
     else if (r.err != EPERM)
