@@ -467,7 +467,7 @@ class MediatorRequest {
     return long(r);
   }
 
-  Out<long> open_fifo_later(UniqueFd parent, std::string name, int oflags, int cloexec) {
+  Out<long> open_fifo_later(UniqueFd parent, const std::string& name, int oflags, int cloexec) {
     uint64_t id = req_.id;
     int notify = m_.notify_.get();
     std::thread([parent = std::move(parent), name, oflags, cloexec, id, notify]() {
@@ -861,7 +861,7 @@ std::vector<std::string> WriteMediator::quarantine_foreign_gitfiles() {
     // Writable roots are bound at their host paths, so the sandbox's path is the host's.
     if (gitfile_is_worktree_link(f)) continue;
     std::string moved = f + ".paddock-quarantined";
-    if (::rename(f.c_str(), moved.c_str()) == 0) out.push_back(f + " -> " + moved);
+    if (::rename(f.c_str(), moved.c_str()) == 0) out.push_back(f + " -> " += moved);
   }
   return out;
 }
