@@ -24,21 +24,30 @@ void noop_handler(int) {}
 
 constexpr unsigned kCloseRangeCloexec = 1U << 2;  // CLOSE_RANGE_CLOEXEC, Linux 5.11
 
-[[noreturn]] void exec_command(const SandboxSpec& spec, int sync_fd, const sigset_t& old_mask) {
-  // Default dispositions and the original mask for the command.
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int s : kForwarded) ::sigaction(s, &dfl, nullptr);
-  ::sigaction(SIGCHLD, &dfl, nullptr);
-  (void)old_mask;
-  ::sigprocmask(SIG_SETMASK, &spec.signal_mask, nullptr);
+[[noreturn]] void fail(int sync_fd, const Error& e) {
+  send_failure(sync_fd, e);
+  ::_exit(125);
+}
+
+// The same disposition for every signal init relays, and for SIGCHLD.
+void set_dispositions(void (*handler)(int), int sync_fd) {
+  struct sigaction sa {};
+  sa.sa_handler = handler;
+  for (int s : kForwarded)
+    if (::sigaction(s, &sa, nullptr) != 0) fail(sync_fd, sys_error("sigaction", "init"));
+  if (::sigaction(SIGCHLD, &sa, nullptr) != 0) fail(sync_fd, sys_error("sigaction", "init"));
+}
+
+[[noreturn]] void exec_command(const SandboxSpec& spec, int sync_fd) {
+  // Default dispositions and the user's own mask for the command.
+  set_dispositions(SIG_DFL, sync_fd);
+  if (::sigprocmask(SIG_SETMASK, &spec.signal_mask, nullptr) != 0)
+    fail(sync_fd, sys_error("sigprocmask", "command"));
 
   // The command inherits exactly stdin, stdout and stderr: whatever else the caller of paddock
   // left open (a directory fd of $HOME, a writable host file) closes at exec.
-  if (::syscall(kabi::NR_close_range, 3U, ~0U, kCloseRangeCloexec) != 0) {
-    send_failure(sync_fd, sys_error("close_range", "inherited fds"));
-    ::_exit(125);
-  }
+  if (::syscall(kabi::NR_close_range, 3U, ~0U, kCloseRangeCloexec) != 0)
+    fail(sync_fd, sys_error("close_range", "inherited fds"));
   std::vector<char*> argv;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -59,31 +68,21 @@ constexpr unsigned kCloseRangeCloexec = 1U << 2;  // CLOSE_RANGE_CLOEXEC, Linux 
 void run_init(const SandboxSpec& spec, int sync_fd) {
   // pid 1 only receives signals it has a handler for; a handler plus a blocked mask lets us
   // read them all from a signalfd.
-  sigset_t mask, old_mask;
+  sigset_t mask;
   sigemptyset(&mask);
-  struct sigaction sa {};
-  sa.sa_handler = noop_handler;
-  for (int s : kForwarded) {
-    sigaddset(&mask, s);
-    ::sigaction(s, &sa, nullptr);
-  }
+  for (int s : kForwarded) sigaddset(&mask, s);
   sigaddset(&mask, SIGCHLD);
-  ::sigaction(SIGCHLD, &sa, nullptr);
-  ::sigprocmask(SIG_BLOCK, &mask, &old_mask);
+  set_dispositions(noop_handler, sync_fd);
+  if (::sigprocmask(SIG_BLOCK, &mask, nullptr) != 0)
+    fail(sync_fd, sys_error("sigprocmask", "init"));
   int sfd = ::signalfd(-1, &mask, SFD_CLOEXEC);
-  if (sfd < 0) {
-    send_failure(sync_fd, sys_error("signalfd", "init"));
-    ::_exit(125);
-  }
+  if (sfd < 0) fail(sync_fd, sys_error("signalfd", "init"));
 
   pid_t cmd = ::fork();
-  if (cmd < 0) {
-    send_failure(sync_fd, sys_error("fork", "command"));
-    ::_exit(125);
-  }
+  if (cmd < 0) fail(sync_fd, sys_error("fork", "command"));
   if (cmd == 0) {
     ::close(sfd);
-    exec_command(spec, sync_fd, old_mask);
+    exec_command(spec, sync_fd);
   }
   ::close(sync_fd);
 

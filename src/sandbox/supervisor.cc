@@ -38,13 +38,13 @@ Result<std::string> self_binary() {
   return std::string(self, size_t(n));
 }
 
-Result<SandboxSpec> build_spec(const Policy& policy_in) {
+Result<SandboxSpec> build_spec(const Policy& policy) {
   SandboxSpec spec;
   auto self = self_binary();
   if (!self) return self.error();
-  Policy policy = policy_in;
-  policy.fs.self_binary = *self;
-  auto mounts = plan_mounts(policy.fs, real_host_fs());
+  FsPolicy view = policy.fs;  // plus paddock's own binary, for ssh's ProxyCommand
+  view.self_binary = *self;
+  auto mounts = plan_mounts(view, real_host_fs());
   if (!mounts) return mounts.error();
   spec.mounts = std::move(*mounts);
   int abi = landlock_abi();

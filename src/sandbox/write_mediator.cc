@@ -56,6 +56,16 @@ std::optional<std::string> path_of_fd(int fd) {
   return link_of("/proc/self/fd/" + std::to_string(fd));
 }
 
+// readlink of an fd whose file was unlinked ends in " (deleted)": drop it, say whether it did.
+bool strip_deleted(std::string& path) {
+  constexpr std::string_view kSuffix = " (deleted)";
+  if (path.size() <= kSuffix.size() ||
+      path.compare(path.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0)
+    return false;
+  path.resize(path.size() - kSuffix.size());
+  return true;
+}
+
 EntryType type_of(mode_t m) {
   if (S_ISDIR(m)) return EntryType::Dir;
   if (S_ISREG(m)) return EntryType::File;
@@ -237,17 +247,25 @@ class MediatorRequest {
     return ::ioctl(m_.notify_.get(), SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
   }
 
-  mode_t caller_umask() const {
-    int fd = ::open(proc("status").c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 022;
-    char buf[2048];
-    ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    ::close(fd);
-    if (n <= 0) return 022;
+  // One line of /proc/PID/status, after its "Name:" key; empty when unreadable (caller gone).
+  std::string status_field(const char* key) const {
+    UniqueFd fd(::open(proc("status").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return {};
+    char buf[4096];
+    ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+    if (n <= 0) return {};
     buf[n] = 0;
-    const char* u = std::strstr(buf, "Umask:");
-    if (u == nullptr) return 022;
-    return mode_t(std::strtoul(u + 6, nullptr, 8)) & 0777;
+    const char* k = std::strstr(buf, key);
+    if (k == nullptr) return {};
+    k += std::strlen(key);
+    const char* e = std::strchr(k, '\n');
+    return std::string(k, e ? size_t(e - k) : std::strlen(k));
+  }
+
+  mode_t caller_umask() const {
+    std::string u = status_field("Umask:");
+    if (u.empty()) return 022;
+    return mode_t(std::strtoul(u.c_str(), nullptr, 8)) & 0777;
   }
 
   Out<UniqueFd> caller_fd(int fd) {
@@ -266,8 +284,7 @@ class MediatorRequest {
         dirfd == AT_FDCWD ? link_of(proc("cwd")) : link_of(proc("fd/" + std::to_string(dirfd)));
     if (!l) return CallError{dirfd == AT_FDCWD ? ENOENT : EBADF};
     if (l->empty() || (*l)[0] != '/') return CallError{ENOTDIR};
-    if (l->size() > 10 && l->compare(l->size() - 10, 10, " (deleted)") == 0)
-      return CallError{ENOENT};
+    if (strip_deleted(*l)) return CallError{ENOENT};
     return *l;
   }
 
@@ -367,18 +384,9 @@ class MediatorRequest {
     return std::stoi(std::string(comps[i + 1]));
   }
 
+  // The caller's pid in the sandbox's pid namespace (last field of NSpid).
   std::string caller_ns_pid() const {
-    int fd = ::open(proc("status").c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return {};
-    char buf[4096];
-    ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    ::close(fd);
-    if (n <= 0) return {};
-    buf[n] = 0;
-    const char* s = std::strstr(buf, "NSpid:");
-    if (s == nullptr) return {};
-    const char* e = std::strchr(s, '\n');
-    std::string line(s + 6, e ? size_t(e - s - 6) : std::strlen(s + 6));
+    std::string line = status_field("NSpid:");
     size_t last = line.find_last_of(" \t");
     return last == std::string::npos ? line : line.substr(last + 1);
   }
@@ -417,8 +425,7 @@ class MediatorRequest {
       if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && !already_writable) {
         auto p = path_of_fd(fd.get());
         std::string where = p ? *p : "?";
-        if (where.size() > 10 && where.compare(where.size() - 10, 10, " (deleted)") == 0)
-          where.resize(where.size() - 10);
+        strip_deleted(where);
         WriteVerdict v = judge_write(m_.policy_, where, type_of(st.st_mode));
         if (!v.allowed) return refuse(v, "write", where);
       }
@@ -536,8 +543,7 @@ class MediatorRequest {
       if (!still_valid()) return CallError{ENOENT};
       auto p = path_of_fd(theirs.value->get());
       std::string src = p ? *p : "";
-      if (src.size() > 10 && src.compare(src.size() - 10, 10, " (deleted)") == 0)
-        src.resize(src.size() - 10);
+      strip_deleted(src);
       WriteVerdict v = judge_link(m_.policy_, src, d.canonical());
       if (!v.allowed) return refuse(v, "link", d.canonical());
       std::string via = "/proc/self/fd/" + std::to_string(theirs.value->get());
@@ -705,6 +711,14 @@ class MediatorRequest {
     return false;
   }
 
+  // TCP is what the port rules govern (UDP cannot leave the namespace's loopback anyway).
+  static Out<bool> is_stream(int sock) {
+    int type = 0;
+    socklen_t tl = sizeof type;
+    if (::getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &tl) != 0) return CallError{errno};
+    return type == SOCK_STREAM;
+  }
+
   Out<long> do_connect(int fd, uint64_t addr, socklen_t len) {
     auto ss = read_sockaddr(addr, len);
     if (!ss.ok()) return CallError{ss.err};
@@ -713,10 +727,9 @@ class MediatorRequest {
     if (!still_valid()) return CallError{EINTR};
     const sockaddr_storage& a = *ss.value;
     if ((a.ss_family == AF_INET || a.ss_family == AF_INET6) && !tcp_port_allowed(port_of(a))) {
-      int type = 0;
-      socklen_t tl = sizeof type;
-      ::getsockopt(sock.value->get(), SOL_SOCKET, SO_TYPE, &type, &tl);
-      if (type == SOCK_STREAM) return CallError{EACCES};  // as Landlock would answer
+      auto stream = is_stream(sock.value->get());
+      if (!stream.ok()) return CallError{stream.err};
+      if (*stream.value) return CallError{EACCES};  // as Landlock would answer
     }
     int r;
     if (is_pathname(a, len)) {
@@ -739,10 +752,9 @@ class MediatorRequest {
     if (!sock.ok()) return CallError{sock.err};
     const sockaddr_storage& a = *ss.value;
     if ((a.ss_family == AF_INET || a.ss_family == AF_INET6) && !m_.sockets_.allow_local_binding) {
-      int type = 0;
-      socklen_t tl = sizeof type;
-      ::getsockopt(sock.value->get(), SOL_SOCKET, SO_TYPE, &type, &tl);
-      if (type == SOCK_STREAM) return CallError{EACCES};  // network.allowLocalBinding is off
+      auto stream = is_stream(sock.value->get());
+      if (!stream.ok()) return CallError{stream.err};
+      if (*stream.value) return CallError{EACCES};  // network.allowLocalBinding is off
     }
     if (!is_pathname(a, len)) {
       if (!still_valid()) return CallError{EINTR};
