@@ -208,7 +208,27 @@ class HTTPRecorder:
 # raw TCP
 
 
-class TCPRecorder:
+class _LoopServer:
+    """A socket (self.sock) served by one background thread until close(); a context manager."""
+
+    def _init_loop(self, target):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=target, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()
+
+
+class TCPRecorder(_LoopServer):
     """A TCP server that records, per accepted connection, every byte it receives.
 
     mode "echo": sends back what it receives. "sink": only records. "line": records up to the
@@ -228,16 +248,8 @@ class TCPRecorder:
         self.banner = banner
         self._lock = threading.Lock()
         self.conns = []  # one bytearray per accepted connection
-        self._stop = threading.Event()
         self._threads = []
-        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        self._init_loop(self._accept_loop)
 
     def close(self):
         self._stop.set()
@@ -299,7 +311,7 @@ class TCPRecorder:
         return wait_for(lambda: len(self.received) >= n, timeout)
 
 
-class UDPRecorder:
+class UDPRecorder(_LoopServer):
     def __init__(self, host="127.0.0.1"):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
@@ -308,17 +320,7 @@ class UDPRecorder:
         self.port = self.sock.getsockname()[1]
         self._lock = threading.Lock()
         self.datagrams = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
+        self._init_loop(self._loop)
 
     def _loop(self):
         while not self._stop.is_set():
@@ -337,7 +339,7 @@ class UDPRecorder:
             return list(self.datagrams)
 
 
-class UnixRecorder:
+class UnixRecorder(_LoopServer):
     """An AF_UNIX stream server on a path or, with abstract=True, in the abstract namespace.
     Counts accepted connections and records bytes."""
 
@@ -355,17 +357,10 @@ class UnixRecorder:
         self._lock = threading.Lock()
         self.accepted = 0
         self.data = bytearray()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._init_loop(self._loop)
 
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
+    def close(self):
+        super().close()
         if not self.address.startswith("\0"):
             try:
                 os.unlink(self.address)
@@ -480,7 +475,7 @@ def client_hello(sni=None, fragment=None, sni_bodies=None):
     return tls_records(client_hello_handshake(sni, sni_bodies), fragment)
 
 
-class TLSRecorder:
+class TLSRecorder(_LoopServer):
     """A TLS server (python ssl, i.e. OpenSSL) that records, for every connection, the SNI the
     library saw and whether the handshake completed. It never sends application data."""
 
@@ -496,22 +491,12 @@ class TLSRecorder:
         self.sni = []        # every server_name OpenSSL reported
         self.handshakes = 0  # completed handshakes
         self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._init_loop(self._loop)
         ctx.sni_callback = self._on_sni
 
     def _on_sni(self, _sslobj, name, _ctx):
         with self._lock:
             self.sni.append(name)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
 
     def _loop(self):
         while not self._stop.is_set():
@@ -685,6 +670,8 @@ def emit(**kw):
 
 
 def wait_for(pred, timeout=5.0, interval=0.02):
+    # Not conftest.wait_until: this module is also imported by scripts inside the sandbox,
+    # where conftest (and pytest) are not available.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if pred():
