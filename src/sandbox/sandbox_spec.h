@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,7 @@ namespace paddock {
 struct SandboxSpec {
   MountPlan mounts;
   LandlockPlan landlock;
-  SeccompProgram seccomp;
+  std::span<const sock_filter> seccomp;  // static data: survives the clone as is
   std::string cwd;
   std::vector<std::string> argv;  // argv[0] is looked up in the sandbox's PATH
   std::vector<std::string> env;

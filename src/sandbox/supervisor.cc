@@ -54,9 +54,7 @@ Result<SandboxSpec> build_spec(const Policy& policy) {
                        "landlock in the lsm= list); run `paddock doctor`");
   spec.landlock = plan_landlock(abi, policy.fs.writable, policy.network.allow_local_binding,
                                 {kHttpProxyPort, kSocksProxyPort});
-  auto prog = compile_seccomp(sandbox_seccomp_policy(/*mediate_writes=*/true));
-  if (!prog) return prog.error();
-  spec.seccomp = std::move(*prog);
+  spec.seccomp = sandbox_seccomp_program();
   spec.cwd = policy.fs.cwd;
   spec.uid = ::getuid();
   spec.gid = ::getgid();
@@ -111,7 +109,7 @@ Result<std::string> describe_plan(const Policy& policy) {
   }
   for (const auto& n : spec->mounts.notes) out += "  note: " + n + "\n";
   out += "landlock:\n" + describe_landlock(spec->landlock);
-  out += "seccomp (" + std::to_string(spec->seccomp.code.size()) + " BPF instructions):\n" +
+  out += "seccomp (" + std::to_string(spec->seccomp.size()) + " BPF instructions):\n" +
          describe_seccomp(sandbox_seccomp_policy(true));
   out += "write mediation: protected names at any depth:";
   for (const auto& n : ProtectedPaths::protected_names()) out += " " + n;

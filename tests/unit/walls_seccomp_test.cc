@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/kernel_abi.h"
+#include "filtergen/seccomp_compiler.h"
 #include "policy/seccomp_policy.h"
 #include "walls/seccomp.h"
 
@@ -340,9 +341,9 @@ std::string ret_name(uint32_t r) {
 class WallsSeccompFilter : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto with = compile_seccomp(sandbox_seccomp_policy(true));
-    ASSERT_TRUE(with.ok()) << with.error().message();
-    mediated_ = new SeccompProgram(std::move(*with));
+    // The program paddock ships (compiled when paddock was built), not a fresh compile.
+    auto shipped = sandbox_seccomp_program();
+    mediated_ = new SeccompProgram{{shipped.begin(), shipped.end()}};
     auto without = compile_seccomp(sandbox_seccomp_policy(false));
     ASSERT_TRUE(without.ok()) << without.error().message();
     plain_ = new SeccompProgram(std::move(*without));
@@ -557,6 +558,19 @@ TEST_F(WallsSeccompFilter, SocketFamilies) {
   for (uint64_t fam :
        {uint64_t(AF_UNIX), uint64_t(AF_INET), uint64_t(AF_INET6), uint64_t(AF_NETLINK)})
     EXPECT_RET(mediated(SYS_socket, {fam, SOCK_STREAM | SOCK_CLOEXEC, 0}), kAllow) << fam;
+}
+
+TEST(WallsSeccompCompile, ShippedProgramIsTheCurrentPolicy) {
+  auto fresh = compile_seccomp(sandbox_seccomp_policy(true));
+  ASSERT_TRUE(fresh.ok()) << fresh.error().message();
+  auto shipped = sandbox_seccomp_program();
+  ASSERT_EQ(shipped.size(), fresh->code.size());
+  for (size_t i = 0; i < shipped.size(); ++i) {
+    EXPECT_EQ(shipped[i].code, fresh->code[i].code) << i;
+    EXPECT_EQ(shipped[i].jt, fresh->code[i].jt) << i;
+    EXPECT_EQ(shipped[i].jf, fresh->code[i].jf) << i;
+    EXPECT_EQ(shipped[i].k, fresh->code[i].k) << i;
+  }
 }
 
 TEST(WallsSeccompCompile, EmptyPolicyAllowsEverythingNative) {
