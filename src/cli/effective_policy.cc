@@ -27,7 +27,7 @@ void append(std::vector<std::string>& to, const std::vector<std::string>& from) 
 
 }  // namespace
 
-Result<Policy> effective_policy(const CommonFlags& f) {
+Result<EffectivePolicy> effective_policy(const CommonFlags& f) {
   auto settings = find_and_load_settings(f.settings);
   if (!settings) return settings.error();
   Settings s = std::move(*settings);
@@ -54,11 +54,11 @@ Result<Policy> effective_policy(const CommonFlags& f) {
   if (::getcwd(cwd, sizeof cwd) == nullptr) return sys_error("getcwd");
   const char* path = std::getenv("PATH");
   auto policy = build_policy(s, home_dir(), cwd, path ? path : "");
-  if (!policy) return policy;
+  if (!policy) return policy.error();
   // Bad domain patterns are settings errors, found before anything runs.
-  auto rules = compile_network_rules(*policy, /*with_host_addresses=*/false);
+  auto rules = compile_network_rules(*policy);
   if (!rules) return rules.error();
-  return policy;
+  return EffectivePolicy{std::move(*policy), std::move(*rules)};
 }
 
 }  // namespace paddock

@@ -2,9 +2,15 @@
 // Settings file + command-line flags -> the effective Policy. Shared by `run` and `policy`.
 #include "cli/commands.h"
 #include "policy/policy.h"
+#include "proxy/domain_rules.h"
 
 namespace paddock {
 
-Result<Policy> effective_policy(const CommonFlags& flags);
+struct EffectivePolicy {
+  Policy policy;
+  proxy::NetworkRules network;  // compiled from policy.network, without the host's addresses
+};
+
+Result<EffectivePolicy> effective_policy(const CommonFlags& flags);
 
 }  // namespace paddock

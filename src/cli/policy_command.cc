@@ -8,8 +8,9 @@
 namespace paddock {
 
 Result<int> policy_command(const CommonFlags& flags, bool json) {
-  auto p = effective_policy(flags);
-  if (!p) return p.error();
+  auto effective = effective_policy(flags);
+  if (!effective) return effective.error();
+  const Policy* p = &effective->policy;
   if (json) {
     nlohmann::json j;
     j["settings"] =

@@ -20,8 +20,9 @@ std::string interactive_shell() {
 }  // namespace
 
 Result<int> run_command(const RunFlags& flags) {
-  auto policy = effective_policy(flags.common);
-  if (!policy) return policy.error();
+  auto effective = effective_policy(flags.common);
+  if (!effective) return effective.error();
+  const Policy* policy = &effective->policy;
   if (!flags.quiet) {
     for (const auto& n : policy->notes) std::fprintf(stderr, "paddock: note: %s\n", n.c_str());
     for (const auto& w : policy->warnings)
@@ -42,7 +43,7 @@ Result<int> run_command(const RunFlags& flags) {
   } else {
     req.argv = flags.argv;
   }
-  return run_sandboxed(*policy, req);
+  return run_sandboxed(*policy, std::move(effective->network), req);
 }
 
 }  // namespace paddock

@@ -60,7 +60,7 @@ using K = Node::Kind;
 
 class Planner {
  public:
-  Planner(const FsPolicy& p, const HostFs& fs) : p_(p), fs_(fs) {}
+  Planner(const FsPolicy& p, const HostFs& fs) : p_(p), fs_(fs), writable_(p.writable) {}
 
   Result<MountPlan> run() {
     build_root();
@@ -70,25 +70,22 @@ class Planner {
       for (const char* special : {"/proc", "/dev", "/sys"})
         if (path_within(w, special))
           return plain_error("allowWrite", std::string("cannot be writable: inside ") + special, w);
-      bool nested = false;
-      for (const auto& other : p_.writable)
-        if (other != w && path_within(w, other)) nested = true;
-      if (!nested) reopen(w, /*writable=*/true);
+      // Nested writable paths are reached through the outer bind.
+      if (writable_.covering(w, /*strictly_above=*/true) == nullptr) reopen(w, /*writable=*/true);
     }
     for (const auto& w : p_.writable) protect_existing(w);
-    for (const auto& e : p_.protect.exact()) {
-      for (const auto& w : p_.writable)
-        if (path_within(e, w) && e != w) cover_read_only(e);
-    }
+    for (const auto& e : p_.protect.exact())
+      if (writable_.covering(e, /*strictly_above=*/true) != nullptr) cover_read_only(e);
+    PathSet denied_in_writable;
     for (const auto& d : p_.deny_read)
-      for (const auto& w : p_.writable)
-        if (path_within(d, w) && d != w) hide_in_writable(d);
+      if (writable_.covering(d, /*strictly_above=*/true) != nullptr) {
+        hide_in_writable(d);
+        denied_in_writable.insert(d);
+      }
     // A re-opened path beneath a denied one inside a writable root: the empty cover becomes a
     // read-only skeleton holding only the way to it.
     for (const auto& a : p_.allow_read)
-      for (const auto& d : p_.deny_read)
-        for (const auto& w : p_.writable)
-          if (path_within(d, w) && d != w && path_within(a, d) && a != d) reopen(a, false);
+      if (denied_in_writable.covering(a, /*strictly_above=*/true) != nullptr) reopen(a, false);
     for (const auto& s : p_.unix_sockets) bind_socket(s);
     if (!p_.self_binary.empty()) bind_self();
 
@@ -110,28 +107,19 @@ class Planner {
       size_t depth;
     };
     std::vector<Rule> rules;
-    for (const auto& d : p_.deny_read) {
-      bool under_writable = false;
-      for (const auto& w : p_.writable)
-        if (path_within(d, w)) under_writable = true;
-      if (!under_writable) rules.push_back({&d, false, path_components(d).size()});
-    }
+    for (const auto& d : p_.deny_read)
+      if (writable_.covering(d) == nullptr) rules.push_back({&d, false, path_components(d).size()});
     for (const auto& a : p_.allow_read) rules.push_back({&a, true, path_components(a).size()});
     std::stable_sort(rules.begin(), rules.end(), [](const Rule& x, const Rule& y) {
       return x.depth != y.depth ? x.depth < y.depth : (!x.allow && y.allow);
     });
     // An allowRead re-opens only beneath a denyRead in effect; elsewhere it is readable already.
-    std::vector<const std::string*> hidden;
-    auto beneath_hidden = [&](const std::string& path) {
-      for (const auto* d : hidden)
-        if (path_within(path, *d)) return true;
-      return false;
-    };
+    PathSet hidden;
     for (const auto& r : rules) {
       if (r.allow) {
-        if (beneath_hidden(*r.path)) reopen(*r.path, /*writable=*/false);
-      } else if (hide(*r.path) || beneath_hidden(*r.path)) {
-        hidden.push_back(r.path);
+        if (hidden.covering(*r.path) != nullptr) reopen(*r.path, /*writable=*/false);
+      } else if (hide(*r.path) || hidden.covering(*r.path) != nullptr) {
+        hidden.insert(*r.path);
       }
     }
   }
@@ -303,6 +291,7 @@ class Planner {
     // The project's own repository: .git is bound onto itself (still writable) so it is a mount
     // point that cannot be renamed or removed and swapped for a gitfile; a gitfile (worktree)
     // is bound read-only.
+    if (fs_.type(w) != EntryType::Dir) return;  // nothing there yet, nothing to protect
     std::string git = join_path(w, ".git");
     EntryType gt = fs_.type(git);
     if (gt == EntryType::Dir) {
@@ -440,6 +429,7 @@ class Planner {
 
   const FsPolicy& p_;
   const HostFs& fs_;
+  const PathSet writable_;
   Node root_;
   std::vector<std::string> ro_tmpfs_;
   std::vector<std::string> notes_;

@@ -50,41 +50,77 @@ Result<std::string> expand_path(std::string_view raw, const std::string& home,
 }
 
 Result<std::string> resolve_path(const std::string& abs_path) {
+  return PathResolver().resolve(abs_path);
+}
+
+Result<const PathResolver::Entry*> PathResolver::lookup(const std::string& path,
+                                                        const std::string& asked) {
+  if (auto it = entries_.find(path); it != entries_.end()) return &it->second;
+  Entry e{Entry::Kind::Present, {}};
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT && errno != ENOTDIR) return sys_error("resolve path", asked);
+    e.kind = Entry::Kind::Missing;
+  } else if (S_ISLNK(st.st_mode)) {
+    char target[PATH_MAX];
+    ssize_t n = ::readlink(path.c_str(), target, sizeof target - 1);
+    if (n <= 0) return sys_error("readlink", path);
+    e.kind = Entry::Kind::Symlink;
+    e.target.assign(target, size_t(n));
+  }
+  return &entries_.emplace(path, std::move(e)).first->second;
+}
+
+Result<std::string> PathResolver::resolve(const std::string& abs_path) {
   std::string p = normalize_path(abs_path);
-  // Walk up until a prefix exists and realpath it, then re-append the missing tail. A dangling
-  // symlink on the way is followed (a write through it lands at its target), bounded like the
-  // kernel's 40 hops.
+  // A symlink restarts the walk at its target (with the rest appended), bounded like the
+  // kernel's 40 hops; a dangling one is followed too: a write through it lands at its target.
   for (int hops = 0; hops <= 40; ++hops) {
-    std::string head = p;
-    std::string tail;
-    bool restarted = false;
-    for (int guard = 0; guard < 4096; ++guard) {
-      char buf[PATH_MAX];
-      if (::realpath(head.c_str(), buf) != nullptr) {
-        std::string r = buf;
-        return tail.empty() ? r : normalize_path(r + "/" + tail);
+    std::string cur = "/";
+    std::vector<std::string_view> comps = path_components(p);
+    std::string next;
+    for (size_t i = 0; i < comps.size() && next.empty(); ++i) {
+      std::string cand = join_path(cur, comps[i]);
+      auto e = lookup(cand, abs_path);
+      if (!e) return e.error();
+      switch ((*e)->kind) {
+        case Entry::Kind::Present:
+          cur = std::move(cand);
+          break;
+        case Entry::Kind::Missing:
+          // Nothing below exists either: the rest is appended as written.
+          for (size_t j = i + 1; j < comps.size(); ++j) cand = join_path(cand, comps[j]);
+          return cand;
+        case Entry::Kind::Symlink: {
+          const std::string& t = (*e)->target;
+          next = t[0] == '/' ? t : cur + "/" + t;
+          for (size_t j = i + 1; j < comps.size(); ++j) (next += '/') += comps[j];
+          break;
+        }
       }
-      if (errno == ELOOP) return sys_error("resolve path", abs_path);
-      if (errno != ENOENT && errno != ENOTDIR) return sys_error("resolve path", abs_path);
-      struct stat st;
-      if (::lstat(head.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
-        char target[PATH_MAX];
-        ssize_t n = ::readlink(head.c_str(), target, sizeof target - 1);
-        if (n <= 0) return sys_error("readlink", head);
-        std::string t(target, size_t(n));
-        std::string base = t[0] == '/' ? t : parent_path(head) + "/" + t;
-        p = normalize_path(tail.empty() ? base : base + "/" + tail);
-        restarted = true;
-        break;
-      }
-      if (head == "/") break;
-      std::string b = base_name(head);
-      tail = tail.empty() ? b : b + "/" + tail;
-      head = parent_path(head);
     }
-    if (!restarted) return plain_error("resolve path", "no existing prefix", abs_path);
+    if (next.empty()) return cur;
+    p = normalize_path(next);
   }
   return sys_error("resolve path", abs_path, ELOOP);
+}
+
+PathSet::PathSet(const std::vector<std::string>& paths) : set_(paths.begin(), paths.end()) {}
+
+const std::string* PathSet::covering(std::string_view path, bool strictly_above) const {
+  if (set_.empty() || path.empty() || path[0] != '/') return nullptr;
+  size_t end = path.size();
+  if (strictly_above) {
+    if (path == "/") return nullptr;
+    end = path.find_last_of('/');
+  }
+  // Nearest first: the path itself, then each parent up to "/".
+  for (;;) {
+    std::string_view prefix = end == 0 ? std::string_view("/") : path.substr(0, end);
+    if (auto it = set_.find(prefix); it != set_.end()) return &*it;
+    if (end == 0) return nullptr;
+    end = path.find_last_of('/', end - 1);
+  }
 }
 
 bool path_within(std::string_view path, std::string_view prefix) {

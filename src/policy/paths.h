@@ -3,6 +3,8 @@
 // canonical host paths with every symlink resolved, so a rule is judged by where it lands.
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "base/result.h"
@@ -20,6 +22,41 @@ Result<std::string> expand_path(std::string_view raw, const std::string& home,
 // Resolves every symlink in an absolute path. Components that do not exist yet are appended
 // lexically to the resolved existing prefix (a rule may name a path that appears later).
 Result<std::string> resolve_path(const std::string& abs_path);
+
+// resolve_path for many paths: each host entry is looked up once (one lstat, plus readlink for
+// a symlink) however many paths pass through it, so 1,000 rules under one project cost 1,000
+// lookups, not one per component per rule. Only for paths resolved together at one moment.
+class PathResolver {
+ public:
+  Result<std::string> resolve(const std::string& abs_path);
+
+ private:
+  struct Entry {
+    enum class Kind { Missing, Present, Symlink } kind;
+    std::string target;  // for Symlink
+  };
+  Result<const Entry*> lookup(const std::string& path, const std::string& asked);
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+// A set of canonical paths that answers "is this path at or beneath a member?" by looking up
+// the path's own prefixes, in time proportional to its depth rather than to the set's size.
+class PathSet {
+ public:
+  PathSet() = default;
+  explicit PathSet(const std::vector<std::string>& paths);
+  void insert(const std::string& path) { set_.insert(path); }
+  bool contains(std::string_view path) const { return set_.find(path) != set_.end(); }
+  // The nearest member equal to `path` (unless strictly_above) or above it; null when none.
+  const std::string* covering(std::string_view path, bool strictly_above = false) const;
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_set<std::string, Hash, std::equal_to<>> set_;
+};
 
 // True when `path` equals `prefix` or lies beneath it (both normalised).
 bool path_within(std::string_view path, std::string_view prefix);

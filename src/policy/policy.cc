@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <unordered_set>
 
 #include "policy/credential_stores.h"
 #include "policy/paths.h"
@@ -12,19 +13,28 @@ namespace paddock {
 
 namespace {
 
-void add_unique(std::vector<std::string>& v, const std::string& s) {
-  if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
-}
+// A list that keeps the first spelling of each path, in order, without a scan per insertion.
+class UniqueList {
+ public:
+  explicit UniqueList(std::vector<std::string>& v) : v_(v), seen_(v.begin(), v.end()) {}
+  void add(const std::string& s) {
+    if (seen_.insert(s).second) v_.push_back(s);
+  }
 
-Result<std::string> canonical(const std::string& raw, const std::string& home,
-                              const std::string& cwd, const char* key) {
+ private:
+  std::vector<std::string>& v_;
+  std::unordered_set<std::string> seen_;
+};
+
+Result<std::string> canonical(PathResolver& resolver, const std::string& raw,
+                              const std::string& home, const std::string& cwd, const char* key) {
   auto e = expand_path(raw, home, cwd);
   if (!e) {
     Error err = e.error();
     err.op = key;
     return err;
   }
-  auto r = resolve_path(*e);
+  auto r = resolver.resolve(*e);
   if (!r) {
     Error err = r.error();
     err.op = std::string(key) + ": resolve";
@@ -34,8 +44,8 @@ Result<std::string> canonical(const std::string& raw, const std::string& home,
 }
 
 // A denied name and, when it is a symlink, the place it points to: both disappear.
-Status add_denied(std::vector<std::string>& out, const std::string& raw, const std::string& home,
-                  const std::string& cwd, const char* key) {
+Status add_denied(PathResolver& resolver, UniqueList& out, const std::string& raw,
+                  const std::string& home, const std::string& cwd, const char* key) {
   auto e = expand_path(raw, home, cwd);
   if (!e) {
     Error err = e.error();
@@ -47,12 +57,12 @@ Status add_denied(std::vector<std::string>& out, const std::string& raw, const s
   // skipping them keeps start-up cheap.
   struct stat st;
   if (::lstat(e->c_str(), &st) != 0 && errno == ENOENT) return ok_status();
-  auto parent = resolve_path(parent_path(*e));
+  auto parent = resolver.resolve(parent_path(*e));
   if (!parent) return parent.error();
-  add_unique(out, join_path(*parent, base_name(*e)));
-  auto full = resolve_path(*e);
+  out.add(join_path(*parent, base_name(*e)));
+  auto full = resolver.resolve(*e);
   if (!full) return full.error();
-  if (*full != "/") add_unique(out, *full);
+  if (*full != "/") out.add(*full);
   return ok_status();
 }
 
@@ -65,30 +75,34 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   p.notes = s.notes;
   p.network = s.network;
   p.unset_env = s.unset_env;
-  auto home = resolve_path(normalize_path(home_raw));
+  PathResolver resolver;
+  auto home = resolver.resolve(normalize_path(home_raw));
   if (!home) return home.error();
-  auto cwd = resolve_path(normalize_path(cwd_raw));
+  auto cwd = resolver.resolve(normalize_path(cwd_raw));
   if (!cwd) return cwd.error();
   p.fs.home = *home;
   p.fs.cwd = *cwd;
   const std::string& H = home_raw;  // ~ expands to the user's spelling; resolution follows
 
+  UniqueList deny_read(p.fs.deny_read);
   for (const auto& rel : builtin_credential_stores())
-    PADDOCK_TRY(add_denied(p.fs.deny_read, "~/" + rel, H, *cwd, "built-in denyRead"));
+    PADDOCK_TRY(add_denied(resolver, deny_read, "~/" + rel, H, *cwd, "built-in denyRead"));
   for (const auto& d : s.filesystem.deny_read)
-    PADDOCK_TRY(add_denied(p.fs.deny_read, d, H, *cwd, "filesystem.denyRead"));
+    PADDOCK_TRY(add_denied(resolver, deny_read, d, H, *cwd, "filesystem.denyRead"));
+  UniqueList allow_read(p.fs.allow_read);
   for (const auto& a : s.filesystem.allow_read) {
-    auto c = canonical(a, H, *cwd, "filesystem.allowRead");
+    auto c = canonical(resolver, a, H, *cwd, "filesystem.allowRead");
     if (!c) return c.error();
-    add_unique(p.fs.allow_read, *c);
+    allow_read.add(*c);
   }
 
-  p.fs.writable.push_back(*cwd);
+  UniqueList writable(p.fs.writable);
+  writable.add(*cwd);
   for (const auto& w : s.filesystem.allow_write) {
-    auto c = canonical(w, H, *cwd, "filesystem.allowWrite");
+    auto c = canonical(resolver, w, H, *cwd, "filesystem.allowWrite");
     if (!c) return c.error();
     if (*c == "/") return plain_error("filesystem.allowWrite", "refusing to make / writable", w);
-    add_unique(p.fs.writable, *c);
+    writable.add(*c);
   }
 
   // The current directory inside a denied path must be re-opened explicitly.
@@ -103,27 +117,29 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
           "is inside the denied path " + d + "; re-open it with --allow-read " + *cwd, *cwd);
   }
   // An explicit allowWrite beneath a denied path re-opens it.
+  const PathSet denied(p.fs.deny_read);
   for (const auto& w : p.fs.writable)
-    for (const auto& d : p.fs.deny_read)
-      if (path_within(w, d) && w != *cwd) add_unique(p.fs.allow_read, w);
+    if (w != *cwd && denied.covering(w) != nullptr) allow_read.add(w);
 
   std::vector<std::string> exact;
+  UniqueList exact_list(exact);
   for (const auto& w : s.filesystem.deny_write) {
-    auto c = canonical(w, H, *cwd, "filesystem.denyWrite");
+    auto c = canonical(resolver, w, H, *cwd, "filesystem.denyWrite");
     if (!c) return c.error();
-    add_unique(exact, *c);
+    exact_list.add(*c);
   }
-  if (!s.source_path.empty()) add_unique(exact, s.source_path);
-  for (const auto& e : exact)
-    for (const auto& w : p.fs.writable)
-      if (path_within(w, e))
-        return plain_error("filesystem.allowWrite", "is inside the write-protected path " + e, w);
+  if (!s.source_path.empty()) exact_list.add(s.source_path);
+  const PathSet exact_set(exact);
+  for (const auto& w : p.fs.writable)
+    if (const std::string* e = exact_set.covering(w))
+      return plain_error("filesystem.allowWrite", "is inside the write-protected path " + *e, w);
   p.fs.protect = ProtectedPaths(std::move(exact));
 
+  UniqueList unix_sockets(p.fs.unix_sockets);
   for (const auto& sock : s.network.allow_unix_sockets) {
-    auto c = canonical(sock, H, *cwd, "network.allowUnixSockets");
+    auto c = canonical(resolver, sock, H, *cwd, "network.allowUnixSockets");
     if (!c) return c.error();
-    add_unique(p.fs.unix_sockets, *c);
+    unix_sockets.add(*c);
     if (c->find("docker.sock") != std::string::npos || c->find("podman") != std::string::npos ||
         c->find("containerd") != std::string::npos)
       p.warnings.push_back(
@@ -139,6 +155,7 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
         "network.allowUnixSockets are reachable");
 
   // Writable $PATH directories: a command written there runs outside the sandbox later.
+  const PathSet writable_set(p.fs.writable);
   size_t i = 0;
   while (i <= path_env.size()) {
     size_t j = path_env.find(':', i);
@@ -146,14 +163,11 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
     std::string dir = path_env.substr(i, j - i);
     i = j + 1;
     if (dir.empty() || dir[0] != '/') continue;
-    auto r = resolve_path(dir);
+    auto r = resolver.resolve(dir);
     if (!r) continue;
-    for (const auto& w : p.fs.writable)
-      if (path_within(*r, w)) {
-        p.warnings.push_back("$PATH directory " + dir + " is writable inside the sandbox: a " +
-                             "program planted there runs unsandboxed when you next call it");
-        break;
-      }
+    if (writable_set.covering(*r) != nullptr)
+      p.warnings.push_back("$PATH directory " + dir + " is writable inside the sandbox: a " +
+                           "program planted there runs unsandboxed when you next call it");
   }
   for (const auto& w : p.fs.writable)
     if (path_within(*home, w))

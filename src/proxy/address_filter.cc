@@ -145,8 +145,12 @@ Result<AddressFilter> AddressFilter::create(const std::vector<std::string>& deni
   for (auto* buckets : {&f.v4_ranges_, &f.v6_ranges_})
     std::sort(buckets->begin(), buckets->end(),
               [](const PrefixBucket& a, const PrefixBucket& b) { return a.prefix > b.prefix; });
-  for (const IpAddress& ip : host_addresses) f.host_.insert(ip.unmapped());
+  f.add_host_addresses(host_addresses);
   return f;
+}
+
+void AddressFilter::add_host_addresses(const std::vector<IpAddress>& host_addresses) {
+  for (const IpAddress& ip : host_addresses) host_.insert(ip.unmapped());
 }
 
 const std::string* AddressFilter::find_range(const IpAddress& ip) const {

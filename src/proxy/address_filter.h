@@ -86,6 +86,9 @@ class AddressFilter {
 
   size_t denied_range_count() const { return range_count_; }
   size_t host_address_count() const { return host_.size(); }
+  // Adds this host's own addresses after the fact: paddock run enumerates them while the
+  // sandbox side starts, not before.
+  void add_host_addresses(const std::vector<IpAddress>& host_addresses);
 
  private:
   // Ranges of one family grouped by prefix length, longest first: a lookup masks the address once

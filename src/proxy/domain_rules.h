@@ -114,6 +114,7 @@ class NetworkRules {
   Decision decide(const Host& host, uint16_t port) const;
 
   const AddressFilter& address_filter() const { return filter_; }
+  void add_host_addresses(const std::vector<IpAddress>& a) { filter_.add_host_addresses(a); }
   const ResolvePins& pins() const { return pins_; }
   size_t allowed_count() const { return allowed_.size(); }
   size_t denied_count() const { return denied_.size(); }

@@ -14,12 +14,11 @@
 
 #include "base/kernel_abi.h"
 #include "sandbox/init.h"
+#include "sandbox/network_namespace.h"
 #include "sandbox/sync_channel.h"
 #include "walls/identity.h"
 #include "walls/landlock.h"
-#include "walls/loopback.h"
 #include "walls/mount_view.h"
-#include "walls/proxy_listeners.h"
 #include "walls/seccomp.h"
 
 namespace paddock {
@@ -38,14 +37,16 @@ Status contain(const SandboxSpec& spec, pid_t supervisor, int sync_fd) {
   PADDOCK_TRY(write_id_maps(spec.uid, spec.gid));
   if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
     return sys_error("sethostname", spec.hostname);
-  PADDOCK_TRY(build_mount_view(spec.mounts, spec.cwd));
+  auto net_build = start_network_namespace();
+  if (!net_build) return net_build.error();
+  Status view = build_mount_view(spec.mounts, spec.cwd);
+  auto net = enter_network_namespace(*net_build);
+  if (!view.ok()) return view.error();
+  if (!net) return net.error();
   // The supervisor resolves mediated paths in this root; init is never exec'd, so /proc/1/root
   // would need CAP_SYS_PTRACE on the host: hand the directory over instead.
   int root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) return sys_error("open", "/ (sandbox root)");
-  PADDOCK_TRY(bring_loopback_up());
-  auto listeners = create_proxy_listeners();
-  if (!listeners) return listeners.error();
   PADDOCK_TRY(drop_all_capabilities());
   PADDOCK_TRY(set_no_new_privs());
   PADDOCK_TRY(apply_landlock(spec.landlock));
@@ -56,7 +57,8 @@ Status contain(const SandboxSpec& spec, pid_t supervisor, int sync_fd) {
     ::close(root);
     return listener.error();
   }
-  Status s = send_ready(sync_fd, {*listener, root, listeners->http.get(), listeners->socks.get()});
+  Status s =
+      send_ready(sync_fd, {*listener, root, net->http_listener.get(), net->socks_listener.get()});
   ::close(*listener);
   ::close(root);
   return s;
@@ -64,7 +66,8 @@ Status contain(const SandboxSpec& spec, pid_t supervisor, int sync_fd) {
 
 }  // namespace
 
-Result<LaunchedSandbox> launch_sandbox(const SandboxSpec& spec) {
+Result<LaunchedSandbox> launch_sandbox(const SandboxSpec& spec,
+                                       const std::function<Status()>& meanwhile) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
     return sys_error("socketpair", "sync channel");
@@ -72,14 +75,15 @@ Result<LaunchedSandbox> launch_sandbox(const SandboxSpec& spec) {
   UniqueFd child_end(sv[1]);
   pid_t me = ::getpid();
 
-  unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
-                        CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD;
+  // The network namespace is made by the sandbox side itself (sandbox/network_namespace.h).
+  unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+                        CLONE_PIDFD | SIGCHLD;
   int pidfd = -1;
   // fork-like clone (no new stack): the child continues here with a copy of our memory.
   long pid = ::syscall(SYS_clone, flags, nullptr, &pidfd, nullptr, 0);
   if (pid < 0) {
     int err = errno;
-    return sys_error("clone(user, mount, pid, net, ipc, uts namespaces)", {}, err,
+    return sys_error("clone(user, mount, pid, ipc, uts namespaces)", {}, err,
                      err == EPERM || err == ENOSPC || err == EACCES
                          ? "unprivileged user namespaces are unavailable; run `paddock doctor`"
                          : "");
@@ -98,6 +102,11 @@ Result<LaunchedSandbox> launch_sandbox(const SandboxSpec& spec) {
   out.init_pid = static_cast<pid_t>(pid);
   out.pidfd.reset(pidfd);
   child_end.reset();
+  if (Status s = meanwhile(); !s.ok()) {
+    ::kill(out.init_pid, SIGKILL);
+    ::waitpid(out.init_pid, nullptr, 0);
+    return s.error();
+  }
   auto msg = receive_message(parent_end.get());
   if (!msg || msg->type != ChannelMessage::Type::Ready) {
     int status = 0;

@@ -4,6 +4,8 @@
 // becomes init.
 #include <sys/types.h>
 
+#include <functional>
+
 #include "base/result.h"
 #include "base/unique_fd.h"
 #include "sandbox/sandbox_spec.h"
@@ -21,7 +23,10 @@ struct LaunchedSandbox {
 };
 
 // Returns once every wall is up and the command is about to start, or with the error that
-// stopped the sandbox side (which has then exited).
-Result<LaunchedSandbox> launch_sandbox(const SandboxSpec& spec);
+// stopped the sandbox side (which has then exited). `meanwhile` runs in the supervisor while
+// the sandbox side builds its walls (work that the child does not need); when it fails, the
+// sandbox side is killed and its error returned.
+Result<LaunchedSandbox> launch_sandbox(const SandboxSpec& spec,
+                                       const std::function<Status()>& meanwhile);
 
 }  // namespace paddock

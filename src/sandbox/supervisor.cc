@@ -13,10 +13,10 @@
 
 #include "policy/mount_plan.h"
 #include "policy/seccomp_policy.h"
+#include "proxy/address_filter.h"
 #include "proxy/proxy_server.h"
 #include "sandbox/environment.h"
 #include "sandbox/launcher.h"
-#include "sandbox/network_rules.h"
 #include "sandbox/sync_channel.h"
 #include "sandbox/write_mediator.h"
 #include "walls/landlock.h"
@@ -118,9 +118,8 @@ Result<std::string> describe_plan(const Policy& policy) {
   return out;
 }
 
-Result<int> run_sandboxed(const Policy& policy, const RunRequest& req) {
-  auto rules = compile_network_rules(policy, /*with_host_addresses=*/true);
-  if (!rules) return rules.error();
+Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network,
+                          const RunRequest& req) {
   auto spec = build_spec(policy);
   if (!spec) return spec.error();
   spec->argv = req.argv;
@@ -139,7 +138,13 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& req) {
   UniqueFd sfd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sfd.valid()) return sys_error("signalfd");
 
-  auto launched = launch_sandbox(*spec);
+  // The host's own addresses are only the proxy's business: read them while the child works.
+  auto launched = launch_sandbox(*spec, [&network]() -> Status {
+    auto own = proxy::enumerate_host_addresses();
+    if (!own) return own.error();
+    network.add_host_addresses(*own);
+    return ok_status();
+  });
   if (!launched) return launched.error();
   SocketRules socket_rules;
   socket_rules.allow_local_binding = policy.network.allow_local_binding;
@@ -153,7 +158,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& req) {
   }
   // The network wall's only door: the proxy, serving the listeners the sandbox created.
   proxy::ProxyOptions popts;
-  popts.rules = std::move(*rules);
+  popts.rules = std::move(network);
   popts.audit_log_path = req.audit_log;
   auto proxy = proxy::ProxyServer::start(std::move(launched->http_listener),
                                          std::move(launched->socks_listener), std::move(popts));

@@ -7,6 +7,7 @@
 
 #include "base/result.h"
 #include "policy/policy.h"
+#include "proxy/domain_rules.h"
 
 namespace paddock {
 
@@ -19,7 +20,8 @@ struct RunRequest {
 
 // The exit status paddock should return (the command's, 128+N, 126, 127), or the error that
 // kept the sandbox from starting (exit 125).
-Result<int> run_sandboxed(const Policy& policy, const RunRequest& req);
+// `network` is policy.network compiled; the host's own addresses are added here.
+Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, const RunRequest& req);
 
 // Renders the plan --debug prints: mounts, Landlock rules, seccomp policy.
 Result<std::string> describe_plan(const Policy& policy);

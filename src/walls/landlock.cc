@@ -11,6 +11,7 @@
 
 #include "base/kernel_abi.h"
 #include "base/unique_fd.h"
+#include "policy/paths.h"
 
 namespace paddock {
 
@@ -46,10 +47,13 @@ LandlockPlan plan_landlock(int abi, const std::vector<std::string>& writable_roo
   uint64_t all = write_rights(abi);
   p.handled_fs = all;
   if (abi >= 6) p.scoped = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL;
-  for (const auto& w : writable_roots) p.rules.push_back({w, all});
-  p.rules.push_back({"/tmp", all});
-  p.rules.push_back({"/var/tmp", all});
-  p.rules.push_back({"/dev/shm", all});
+  // Rights are inherited down the tree: a root beneath another adds nothing, and skipping it
+  // keeps a thousand allowWrite entries under one project from costing a thousand rules.
+  std::vector<std::string> roots = writable_roots;
+  roots.insert(roots.end(), {"/tmp", "/var/tmp", "/dev/shm"});
+  const PathSet all_roots(roots);
+  for (const auto& w : roots)
+    if (all_roots.covering(w, /*strictly_above=*/true) == nullptr) p.rules.push_back({w, all});
   // Terminal and the null-like devices: open for writing, nothing created.
   uint64_t file_rights = kFileRights & all;
   for (const char* d : {"/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/pts", "/dev/ptmx",

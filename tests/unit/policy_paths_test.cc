@@ -333,5 +333,81 @@ TEST(PolicyPathsParentBase, JoinOfParentAndBaseRoundTrips) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// PathResolver: one resolver reused for many paths gives what resolve_path gives for each.
+
+TEST_F(PolicyPathsResolve, SharedResolverAgreesWithResolvePath) {
+  std::vector<std::string> paths;
+  for (const char* rel :
+       {"", "/real/sub/file", "/abs-link/sub/file", "/rel-link/file", "/real/sub/up-link/sub",
+        "/chain/sub/a/b", "/real/file-link/x", "/dangling/x", "/real/new/../sub", "/abs-link/new/x",
+        "/rel-link/not/yet", "/real/sub/file/x"})
+    paths.push_back(root_ + rel);
+  PathResolver shared;
+  for (int round = 0; round < 2; ++round)  // the second round is answered from the cache
+    for (const auto& p : paths) {
+      auto a = shared.resolve(p);
+      ASSERT_TRUE(a.ok()) << p;
+      EXPECT_EQ(*a, resolve_ok(p)) << p << " round " << round;
+    }
+  auto loop = shared.resolve(root_ + "/loop-a/x");
+  ASSERT_FALSE(loop.ok());
+  EXPECT_EQ(loop.error().err, ELOOP);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PathSet
+
+TEST(PolicyPathSet, CoveringFindsTheNearestMember) {
+  PathSet s({"/a", "/a/b/c", "/x/y"});
+  ASSERT_NE(s.covering("/a/b/c/d"), nullptr);
+  EXPECT_EQ(*s.covering("/a/b/c/d"), "/a/b/c");
+  EXPECT_EQ(*s.covering("/a/b/c"), "/a/b/c");
+  EXPECT_EQ(*s.covering("/a/b"), "/a");
+  EXPECT_EQ(*s.covering("/a/b/c", /*strictly_above=*/true), "/a");
+  EXPECT_EQ(s.covering("/a", /*strictly_above=*/true), nullptr);
+  EXPECT_EQ(*s.covering("/x/y/z/w"), "/x/y");
+}
+
+TEST(PolicyPathSet, SharedPrefixIsNotCovering) {
+  PathSet s({"/a/b", "/tmp"});
+  EXPECT_EQ(s.covering("/a/bc"), nullptr);
+  EXPECT_EQ(s.covering("/a/b.txt/x"), nullptr);
+  EXPECT_EQ(s.covering("/tmpfoo"), nullptr);
+  EXPECT_EQ(s.covering("/a"), nullptr);
+  EXPECT_EQ(s.covering("relative/a/b"), nullptr);
+}
+
+TEST(PolicyPathSet, RootCoversEverything) {
+  PathSet s({"/"});
+  EXPECT_EQ(*s.covering("/"), "/");
+  EXPECT_EQ(*s.covering("/any/where"), "/");
+  EXPECT_EQ(s.covering("/", /*strictly_above=*/true), nullptr);
+  PathSet empty;
+  EXPECT_EQ(empty.covering("/a"), nullptr);
+  empty.insert("/a");
+  EXPECT_TRUE(empty.contains("/a"));
+  EXPECT_EQ(*empty.covering("/a/b"), "/a");
+}
+
+TEST(PolicyPathSet, AgreesWithPathWithin) {
+  const std::vector<std::string> members = {"/", "/a", "/a/b", "/ab", "/a/bc/d", "/z"};
+  const std::vector<std::string> probes = {"/",     "/a",        "/a/b", "/a/b/c", "/ab/x",
+                                           "/a/bc", "/a/bc/d/e", "/zz",  "/z/1"};
+  for (size_t mask = 1; mask < (1u << members.size()); ++mask) {
+    std::vector<std::string> chosen;
+    for (size_t i = 0; i < members.size(); ++i)
+      if (mask & (1u << i)) chosen.push_back(members[i]);
+    PathSet s(chosen);
+    for (const auto& p : probes)
+      for (bool strict : {false, true}) {
+        bool want = false;
+        for (const auto& m : chosen)
+          if (path_within(p, m) && !(strict && p == m)) want = true;
+        EXPECT_EQ(s.covering(p, strict) != nullptr, want) << p << " strict " << strict;
+      }
+  }
+}
+
 }  // namespace
 }  // namespace paddock

@@ -80,6 +80,16 @@ TEST(WallsLandlock, WritableRootsGetFullRights) {
   }
 }
 
+TEST(WallsLandlock, RootsBeneathAnotherRootAddNoRule) {
+  LandlockPlan p = plan(7, {"/p", "/p/sub", "/p/sub/deeper", "/tmp/x", "/pp", "/srv/out"});
+  EXPECT_NE(rule_for(p, "/p"), nullptr);
+  EXPECT_NE(rule_for(p, "/pp"), nullptr);  // a sibling sharing the prefix is its own root
+  EXPECT_NE(rule_for(p, "/srv/out"), nullptr);
+  EXPECT_NE(rule_for(p, "/tmp"), nullptr);
+  for (const char* nested : {"/p/sub", "/p/sub/deeper", "/tmp/x"})
+    EXPECT_EQ(rule_for(p, nested), nullptr) << nested;
+}
+
 TEST(WallsLandlock, DevNodesGetOnlyFileRights) {
   for (int abi = 1; abi <= 7; ++abi) {
     LandlockPlan p = plan(abi, {"/w"});
