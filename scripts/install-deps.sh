@@ -2,7 +2,7 @@
 # Installs paddock's build and test dependencies from Debian 12 packages, only when missing.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config nlohmann-json3-dev libcli11-dev libseccomp-dev libpsl-dev
-      libidn2-dev libgtest-dev libgmock-dev libbenchmark-dev python3 python3-pytest curl git
+      libidn2-dev libunistring-dev libgtest-dev libgmock-dev libbenchmark-dev python3 python3-pytest curl git
       iproute2 passwd util-linux)
 if [[ "${PADDOCK_FUZZ:-1}" == 1 ]]; then pkgs+=(clang libclang-rt-14-dev); fi
 missing=()

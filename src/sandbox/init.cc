@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "base/kernel_abi.h"
 #include "sandbox/sync_channel.h"
@@ -38,7 +39,10 @@ void set_dispositions(void (*handler)(int), int sync_fd) {
   if (::sigaction(SIGCHLD, &sa, nullptr) != 0) fail(sync_fd, sys_error("sigaction", "init"));
 }
 
-[[noreturn]] void exec_command(const SandboxSpec& spec, int sync_fd) {
+// Runs in the vfork child, on init's memory until execve: the argument and environment arrays
+// are built before the fork.
+[[noreturn]] void exec_command(const SandboxSpec& spec, int sync_fd, char* const* argv,
+                               char* const* envp) {
   // Default dispositions and the user's own mask for the command.
   set_dispositions(SIG_DFL, sync_fd);
   if (::sigprocmask(SIG_SETMASK, &spec.signal_mask, nullptr) != 0)
@@ -48,13 +52,7 @@ void set_dispositions(void (*handler)(int), int sync_fd) {
   // left open (a directory fd of $HOME, a writable host file) closes at exec.
   if (::syscall(kabi::NR_close_range, 3U, ~0U, kCloseRangeCloexec) != 0)
     fail(sync_fd, sys_error("close_range", "inherited fds"));
-  std::vector<char*> argv;
-  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  ::execvpe(argv[0], argv.data(), envp.data());
+  ::execvpe(argv[0], argv, envp);
   int err = errno;
   Error e = sys_error("cannot execute", spec.argv[0], err);
   e.exit_code = (err == ENOENT || err == ENOTDIR) ? 127 : 126;
@@ -78,11 +76,19 @@ void run_init(const SandboxSpec& spec, int sync_fd) {
   int sfd = ::signalfd(-1, &mask, SFD_CLOEXEC);
   if (sfd < 0) fail(sync_fd, sys_error("signalfd", "init"));
 
-  pid_t cmd = ::fork();
-  if (cmd < 0) fail(sync_fd, sys_error("fork", "command"));
+  std::vector<char*> argv;
+  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  // vfork: init's memory (a copy of the supervisor's) is not duplicated only to be replaced by
+  // execve a moment later. The child has its own file table, signal handlers and mask.
+  pid_t cmd = ::vfork();
+  if (cmd < 0) fail(sync_fd, sys_error("vfork", "command"));
   if (cmd == 0) {
     ::close(sfd);
-    exec_command(spec, sync_fd);
+    exec_command(spec, sync_fd, argv.data(), envp.data());
   }
   ::close(sync_fd);
 
