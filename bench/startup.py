@@ -51,13 +51,19 @@ def big_project(log):
     return d
 
 
-def rules_settings(kind, n):
-    """A settings file with n rules of one kind: mixed, domains or paths. Paths are existing
-    directories outside the project."""
-    base = os.path.join(CACHE, "rules")
+def _dirs(base, n):
     dirs = [os.path.join(base, f"d{i:04d}") for i in range(n)]
     for d in dirs:
         os.makedirs(d, exist_ok=True)
+    return dirs
+
+
+def rules_settings(kind, n):
+    """A settings file with n rules of one kind: mixed, domains or paths. Paths are existing
+    directories outside the project, denyRead ones in a directory of their own and allowWrite
+    ones in another (paddock mirrors the siblings of a denied path, so sharing a parent with
+    unrelated entries would measure those instead; see sibling_settings)."""
+    base = os.path.join(CACHE, "rules", f"{kind}-{n}")
     if kind == "domains":
         n_dom, n_paths = n, 0
     elif kind == "paths":
@@ -65,13 +71,25 @@ def rules_settings(kind, n):
     else:
         n_dom = n - n // 2
         n_paths = n // 2
-    deny, write = dirs[:n_paths // 2], dirs[n_paths // 2:n_paths]
+    deny = _dirs(os.path.join(base, "deny"), n_paths // 2)
+    write = _dirs(os.path.join(base, "write"), n_paths - n_paths // 2)
     s = {"filesystem": {"denyRead": deny, "allowRead": [], "allowWrite": write, "denyWrite": []},
          "network": {"allowedDomains": [f"h{i:04d}.example.com" for i in range(n_dom)],
                      "deniedDomains": []}}
-    path = os.path.join(base, f"settings-{kind}-{n}.json")
+    os.makedirs(base, exist_ok=True)
+    path = os.path.join(base, "settings.json")
     with open(path, "w") as f:
         json.dump(s, f, indent=1)
+    return path
+
+
+def sibling_settings(n=1000):
+    """One denyRead rule on a directory that has n - 1 siblings."""
+    base = os.path.join(CACHE, "rules", f"siblings-{n}")
+    dirs = _dirs(base, n)
+    path = os.path.join(CACHE, "rules", f"siblings-{n}.json")
+    with open(path, "w") as f:
+        json.dump({"filesystem": {"denyRead": dirs[:1]}}, f)
     return path
 
 
@@ -134,6 +152,9 @@ def figure_policy(sbs, runs, warmup, log):
             cases.append(Case(f"paddock, {n} rules ({kind})", "paddock",
                               pad.wrap(["/bin/true"], settings=s), cwd=cwd, env=pad.env))
             cases[-1].kind, cases[-1].n = kind, n
+    sib = Case("paddock, 1 denyRead rule on a directory with 999 siblings", "paddock",
+               pad.wrap(["/bin/true"], settings=sibling_settings()), cwd=cwd, env=pad.env)
+    cases.append(sib)
     for c in cases:
         c.skip = pad.skip and f"paddock unavailable: {pad.skip}"
     srt_cases = []
@@ -147,21 +168,26 @@ def figure_policy(sbs, runs, warmup, log):
     measure_interleaved(cases + srt_cases, runs, warmup)
     rows = [_row(cases[0])]
     growth = {}
-    for c in cases[1:] + srt_cases:
-        ref = next(x for x in cases[1:] + srt_cases
+    for c in cases[1:-1] + srt_cases:
+        ref = next(x for x in cases[1:-1] + srt_cases
                    if x.sandbox == c.sandbox and x.kind == c.kind and x.n == RULE_COUNTS[0])
         a, b = _median(c), _median(ref)
         ratio = a / b if a and b else None
         rows.append(_row(c, ratio=ratio))
         if ratio is not None and c.n == RULE_COUNTS[-1]:
             growth[f"{c.sandbox} {c.kind}"] = ratio
+    a, b = _median(sib), _median(cases[0])
+    rows.append(_row(sib, ratio=a / b if a and b else None,
+                     note="ratio: this/default policy" if a and b else None))
     blocks.append({"title": "start-up, /bin/true, as the policy grows (ms)",
                    "ratio_label": "this/10 rules", "rows": rows})
     data["rules"] = {"cases": [c.result() for c in cases + srt_cases],
                      "ratio_1000_over_10": growth,
+                     "one_deny_among_1000_siblings": sib.result(),
                      "mix": "mixed: half allowedDomains (hNNNN.example.com), a quarter denyRead "
-                            "and a quarter allowWrite (existing directories outside the project); "
-                            "paths: half denyRead, half allowWrite"}
+                            "and a quarter allowWrite (existing directories outside the project, "
+                            "each kind in a directory of its own); paths: half denyRead, half "
+                            "allowWrite"}
 
     # A project of 100,000 files against an empty one.
     big = big_project(log)
