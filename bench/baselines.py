@@ -181,7 +181,8 @@ def detect(paddock, cwd):
                 break
             reasons.append(why)
         else:
-            s.skip = " / ".join(reasons)
+            s = Sandbox("runsc", "runsc --rootless --network=none do", RUNSC_FLAGS[0],
+                        version=ver, skip="; ".join(reasons))
     else:
         s = Sandbox("runsc", "runsc --rootless --network=none do", [],
                     skip="runsc not installed (Debian package runsc)")

@@ -75,7 +75,7 @@ def figure_memory(sbs, runs, warmup, log):
     for key in order:
         sb = sbs[key]
         if sb.skip:
-            res[key] = {"skipped": f"{key} unavailable: {sb.skip}"}
+            res[key] = {"skipped": f"{key} cannot run (see Skipped)"}
             continue
         res[key] = {"sup": [], "tree": [], "procs": None}
     log(f"figure 3: memory ({runs} runs after {warmup} warm-up)")

@@ -207,7 +207,7 @@ def downloads(sbs, runs, warmup, log):
         for key, label, skip, argv_fn, env in cases:
             r = {"label": label, "sandbox": key, "command": argv_fn()}
             if skip:
-                r["skip"] = f"{key} unavailable: {skip}"
+                r["skip"] = f"{key} cannot run (see Skipped)"
             else:
                 try:
                     r["speeds"], r["incomplete"] = run_loop(argv_fn(), env, cwd, warmup, runs)

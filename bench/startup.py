@@ -120,7 +120,7 @@ def figure_startup(sbs, runs, warmup, log):
             sb = sbs[key]
             c = Case(f"{sb.label} {cmd_label}" if key != "bare" else f"bare {cmd_label}",
                      key, sb.wrap(argv), cwd=cwd, env=sb.env)
-            c.skip = sb.skip and f"{key} unavailable: {sb.skip}"
+            c.skip = sb.skip and f"{key} cannot run (see Skipped)"
             cases.append(c)
         log(f"figure 1: start-up, {cmd_label} ({runs} runs after {warmup} warm-up)")
         measure_interleaved(cases, runs, warmup)
@@ -156,13 +156,13 @@ def figure_policy(sbs, runs, warmup, log):
                pad.wrap(["/bin/true"], settings=sibling_settings()), cwd=cwd, env=pad.env)
     cases.append(sib)
     for c in cases:
-        c.skip = pad.skip and f"paddock unavailable: {pad.skip}"
+        c.skip = pad.skip and "paddock cannot run (see Skipped)"
     srt_cases = []
     for n in RULE_COUNTS:
         c = Case(f"srt, {n} rules (mixed)", "srt",
                  srt.wrap(["/bin/true"], settings=rules_settings("mixed", n)), cwd=cwd)
         c.kind, c.n = "mixed", n
-        c.skip = srt.skip and f"srt unavailable: {srt.skip}"
+        c.skip = srt.skip and "srt cannot run (see Skipped)"
         srt_cases.append(c)
     log(f"figure 2: start-up with 10/100/1000 rules ({runs} runs after {warmup} warm-up)")
     measure_interleaved(cases + srt_cases, runs, warmup)
@@ -196,7 +196,7 @@ def figure_policy(sbs, runs, warmup, log):
         for label, d in (("empty project", cwd), (f"project of {PROJECT_FILES:,} files", big)):
             c = Case(f"{sb.key} in an {label}" if label.startswith("empty") else
                      f"{sb.key} in a {label}", sb.key, sb.wrap(["/bin/true"]), cwd=d, env=sb.env)
-            c.skip = sb.skip and f"{sb.key} unavailable: {sb.skip}"
+            c.skip = sb.skip and f"{sb.key} cannot run (see Skipped)"
             cases.append(c)
     log(f"figure 2: start-up in a project of {PROJECT_FILES:,} files ({runs} runs)")
     measure_interleaved(cases, runs, warmup)

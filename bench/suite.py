@@ -109,7 +109,7 @@ def table(doc):
         if k in ("paddock", "bare"):
             continue
         out.append(f"  {k:8} {b.get('version') or '-'}" +
-                   (f"  [skipped: {b['skipped']}]" if b.get("skipped") else ""))
+                   ("  [cannot run, see Skipped]" if b.get("skipped") else ""))
     r = doc["runs"]
     out.append(f"runs: start-up figures {r['startup']} after {r['startup_warmup']} warm-up; "
                f"memory, work and downloads {r['heavy']} after {r['heavy_warmup']}; "

@@ -42,7 +42,7 @@ def figure_work(sbs, runs, warmup, log):
             sb = sbs[key]
             c = Case(f"{sb.label} {' '.join(argv[:1])}" if key != "bare" else f"bare {argv[0]}",
                      key, sb.wrap(argv), cwd=cwd, env=sb.env, ok=ok)
-            c.skip = sb.skip and f"{key} unavailable: {sb.skip}"
+            c.skip = sb.skip and f"{key} cannot run (see Skipped)"
             cases.append(c)
         log(f"figure 4: {title} ({runs} runs after {warmup} warm-up)")
         measure_interleaved(cases, runs, warmup)
