@@ -1,6 +1,8 @@
 #pragma once
 // Dialling exactly one address: a non-blocking TCP socket (O_CLOEXEC, TCP_NODELAY) and connect().
 // The caller waits for writability and then calls finish_connect(). No name is resolved here.
+#include <sys/socket.h>
+
 #include <cstdint>
 
 #include "base/result.h"
@@ -27,6 +29,16 @@ int finish_connect(int fd);
 SocksReply socks_reply_for_connect_errno(int err);
 
 // Sockets the proxy accepts or dials: TCP_NODELAY (heads and small bodies go out as written).
-void tune_socket(int fd);
+// Errors: op "setsockopt TCP_NODELAY".
+Status tune_socket(int fd);
+
+// A client connection from a loopback address (the proxy's listeners are on the sandbox's own
+// 127.0.0.1): asks for reno instead of the system's congestion control. With BBR as the system's
+// choice and no fq qdisc, TCP paces every send with a timer; on loopback there is nothing to pace
+// for, and the timers cost about a fifth of a relayed download's throughput (bench/ideal_relay.c
+// --cc). reno is the one algorithm every kernel has and lets any process choose. The upstream
+// side keeps the system's choice: that is where it matters. Returns whether the kernel took it.
+bool prefer_unpaced(int fd);
+bool is_loopback_peer(const sockaddr_storage& peer);
 
 }  // namespace paddock::proxy

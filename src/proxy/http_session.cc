@@ -77,8 +77,9 @@ bool HttpSession::reuse_upstream(const Verdict& v) {
   const bool own = upstream_.valid() && idle_key_ == key;
   if (!own) release_idle_upstream();
   idle_key_.clear();
-  // A kept connection the server has closed (or that holds stray bytes) is not reused.
-  if (own && idle_connection_usable(upstream_.get())) {
+  // A kept connection the server has closed (or that holds stray bytes) is not reused. Neither can
+  // have happened while it was found empty and no event came since: no need to look.
+  if (own && (!upstream_ready_.may_read() || idle_connection_usable(upstream_.get()))) {
     reused_ = true;
     return true;
   }
@@ -148,7 +149,7 @@ void HttpSession::start_exchange() {
   phase_ = Phase::Exchange;
   clear_deadline();
   up_.reset();
-  up_.attach(client_.get(), upstream_.get());
+  up_.attach(client_.get(), upstream_.get(), &client_ready_);
   up_.queue(serialize_request_head(req_, /*keep_alive=*/true));
   request_sent_ = false;
   upstream_write_failed_ = false;
@@ -165,7 +166,7 @@ void HttpSession::start_exchange() {
   if (req_.framing != BodyFraming::None) in_buf_.erase(0, up_.feed(in_buf_));
 
   down_.reset();
-  down_.attach(upstream_.get(), client_.get());
+  down_.attach(upstream_.get(), client_.get(), &upstream_ready_);
   resp_state_ = ResponseState::Head;
   resp_buf_.clear();
   resp_cursor_ = {};
@@ -306,12 +307,14 @@ bool HttpSession::read_response_head() {
         return true;
       }
     }
+    if (!upstream_ready_.may_read()) return false;
     char buf[kReadChunk];
     const std::size_t room = std::min(sizeof buf, kMaxResponseHeadBytes + 1 - resp_buf_.size());
     const ssize_t n = ::recv(upstream_.get(), buf, room, MSG_DONTWAIT);
     if (n > 0) {
       got_response_bytes_ = true;
       resp_buf_.append(buf, static_cast<std::size_t>(n));
+      if (static_cast<std::size_t>(n) < room) upstream_ready_.found_empty();
       continue;
     }
     if (n == 0) {
@@ -319,7 +322,10 @@ bool HttpSession::read_response_head() {
       return false;
     }
     if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      upstream_ready_.found_empty();
+      return false;
+    }
     upstream_failed_before_response(std::string("reading the upstream response: ") +
                                     std::strerror(errno));
     return false;

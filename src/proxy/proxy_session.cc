@@ -48,6 +48,7 @@ void ProxySession::start() {
 void ProxySession::on_fd_events(bool upstream, uint32_t events) {
   if (closed_) return;
   last_activity_ = now();
+  (upstream ? upstream_ready_ : client_ready_).on_events(events);
   if (upstream && phase_ == Phase::Connecting) {
     if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == 0) return;
     connect_finished(finish_connect(upstream_.get()));
@@ -196,6 +197,7 @@ void ProxySession::connect_to(const IpAddress& address) {
     return;
   }
   upstream_ = std::move(d->fd);
+  upstream_ready_.reset();
   if (!worker_.loop().add(upstream_.get(), kSessionEvents, &upstream_watch_).ok()) {
     dial_failed(errno, std::string("epoll_ctl: ") + std::strerror(errno));
     return;
@@ -211,6 +213,7 @@ void ProxySession::connect_to(const IpAddress& address) {
 bool ProxySession::adopt_upstream(UniqueFd fd, const IpAddress& address) {
   close_upstream();
   upstream_ = std::move(fd);
+  upstream_ready_.reset();
   dialled_ = address;
   if (!worker_.loop().add(upstream_.get(), kSessionEvents, &upstream_watch_).ok()) {
     upstream_.reset();
@@ -242,18 +245,22 @@ void ProxySession::dial_failed(int err, const std::string& why) {
 }
 
 ProxySession::ReadResult ProxySession::read_client(std::size_t limit) {
-  if (in_buf_.size() >= limit) return ReadResult::Again;
+  if (in_buf_.size() >= limit || !client_ready_.may_read()) return ReadResult::Again;
   char buf[kReadChunk];
   const std::size_t room = std::min(limit - in_buf_.size(), sizeof buf);
   while (true) {
     const ssize_t n = ::recv(client_.get(), buf, room, MSG_DONTWAIT);
     if (n > 0) {
       in_buf_.append(buf, static_cast<std::size_t>(n));
+      if (static_cast<std::size_t>(n) < room) client_ready_.found_empty();
       return ReadResult::Got;
     }
     if (n == 0) return ReadResult::Eof;
     if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return ReadResult::Again;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      client_ready_.found_empty();
+      return ReadResult::Again;
+    }
     return ReadResult::Error;
   }
 }

@@ -122,6 +122,8 @@ class ProxySession {
   Clock::time_point started_{};
   Clock::time_point deadline_ = Clock::time_point::max();
   Clock::time_point last_activity_{};
+  Readiness client_ready_;
+  Readiness upstream_ready_;
 
  private:
   class FdWatcher : public Watcher {

@@ -11,9 +11,18 @@
 namespace paddock::proxy {
 namespace {
 
-// Pipes start at the kernel default (64 KiB); we ask for 256 KiB, which halves the syscalls of a
-// bulk transfer. Refused (pipe-user-pages-soft reached, or a lower pipe-max-size) is fine.
-constexpr int kPipeSize = 256 * 1024;
+// Pipes start at the kernel default (16 slots): most relayed bodies are small, and a thousand idle
+// tunnels should not pin more. A splice that moves this much marks a bulk transfer, and the pipe
+// grows to kBulkPipeSize: fewer, larger splices, and more bytes in flight between the two TCP
+// connections, so neither waits on the proxy as often (measured: about +20% on a loopback
+// download). Refused (pipe-user-pages-soft reached, a lower pipe-max-size) is fine: the pipe keeps
+// working at its size.
+constexpr std::size_t kGrowAfterBytes = 64 * 1024;
+constexpr int kBulkPipeSize = 1024 * 1024;
+// Asked of each splice into the pipe. A slot holds a whole socket buffer fragment (up to 32 KiB),
+// so a pipe can take more than its nominal size; the cap bounds what a connection holds in the pipe
+// beyond its socket buffers (the pipe is refilled only once empty), whatever the slots could take.
+constexpr std::size_t kSpliceAsk = kBulkPipeSize;
 constexpr std::size_t kChunkedReadBytes = 16 * 1024;
 constexpr std::size_t kShrinkAbove = 64 * 1024;
 
@@ -25,6 +34,7 @@ bool would_block(int err) {
 
 void Channel::reset() {
   src_ = dst_ = -1;
+  src_ready_ = nullptr;
   mode_ = BodyMode::Idle;
   remaining_ = 0;
   framer_ = ChunkedFramer{};
@@ -36,6 +46,7 @@ void Channel::reset() {
     pipe_r_.reset();
     pipe_w_.reset();
     pipe_bytes_ = 0;
+    pipe_grown_ = false;
   }
   src_eof_ = false;
   delivered_ = 0;
@@ -96,9 +107,17 @@ bool Channel::ensure_pipe() {
   if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return false;
   pipe_r_.reset(fds[0]);
   pipe_w_.reset(fds[1]);
-  const int size = fcntl(fds[1], F_SETPIPE_SZ, kPipeSize);
-  pipe_capacity_ = size > 0 ? static_cast<std::size_t>(size) : 64 * 1024;
   return true;
+}
+
+void Channel::grow_pipe() {
+  // Tried once per pipe: a refusal would not change while the channel lives.
+  pipe_grown_ = true;
+  // EINVAL: above pipe-max-size (then a quarter may pass); EPERM: past pipe-user-pages-soft. Either
+  // way the pipe keeps working at the size it has.
+  for (const int size : {kBulkPipeSize, kBulkPipeSize / 4}) {
+    if (fcntl(pipe_w_.get(), F_SETPIPE_SZ, size) >= 0) return;
+  }
 }
 
 // Delivers queued bytes, then what sits in the pipe. Blocked when dst is full.
@@ -149,6 +168,7 @@ PumpResult Channel::pump(std::size_t budget) {
       return fail(PumpResult::SrcError, 0, "connection closed before the end of the body");
     }
     if (src_ < 0) return PumpResult::Blocked;
+    if (src_ready_ != nullptr && !src_ready_->may_read()) return PumpResult::Blocked;
     if (moved >= budget) return PumpResult::Yield;
 
     if (mode_ == BodyMode::Chunked) {
@@ -156,13 +176,18 @@ PumpResult Channel::pump(std::size_t budget) {
       const ssize_t n = ::recv(src_, buf, sizeof buf, MSG_DONTWAIT);
       if (n < 0) {
         if (errno == EINTR) continue;
-        if (would_block(errno)) return PumpResult::Blocked;
+        if (would_block(errno)) {
+          mark_src_empty();
+          return PumpResult::Blocked;
+        }
         return fail(PumpResult::SrcError, errno, std::string("recv: ") + std::strerror(errno));
       }
       if (n == 0) {
         src_eof_ = true;
         continue;
       }
+      // A short read took all TCP held: what comes later raises a new event.
+      if (static_cast<std::size_t>(n) < sizeof buf) mark_src_empty();
       const std::string_view got(buf, static_cast<std::size_t>(n));
       const std::size_t used = feed(got);
       if (used < got.size() && !framer_.failed()) overflow_.append(got.substr(used));
@@ -173,7 +198,7 @@ PumpResult Channel::pump(std::size_t budget) {
     if (!ensure_pipe()) {
       return fail(PumpResult::SrcError, errno, std::string("pipe2: ") + std::strerror(errno));
     }
-    std::size_t want = pipe_capacity_ - pipe_bytes_;
+    std::size_t want = kSpliceAsk;
     if (mode_ == BodyMode::Length)
       want = static_cast<std::size_t>(std::min<uint64_t>(want, remaining_));
     const ssize_t n =
@@ -183,6 +208,7 @@ PumpResult Channel::pump(std::size_t budget) {
       if (would_block(errno)) {
         // Either src is empty or the pipe is full; a non-empty pipe is flushed first.
         if (pipe_bytes_ > 0) continue;
+        mark_src_empty();
         return PumpResult::Blocked;
       }
       return fail(PumpResult::SrcError, errno, std::string("splice: ") + std::strerror(errno));
@@ -192,6 +218,7 @@ PumpResult Channel::pump(std::size_t budget) {
       continue;
     }
     pipe_bytes_ += static_cast<std::size_t>(n);
+    if (!pipe_grown_ && static_cast<std::size_t>(n) >= kGrowAfterBytes) grow_pipe();
     if (mode_ == BodyMode::Length) {
       remaining_ -= static_cast<uint64_t>(n);
       if (remaining_ == 0) mode_ = BodyMode::Idle;  // flushed on the next round

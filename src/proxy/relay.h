@@ -9,14 +9,17 @@
 //                               for the caller (take_overflow: the next pipelined request)
 //                   UntilEof    everything until src ends (spliced)
 //
-// The pipe is created on first use and kept while the channel lives (64 KiB to 1 MiB of kernel
-// memory only while bytes are in flight); user-space buffers grow only for queued bytes and
-// chunked bodies, and are released when they drain.
+// The pipe is created on first use and kept while the channel lives (kernel memory only while bytes
+// are in flight); it starts at the kernel's default size and grows once a transfer shows itself to
+// be bulk. User-space buffers grow only for queued bytes and chunked bodies, and are released when
+// they drain.
 //
 // pump() moves as much as it can without blocking and says why it stopped. It never reads more
 // from src while queued bytes wait for dst, so a slow destination holds back its source (TCP flow
 // control does the rest) and memory stays bounded. Call it on every readiness event of either fd
 // (the proxy registers both edge-triggered).
+#include <sys/epoll.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -29,6 +32,28 @@
 namespace paddock::proxy {
 
 enum class BodyMode { Idle, Length, Chunked, UntilEof };
+
+// What epoll (edge-triggered) has said about reading one socket, so a read that could only answer
+// EAGAIN is not made: after each request and each response of a keep-alive exchange that is a
+// syscall saved, and the check of an idle upstream connection before reuse another.
+//
+// A read that finds the socket empty (EAGAIN, or a short read: TCP hands over all the data it
+// holds) records it; the next EPOLLIN event means more arrived. A peer's FIN is different: it can
+// arrive with the last data, whose event then was the only one, and a short read stops before it.
+// So an event that reports hang-up or error (EPOLLRDHUP, EPOLLHUP, EPOLLERR, sticky in the kernel
+// too) makes the socket readable for good: the read that sees EOF or the error is always made.
+struct Readiness {
+  bool data = true;  // unknown at first: try
+  bool hung_up = false;
+
+  bool may_read() const { return data || hung_up; }
+  void found_empty() { data = false; }
+  void on_events(uint32_t events) {
+    if ((events & EPOLLIN) != 0) data = true;
+    if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) hung_up = true;
+  }
+  void reset() { *this = Readiness{}; }
+};
 
 enum class PumpResult {
   Blocked,     // waiting for src to become readable or dst writable
@@ -48,10 +73,13 @@ class Channel {
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
 
-  // src may be -1: nothing to read, only queued bytes to deliver.
-  void attach(int src, int dst) {
+  // src may be -1: nothing to read, only queued bytes to deliver. src_ready (may be null: always
+  // try) is the owner's record of src's edge-triggered readiness: reads are skipped while it says
+  // there is nothing, and the channel records it when a read finds src empty.
+  void attach(int src, int dst, Readiness* src_ready = nullptr) {
     src_ = src;
     dst_ = dst;
+    src_ready_ = src_ready;
   }
   int src() const { return src_; }
   int dst() const { return dst_; }
@@ -86,9 +114,14 @@ class Channel {
   PumpResult flush();
   PumpResult fail(PumpResult r, int err, std::string why);
   bool ensure_pipe();
+  void mark_src_empty() {
+    if (src_ready_ != nullptr) src_ready_->found_empty();
+  }
+  void grow_pipe();
 
   int src_ = -1;
   int dst_ = -1;
+  Readiness* src_ready_ = nullptr;
   BodyMode mode_ = BodyMode::Idle;
   uint64_t remaining_ = 0;  // Length
   ChunkedFramer framer_;    // Chunked
@@ -97,7 +130,7 @@ class Channel {
   std::string overflow_;
   UniqueFd pipe_r_, pipe_w_;
   std::size_t pipe_bytes_ = 0;
-  std::size_t pipe_capacity_ = 0;
+  bool pipe_grown_ = false;
   bool src_eof_ = false;
   uint64_t delivered_ = 0;
   std::string error_;

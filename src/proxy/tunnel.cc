@@ -27,8 +27,8 @@ void ProxySession::start_sniff() {
   clear_deadline();
   sniff_deadline_ = Clock::time_point::max();
   up_done_ = down_done_ = false;
-  up_.attach(client_.get(), upstream_.get());
-  down_.attach(upstream_.get(), client_.get());
+  up_.attach(client_.get(), upstream_.get(), &client_ready_);
+  down_.attach(upstream_.get(), client_.get(), &upstream_ready_);
   down_.start_body(BodyMode::UntilEof);
 }
 

@@ -119,7 +119,10 @@ void Worker::pause(Listener& l) {
 
 void Worker::accept_from(Listener& l, Kind kind) {
   for (int i = 0; i < kAcceptsPerWakeup && !l.paused; ++i) {
-    const int fd = accept4(l.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof peer;
+    const int fd = accept4(l.fd(), reinterpret_cast<sockaddr*>(&peer), &peer_len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) pause(l);
@@ -131,7 +134,13 @@ void Worker::accept_from(Listener& l, Kind kind) {
       refuse(fd);
       continue;
     }
-    tune_socket(fd);
+    if (!tune_socket(fd).ok()) {
+      ctx_.connections.fetch_sub(1);
+      refuse(fd);
+      continue;
+    }
+    // Once refused, never asked again: the answer is the kernel's, the same for every socket.
+    if (try_unpaced_ && is_loopback_peer(peer)) try_unpaced_ = prefer_unpaced(fd);
     const uint64_t id = next_id_++;
     std::unique_ptr<ProxySession> s = kind == Kind::Http
                                           ? make_http_session(*this, id, std::move(client))

@@ -69,6 +69,7 @@ class Worker final : public LoopHooks {
   std::vector<std::unique_ptr<ProxySession>> graveyard_;
   UpstreamPool pool_;
   uint64_t next_id_ = 1;
+  bool try_unpaced_ = true;  // see prefer_unpaced()
 };
 
 }  // namespace paddock::proxy

@@ -520,6 +520,65 @@ TEST_F(ProxyServerTest, PipelinedRequestsAnsweredInOrder) {
   EXPECT_TRUE(wait_closed(c.get()));
 }
 
+TEST_F(ProxyServerTest, KeptConnectionClosedByTheServerIsNotReused) {
+  // Answers one request, then closes without having said so: the proxy keeps the connection, and
+  // must notice the close (its hang-up event) before the next request. The requests carry bodies,
+  // which are never sent twice: a request sent on the closed connection would fail with 502.
+  std::atomic<int> connections{0};
+  TestServer once([&](int fd) {
+    ++connections;
+    std::string buf;
+    if (!read_until(fd, buf, "\r\n\r\n")) return;
+    const size_t body = buf.size() - (buf.find("\r\n\r\n") + 4);
+    if (body < 4 && !read_exactly(fd, buf, buf.size() + 4 - body)) return;
+    send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  });
+  UniqueFd c = dial(http_port_);
+  const std::string hp = "allowed.test:" + std::to_string(once.port());
+  std::string buf;
+  for (int i = 0; i < 3; ++i) {
+    send_all(c.get(), "POST http://" + hp + "/" + std::to_string(i) + " HTTP/1.1\r\nHost: " + hp +
+                          "\r\nContent-Length: 4\r\n\r\nbody");
+    const HttpResponse r = read_response(c.get(), buf);
+    ASSERT_TRUE(r.ok) << i;
+    EXPECT_EQ(r.body, "ok");
+    std::this_thread::sleep_for(50ms);  // the close arrives while the connection is idle
+  }
+  EXPECT_EQ(connections.load(), 3);
+}
+
+TEST_F(ProxyServerTest, BulkBodiesRelayedByteForByte) {
+  std::string body(6 << 20, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>((i * 131 + i / 4099) & 0xff);
+  {  // a request body and its echo, both Content-Length
+    UniqueFd c = dial(http_port_);
+    const std::string hp = "allowed.test:" + std::to_string(http_up_.port());
+    const std::string head = "POST http://" + hp + "/echo HTTP/1.1\r\nHost: " + hp +
+                             "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    std::thread sender([&] { send_all(c.get(), head + body); });
+    std::string buf;
+    const HttpResponse r = read_response(c.get(), buf);
+    sender.join();
+    ASSERT_TRUE(r.ok);
+    EXPECT_EQ(r.body.size(), body.size());
+    EXPECT_TRUE(r.body == body);
+  }
+  {  // a CONNECT tunnel, both ways at once
+    UniqueFd c = dial(http_port_);
+    const std::string hp = "allowed.test:" + std::to_string(echo_.port());
+    send_all(c.get(), "CONNECT " + hp + " HTTP/1.1\r\nHost: " + hp + "\r\n\r\n");
+    std::string buf;
+    ASSERT_TRUE(read_until(c.get(), buf, "\r\n\r\n"));
+    ASSERT_EQ(buf.rfind("HTTP/1.1 200", 0), 0u);
+    buf.clear();
+    std::thread sender([&] { send_all(c.get(), body); });
+    const bool got = read_exactly(c.get(), buf, body.size());
+    sender.join();
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(buf == body);
+  }
+}
+
 TEST_F(ProxyServerTest, HostHeaderMismatchIs400AndNothingGoesUpstream) {
   UniqueFd c = dial(http_port_);
   const std::string hp = "allowed.test:" + std::to_string(http_up_.port());

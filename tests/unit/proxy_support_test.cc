@@ -1,14 +1,20 @@
 // The small pure pieces around the proxy server: error replies, audit lines, the denial tally,
 // and the relay channel over socket pairs.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "base/unique_fd.h"
 #include "proxy/audit_log.h"
 #include "proxy/denial_tally.h"
+#include "proxy/dialer.h"
 #include "proxy/relay.h"
 #include "proxy/replies.h"
 
@@ -225,6 +231,121 @@ TEST(ProxyRelay, UntilEofMovesEverythingAndBlocksWhenTheDestinationIsFull) {
   }
   EXPECT_EQ(received, big.size());
   EXPECT_EQ(ch.delivered(), big.size());
+}
+
+TEST(ProxyRelay, ReadsWaitForReadinessOnceTheSourceWasFoundEmpty) {
+  Pairs p;
+  Channel ch;
+  Readiness ready;
+  ch.attach(p.src, p.dst, &ready);
+  ch.start_body(BodyMode::UntilEof);
+  EXPECT_EQ(ch.pump(), PumpResult::Blocked);
+  EXPECT_FALSE(ready.may_read());  // found empty
+  ASSERT_EQ(write(p.src_peer, "abc", 3), 3);
+  EXPECT_EQ(ch.pump(), PumpResult::Blocked);
+  EXPECT_EQ(p.drain(), "");  // not told of the bytes: not looked for
+  ready.on_events(EPOLLIN);
+  EXPECT_EQ(ch.pump(), PumpResult::Blocked);
+  EXPECT_EQ(p.drain(), "abc");
+  EXPECT_FALSE(ready.may_read());
+}
+
+TEST(ProxyRelay, ShortChunkedReadMarksTheSourceEmpty) {
+  Pairs p;
+  Channel ch;
+  Readiness ready;
+  ch.attach(p.src, p.dst, &ready);
+  ch.start_body(BodyMode::Chunked);
+  ASSERT_EQ(write(p.src_peer, "3\r\nabc\r\n", 8), 8);
+  EXPECT_EQ(ch.pump(), PumpResult::Blocked);
+  EXPECT_FALSE(ready.may_read());  // one short read took it all; no second read for EAGAIN
+  ASSERT_EQ(write(p.src_peer, "0\r\n\r\n", 5), 5);
+  ready.on_events(EPOLLIN);
+  EXPECT_EQ(ch.pump(), PumpResult::Done);
+  EXPECT_EQ(p.drain(), "3\r\nabc\r\n0\r\n\r\n");
+}
+
+TEST(ProxyRelay, HangUpThatCameWithTheLastDataIsStillSeen) {
+  // The peer's last bytes and its FIN arrive together: one event, and the short read that takes
+  // the bytes stops before the EOF. The hang-up in that event keeps the source readable.
+  Pairs p;
+  Channel ch;
+  Readiness ready;
+  ch.attach(p.src, p.dst, &ready);
+  ch.start_body(BodyMode::Chunked);
+  ASSERT_EQ(write(p.src_peer, "3\r\nabc\r\n", 8), 8);
+  shutdown(p.src_peer, SHUT_WR);
+  ready.on_events(EPOLLIN | EPOLLRDHUP);
+  EXPECT_EQ(ch.pump(), PumpResult::SrcError);  // ended before the body did
+  EXPECT_TRUE(ch.src_ended());
+  EXPECT_TRUE(ready.may_read());
+}
+
+TEST(ProxyRelay, LongLengthBodyArrivesWhole) {
+  // Several MiB through one channel: the pipe grows on the way, nothing is lost or repeated.
+  Pairs p;
+  Channel ch;
+  ch.attach(p.src, p.dst);
+  std::string big(5 << 20, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<char>((i * 131 + i / 4099) & 0xff);
+  ch.start_body(BodyMode::Length, big.size());
+  std::size_t written = 0;
+  std::string received;
+  char buf[65536];
+  PumpResult r = PumpResult::Blocked;
+  for (int rounds = 0; rounds < 100000 && r != PumpResult::Done; ++rounds) {
+    if (written < big.size()) {
+      const ssize_t n = write(p.src_peer, big.data() + written, big.size() - written);
+      if (n > 0) written += static_cast<std::size_t>(n);
+    }
+    r = ch.pump();
+    ASSERT_TRUE(r == PumpResult::Blocked || r == PumpResult::Yield || r == PumpResult::Done);
+    ssize_t n;
+    while ((n = read(p.dst_peer, buf, sizeof buf)) > 0)
+      received.append(buf, static_cast<size_t>(n));
+  }
+  ASSERT_EQ(r, PumpResult::Done);
+  EXPECT_EQ(received.size(), big.size());
+  EXPECT_TRUE(received == big);
+}
+
+TEST(ProxyDialer, LoopbackPeers) {
+  auto v4 = [](const char* a) {
+    sockaddr_storage ss{};
+    auto& in = reinterpret_cast<sockaddr_in&>(ss);
+    in.sin_family = AF_INET;
+    EXPECT_EQ(inet_pton(AF_INET, a, &in.sin_addr), 1);
+    return ss;
+  };
+  auto v6 = [](const char* a) {
+    sockaddr_storage ss{};
+    auto& in6 = reinterpret_cast<sockaddr_in6&>(ss);
+    in6.sin6_family = AF_INET6;
+    EXPECT_EQ(inet_pton(AF_INET6, a, &in6.sin6_addr), 1);
+    return ss;
+  };
+  EXPECT_TRUE(is_loopback_peer(v4("127.0.0.1")));
+  EXPECT_TRUE(is_loopback_peer(v4("127.3.2.1")));
+  EXPECT_FALSE(is_loopback_peer(v4("10.0.0.1")));
+  EXPECT_TRUE(is_loopback_peer(v6("::1")));
+  EXPECT_TRUE(is_loopback_peer(v6("::ffff:127.0.0.1")));
+  EXPECT_FALSE(is_loopback_peer(v6("::ffff:10.0.0.1")));
+  EXPECT_FALSE(is_loopback_peer(v6("fe80::1")));
+  sockaddr_storage unix_peer{};
+  unix_peer.ss_family = AF_UNIX;
+  EXPECT_FALSE(is_loopback_peer(unix_peer));
+}
+
+TEST(ProxyDialer, UnpacedSocketsUseReno) {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_TRUE(fd.valid());
+  ASSERT_TRUE(tune_socket(fd.get()).ok());
+  ASSERT_TRUE(prefer_unpaced(fd.get()));
+  char name[16] = {};
+  socklen_t len = sizeof name;
+  ASSERT_EQ(getsockopt(fd.get(), IPPROTO_TCP, TCP_CONGESTION, name, &len), 0);
+  EXPECT_STREQ(name, "reno");
 }
 
 TEST(ProxyRelay, DestinationGoneIsADestinationError) {
