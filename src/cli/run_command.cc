@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/effective_policy.h"
+#include "sandbox/launcher.h"
 #include "sandbox/supervisor.h"
 
 namespace paddock {
@@ -20,8 +21,12 @@ std::string interactive_shell() {
 }  // namespace
 
 Result<int> run_command(const RunFlags& flags) {
+  // The sandbox side starts making its namespaces now, while the settings are read and the
+  // policy planned; it waits for the plan (and is killed if there is none to give).
+  auto started = start_sandbox();
   auto effective = effective_policy(flags.common);
   if (!effective) return effective.error();
+  if (!started) return started.error();
   const Policy* policy = &effective->policy;
   if (!flags.quiet) {
     for (const auto& n : policy->notes) std::fprintf(stderr, "paddock: note: %s\n", n.c_str());
@@ -43,7 +48,7 @@ Result<int> run_command(const RunFlags& flags) {
   } else {
     req.argv = flags.argv;
   }
-  return run_sandboxed(*policy, std::move(effective->network), req);
+  return run_sandboxed(*policy, std::move(effective->network), req, std::move(*started));
 }
 
 }  // namespace paddock

@@ -90,7 +90,10 @@ class Planner {
     if (!p_.self_binary.empty()) bind_self();
 
     MountPlan plan;
-    emit_skeleton_mount(root_, "/", plan);
+    if (root_.kind == K::Skeleton)
+      emit_skeleton_mount(root_, "/", plan);
+    else
+      emit(root_, "/", plan, /*parent_skeleton=*/false);
     for (auto& p : ro_tmpfs_) plan.ops.push_back({MountOp::Kind::ReadOnly, p, {}, false});
     plan.notes = std::move(notes_);
     return plan;
@@ -149,6 +152,29 @@ class Planner {
   }
 
   void build_root() {
+    // The host's root bound read-only as a whole (its own mounts included), with the sandbox's
+    // /proc, /dev, /tmp and an empty /run over it: one bind instead of one per top-level entry.
+    // When the host lacks one of those mount points, or something directly under / is hidden
+    // (make_skeleton), the root is rebuilt entry by entry on a tmpfs instead.
+    EntryType run = fs_.type("/run");
+    if (fs_.type("/proc") == EntryType::Dir && fs_.type("/dev") == EntryType::Dir &&
+        fs_.type("/tmp") == EntryType::Dir &&
+        (run == EntryType::Dir || run == EntryType::Missing)) {
+      root_.kind = K::Bind;
+      root_.source = std::string(1, '/');  // (a literal trips GCC 12 -Wrestrict)
+      auto over = [this](const char* name, K kind) {
+        auto n = std::make_unique<Node>();
+        n->kind = kind;
+        root_.children.emplace(name, std::move(n));
+      };
+      over("proc", K::Proc);
+      over("dev", K::Dev);
+      over("tmp", K::Tmpfs);
+      // empty: host sockets (docker, dbus, ssh-agent) are absent
+      if (run == EntryType::Dir) over("run", K::Skeleton);
+      cover_var_dirs();
+      return;
+    }
     root_.kind = K::Skeleton;
     for (const auto& e : fs_.list("/")) {
       std::unique_ptr<Node> n;
@@ -174,7 +200,11 @@ class Planner {
       n->kind = K::Tmpfs;
       root_.children["tmp"] = std::move(n);
     }
-    // /var/run and /var/tmp when they are real directories.
+    cover_var_dirs();
+  }
+
+  // /var/run and /var/tmp when they are real directories.
+  void cover_var_dirs() {
     if (fs_.type("/var/run") == EntryType::Dir) cover_empty("/var/run", true);
     if (fs_.type("/var/tmp") == EntryType::Dir) {
       Node* n = walk("/var/tmp", /*through_hidden=*/false);

@@ -4,78 +4,125 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
+#include <string>
 
 #include "base/kernel_abi.h"
 #include "sandbox/init.h"
-#include "sandbox/network_namespace.h"
+#include "sandbox/spec_codec.h"
 #include "sandbox/sync_channel.h"
 #include "walls/identity.h"
 #include "walls/landlock.h"
+#include "walls/loopback.h"
 #include "walls/mount_view.h"
+#include "walls/proxy_listeners.h"
 #include "walls/seccomp.h"
 
 namespace paddock {
 
 namespace {
 
-// The sandbox side, in the order that matters for security: nothing is exec'd before every
-// wall is up, and seccomp comes last because it also forbids the mounts made before it.
-Status contain(const SandboxSpec& spec, pid_t supervisor, int sync_fd) {
+constexpr const char* kHostname = "paddock";
+
+// Sandbox side, before the spec: what needs no policy. The network namespace is made here
+// rather than by clone() so that its cost falls in the child, beside the supervisor's work.
+Result<ProxyListeners> prepare(uid_t uid, gid_t gid, int sync_fd) {
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return sys_error("prctl(PR_SET_PDEATHSIG)");
   // getppid() is 0 across the pid namespace; a hung-up channel says the supervisor is gone.
-  (void)supervisor;
   pollfd p{sync_fd, POLLRDHUP, 0};
   if (::poll(&p, 1, 0) < 0 || (p.revents & (POLLHUP | POLLRDHUP)))
     return plain_error("sandbox", "the supervisor died during setup");
-  PADDOCK_TRY(write_id_maps(spec.uid, spec.gid));
-  if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
-    return sys_error("sethostname", spec.hostname);
-  auto net_build = start_network_namespace();
-  if (!net_build) return net_build.error();
-  Status view = build_mount_view(spec.mounts, spec.cwd);
-  auto net = enter_network_namespace(*net_build);
-  if (!view.ok()) return view.error();
-  if (!net) return net.error();
+  PADDOCK_TRY(write_id_maps(uid, gid));
+  if (::sethostname(kHostname, std::char_traits<char>::length(kHostname)) != 0)
+    return sys_error("sethostname", kHostname);
+  if (::unshare(CLONE_NEWNET) != 0) return sys_error("unshare(CLONE_NEWNET)", "sandbox network");
+  PADDOCK_TRY(bring_loopback_up());
+  return create_proxy_listeners();
+}
+
+Result<SandboxSpec> receive_spec(int sync_fd) {
+  auto m = receive_message(sync_fd);
+  if (!m) return m.error();
+  if (m->type != ChannelMessage::Type::Spec || m->fds.size() != 1)
+    return plain_error("sandbox", "the supervisor went away before sending the policy");
+  struct stat st;
+  if (::fstat(m->fds[0].get(), &st) != 0) return sys_error("fstat", "sandbox spec");
+  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  if (::pread(m->fds[0].get(), bytes.data(), bytes.size(), 0) != st.st_size)
+    return sys_error("read", "sandbox spec");
+  return decode_spec(bytes);
+}
+
+// The rest of the walls, in the order that matters for security: nothing is exec'd before every
+// wall is up, and seccomp comes last because it also forbids the mounts made before it.
+Status contain(const SandboxSpec& spec, ProxyListeners& listeners, int sync_fd) {
+  PADDOCK_TRY(build_mount_view(spec.mounts, spec.cwd));
   // The supervisor resolves mediated paths in this root; init is never exec'd, so /proc/1/root
   // would need CAP_SYS_PTRACE on the host: hand the directory over instead.
-  int root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0) return sys_error("open", "/ (sandbox root)");
+  UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return sys_error("open", "/ (sandbox root)");
   PADDOCK_TRY(drop_all_capabilities());
   PADDOCK_TRY(set_no_new_privs());
   PADDOCK_TRY(apply_landlock(spec.landlock));
   // init holds nothing worth stealing, and cannot be ptraced or have its memory read.
   if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return sys_error("prctl(PR_SET_DUMPABLE)");
   auto listener = install_seccomp(spec.seccomp, /*want_listener=*/true);
-  if (!listener) {
-    ::close(root);
-    return listener.error();
+  if (!listener) return listener.error();
+  UniqueFd notify(*listener);
+  return send_ready(sync_fd,
+                    {notify.get(), root.get(), listeners.http.get(), listeners.socks.get()});
+}
+
+[[noreturn]] void sandbox_side(uid_t uid, gid_t gid, int sync_fd) {
+  auto listeners = prepare(uid, gid, sync_fd);
+  std::optional<Error> failed;
+  if (!listeners) {
+    failed = listeners.error();
+  } else if (auto spec = receive_spec(sync_fd); !spec) {
+    failed = spec.error();
+  } else if (Status s = contain(*spec, *listeners, sync_fd); !s.ok()) {
+    failed = s.error();
+  } else {
+    listeners->http.reset();
+    listeners->socks.reset();
+    run_init(*spec, sync_fd);
   }
-  Status s =
-      send_ready(sync_fd, {*listener, root, net->http_listener.get(), net->socks_listener.get()});
-  ::close(*listener);
-  ::close(root);
-  return s;
+  send_failure(sync_fd, *failed);
+  ::_exit(125);
 }
 
 }  // namespace
 
-Result<LaunchedSandbox> launch_sandbox(const SandboxSpec& spec,
-                                       const std::function<Status()>& meanwhile) {
+StartedSandbox::StartedSandbox(StartedSandbox&& o) noexcept
+    : pid(o.pid), pidfd(std::move(o.pidfd)), sync(std::move(o.sync)) {
+  o.pid = -1;
+}
+
+StartedSandbox::~StartedSandbox() {
+  if (pid <= 0) return;
+  ::kill(pid, SIGKILL);
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
+Result<StartedSandbox> start_sandbox() {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
     return sys_error("socketpair", "sync channel");
   UniqueFd parent_end(sv[0]);
   UniqueFd child_end(sv[1]);
-  pid_t me = ::getpid();
+  uid_t uid = ::getuid();
+  gid_t gid = ::getgid();
 
-  // The network namespace is made by the sandbox side itself (sandbox/network_namespace.h).
   unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
                         CLONE_PIDFD | SIGCHLD;
   int pidfd = -1;
@@ -90,38 +137,45 @@ Result<LaunchedSandbox> launch_sandbox(const SandboxSpec& spec,
   }
   if (pid == 0) {
     parent_end.reset();
-    Status s = contain(spec, me, child_end.get());
-    if (!s.ok()) {
-      send_failure(child_end.get(), s.error());
-      ::_exit(125);
-    }
-    run_init(spec, child_end.release());
+    sandbox_side(uid, gid, child_end.release());
   }
-
-  LaunchedSandbox out;
-  out.init_pid = static_cast<pid_t>(pid);
+  StartedSandbox out;
+  out.pid = static_cast<pid_t>(pid);
   out.pidfd.reset(pidfd);
-  child_end.reset();
-  if (Status s = meanwhile(); !s.ok()) {
-    ::kill(out.init_pid, SIGKILL);
-    ::waitpid(out.init_pid, nullptr, 0);
-    return s.error();
-  }
-  auto msg = receive_message(parent_end.get());
+  out.sync = std::move(parent_end);
+  return out;
+}
+
+Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
+                                       const std::function<Status()>& meanwhile) {
+  // The spec travels in a memory file: it may exceed a socket message.
+  UniqueFd mem(static_cast<int>(::syscall(SYS_memfd_create, "paddock-spec", MFD_CLOEXEC)));
+  if (!mem.valid()) return sys_error("memfd_create", "sandbox spec");
+  std::string bytes = encode_spec(spec);
+  if (::write(mem.get(), bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size()))
+    return sys_error("write", "sandbox spec");
+  // A failed send means the child already exited: its own message says why.
+  Status sent = send_spec(started.sync.get(), mem.get());
+  mem.reset();
+  if (sent.ok()) PADDOCK_TRY(meanwhile());
+  auto msg = receive_message(started.sync.get());
   if (!msg || msg->type != ChannelMessage::Type::Ready) {
-    int status = 0;
-    ::waitpid(out.init_pid, &status, 0);
+    if (msg && msg->type == ChannelMessage::Type::Failed) return msg->error;
+    if (!sent.ok()) return sent.error();
     if (!msg) return msg.error();
-    if (msg->type == ChannelMessage::Type::Failed) return msg->error;
     return plain_error("sandbox", "the sandbox side exited during setup without a reason");
   }
   if (msg->fds.size() != 4)
     return plain_error("sandbox", "expected the seccomp listener, the root and two listeners");
+  LaunchedSandbox out;
+  out.init_pid = started.pid;
+  started.pid = -1;  // launched: the supervisor owns it from here
+  out.pidfd = std::move(started.pidfd);
+  out.sync = std::move(started.sync);
   out.notify = std::move(msg->fds[0]);
   out.root = std::move(msg->fds[1]);
   out.http_listener = std::move(msg->fds[2]);
   out.socks_listener = std::move(msg->fds[3]);
-  out.sync = std::move(parent_end);
   return out;
 }
 

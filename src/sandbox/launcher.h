@@ -1,7 +1,9 @@
 #pragma once
-// Starts the sandbox: clone into new user, mount, pid, net, ipc and uts namespaces, then the
-// child builds every wall in security order (containProc-style script in launcher.cc) and
-// becomes init.
+// Starts the sandbox in two steps. start_sandbox() clones into new user, mount, pid, ipc and uts
+// namespaces before the policy is known; the child maps its ids and builds its network
+// namespace (the costliest kernel work of a start) while the supervisor reads settings and
+// plans. launch_sandbox() then hands it the spec; the child builds the remaining walls in
+// security order (contain() in launcher.cc) and becomes init.
 #include <sys/types.h>
 
 #include <functional>
@@ -11,6 +13,20 @@
 #include "sandbox/sandbox_spec.h"
 
 namespace paddock {
+
+// A sandbox side waiting for its spec. Destroying it unlaunched kills and reaps the child.
+struct StartedSandbox {
+  pid_t pid = -1;
+  UniqueFd pidfd;
+  UniqueFd sync;  // supervisor's end of the sync channel
+
+  StartedSandbox() = default;
+  StartedSandbox(StartedSandbox&& o) noexcept;
+  StartedSandbox& operator=(StartedSandbox&&) = delete;
+  ~StartedSandbox();
+};
+
+Result<StartedSandbox> start_sandbox();
 
 struct LaunchedSandbox {
   pid_t init_pid = -1;
@@ -22,11 +38,11 @@ struct LaunchedSandbox {
   UniqueFd socks_listener;  // 127.0.0.1:1080
 };
 
-// Returns once every wall is up and the command is about to start, or with the error that
-// stopped the sandbox side (which has then exited). `meanwhile` runs in the supervisor while
-// the sandbox side builds its walls (work that the child does not need); when it fails, the
-// sandbox side is killed and its error returned.
-Result<LaunchedSandbox> launch_sandbox(const SandboxSpec& spec,
+// Sends the spec and returns once every wall is up and the command is about to start, or with
+// the error that stopped the sandbox side (which has then exited). `meanwhile` runs in the
+// supervisor while the sandbox side builds its walls (work the child does not need); when it
+// fails, the sandbox side is killed and its error returned.
+Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
                                        const std::function<Status()>& meanwhile);
 
 }  // namespace paddock

@@ -1,6 +1,6 @@
 #pragma once
-// Everything the sandbox side needs, computed by the supervisor before clone: after clone the
-// child only executes this plan.
+// Everything the sandbox side needs from the policy, computed by the supervisor and sent to the
+// waiting sandbox side (launcher.h, spec_codec.h), which only executes it.
 #include <signal.h>
 #include <sys/types.h>
 
@@ -21,9 +21,6 @@ struct SandboxSpec {
   std::string cwd;
   std::vector<std::string> argv;  // argv[0] is looked up in the sandbox's PATH
   std::vector<std::string> env;
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::string hostname = "paddock";
   sigset_t signal_mask{};  // the mask the command starts with (the user's)
 };
 

@@ -56,8 +56,6 @@ Result<SandboxSpec> build_spec(const Policy& policy) {
                                 {kHttpProxyPort, kSocksProxyPort});
   spec.seccomp = sandbox_seccomp_program();
   spec.cwd = policy.fs.cwd;
-  spec.uid = ::getuid();
-  spec.gid = ::getgid();
   ProxyEnvironment proxy_env;
   proxy_env.enabled = true;
   proxy_env.paddock_path = kSelfInSandbox;
@@ -118,8 +116,8 @@ Result<std::string> describe_plan(const Policy& policy) {
   return out;
 }
 
-Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network,
-                          const RunRequest& req) {
+Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, const RunRequest& req,
+                          StartedSandbox started) {
   auto spec = build_spec(policy);
   if (!spec) return spec.error();
   spec->argv = req.argv;
@@ -139,7 +137,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network,
   if (!sfd.valid()) return sys_error("signalfd");
 
   // The host's own addresses are only the proxy's business: read them while the child works.
-  auto launched = launch_sandbox(*spec, [&network]() -> Status {
+  auto launched = launch_sandbox(std::move(started), *spec, [&network]() -> Status {
     auto own = proxy::enumerate_host_addresses();
     if (!own) return own.error();
     network.add_host_addresses(*own);

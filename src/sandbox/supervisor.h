@@ -8,6 +8,7 @@
 #include "base/result.h"
 #include "policy/policy.h"
 #include "proxy/domain_rules.h"
+#include "sandbox/launcher.h"
 
 namespace paddock {
 
@@ -20,8 +21,10 @@ struct RunRequest {
 
 // The exit status paddock should return (the command's, 128+N, 126, 127), or the error that
 // kept the sandbox from starting (exit 125).
-// `network` is policy.network compiled; the host's own addresses are added here.
-Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, const RunRequest& req);
+// `network` is policy.network compiled; the host's own addresses are added here. `started` is
+// the sandbox side, cloned early (start_sandbox) and waiting for its spec.
+Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, const RunRequest& req,
+                          StartedSandbox started);
 
 // Renders the plan --debug prints: mounts, Landlock rules, seccomp policy.
 Result<std::string> describe_plan(const Policy& policy);

@@ -67,6 +67,12 @@ Status send_ready(int sock, const std::vector<int>& fds) {
   return send_raw(sock, b, fds);
 }
 
+Status send_spec(int sock, int spec_fd) {
+  std::string b;
+  put_u32(b, static_cast<uint32_t>(ChannelMessage::Type::Spec));
+  return send_raw(sock, b, {spec_fd});
+}
+
 void send_failure(int sock, const Error& e) {
   std::string b;
   put_u32(b, static_cast<uint32_t>(ChannelMessage::Type::Failed));
@@ -116,7 +122,7 @@ Result<ChannelMessage> receive_message(int sock) {
       return plain_error("sync channel", "malformed failure message");
     m.error.err = static_cast<int>(err);
     m.error.exit_code = static_cast<int>(code);
-  } else if (m.type != ChannelMessage::Type::Ready) {
+  } else if (m.type != ChannelMessage::Type::Ready && m.type != ChannelMessage::Type::Spec) {
     return plain_error("sync channel", "unknown message type");
   }
   return m;

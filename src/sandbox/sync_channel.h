@@ -9,13 +9,16 @@
 namespace paddock {
 
 struct ChannelMessage {
-  enum class Type : uint32_t { Eof = 0, Ready = 1, Failed = 2 };
+  // Ready: sandbox side -> supervisor, walls up. Spec: supervisor -> sandbox side, one fd
+  // holding the encoded SandboxSpec (spec_codec.h).
+  enum class Type : uint32_t { Eof = 0, Ready = 1, Failed = 2, Spec = 3 };
   Type type = Type::Eof;
   Error error;                // for Failed
   std::vector<UniqueFd> fds;  // for Ready: the seccomp listener, then proxy listeners
 };
 
 Status send_ready(int sock, const std::vector<int>& fds);
+Status send_spec(int sock, int spec_fd);
 // Best effort from a dying child: there is nobody else to tell.
 void send_failure(int sock, const Error& e);
 Result<ChannelMessage> receive_message(int sock);

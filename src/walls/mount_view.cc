@@ -159,7 +159,12 @@ Status build_mount_view(const MountPlan& plan, const std::string& cwd) {
   if (::chdir("/") != 0) return sys_error("chdir", "/");
   if (::chmod(kEmptyFile, 0444) != 0) return sys_error("chmod", kEmptyFile);
 
-  PADDOCK_TRY(do_mount("tmpfs", kNew, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", "/"));
+  // The new root: the host's root bound read-only (the plan's first step), or a tmpfs on
+  // which the plan rebuilds the top level.
+  bool host_root = !plan.ops.empty() && plan.ops.front().kind == MountOp::Kind::Bind &&
+                   plan.ops.front().path == "/";
+  if (!host_root)
+    PADDOCK_TRY(do_mount("tmpfs", kNew, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", "/"));
   for (const auto& op : plan.ops) {
     Status s = run_op(op);
     if (!s.ok()) {

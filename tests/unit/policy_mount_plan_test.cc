@@ -201,6 +201,11 @@ bool mentions(const MountPlan& plan, const std::string& s) {
   return false;
 }
 
+// Does the plan start from the host's root bound read-only (rather than a rebuilt root tmpfs)?
+bool host_root(const MountPlan& plan) {
+  return !plan.ops.empty() && plan.ops[0].kind == Kind::Bind && plan.ops[0].path == "/";
+}
+
 // The mount on top at view path `v` once the plan has run: the last mount op at `v` or above it
 // (a later mount over an ancestor hides earlier ones beneath it). -1: the root tmpfs.
 int top_mount(const MountPlan& plan, const std::string& v, size_t before = SIZE_MAX) {
@@ -227,7 +232,8 @@ std::optional<std::string> host_at(const MountPlan& plan, const std::string& v) 
     if (path_within(op.source, d)) {
       v = op.path;
     } else if (path_within(d, op.source)) {
-      v = op.source == "/" ? op.path + d : op.path + d.substr(op.source.size());
+      v = op.source == "/" ? (op.path == "/" ? d : op.path + d)
+                           : op.path + d.substr(op.source.size());
     } else {
       continue;
     }
@@ -252,7 +258,12 @@ void expect_well_formed(const MountPlan& plan, const FakeFs& fs) {
   for (size_t i = 0; i < plan.ops.size(); ++i) {
     const auto& op = plan.ops[i];
     if (op.kind == Kind::ReadOnly) continue;
-    ASSERT_NE(op.path, "/") << "op " << i << " at /";
+    if (op.path == "/") {
+      // Only as the first step: the host's root, read-only.
+      EXPECT_TRUE(i == 0 && op.kind == Kind::Bind && op.source == "/" && !op.writable)
+          << "op " << i << " at /";
+      continue;
+    }
     ASSERT_EQ(op.path, normalize_path(op.path)) << "op " << i;
     int c = top_mount(plan, parent_path(op.path), i);
     Kind ck = c < 0 ? Kind::Tmpfs : plan.ops[size_t(c)].kind;
@@ -296,7 +307,8 @@ void expect_well_formed(const MountPlan& plan, const FakeFs& fs) {
     }
   }
   // ReadOnly: one per read-only tmpfs (and "/"), after every entry made inside it.
-  std::set<std::string> ro_wanted = {"/"};
+  std::set<std::string> ro_wanted;
+  if (!host_root(plan)) ro_wanted.insert("/");
   for (const auto& op : plan.ops) {
     if (op.kind == Kind::Tmpfs && !op.writable) ro_wanted.insert(op.path);
   }
@@ -330,11 +342,56 @@ TEST(PolicyMountPlan, OpNamesAreDistinct) {
   }
 }
 
-TEST(PolicyMountPlan, RootSkeletonBindsTopLevelDirsReadOnly) {
+TEST(PolicyMountPlan, RootIsTheHostRootBoundReadOnly) {
   FakeFs fs = host();
   MountPlan plan = plan_ok(base_policy(), fs);
   SCOPED_TRACE(dump(plan));
-  for (const char* d : {"/usr", "/etc", "/boot", "/home", "/srv", "/var", "/root", "/sys"}) {
+  ASSERT_TRUE(host_root(plan));
+  EXPECT_FALSE(plan.ops[0].writable);
+  EXPECT_EQ(plan.ops[0].source, "/");
+  EXPECT_EQ(count(plan, Kind::Symlink), 0);  // /bin, /lib... come with the bind
+  for (const char* d : {"/usr", "/etc", "/boot", "/srv", "/var", "/sys"}) {
+    EXPECT_EQ(find(plan, Kind::Bind, d), -1) << d;
+    EXPECT_EQ(host_at(plan, d), d);
+  }
+  EXPECT_EQ(find(plan, Kind::ReadOnly, "/"), -1);  // the bind is read-only itself
+  expect_well_formed(plan, fs);
+}
+
+// A policy that hides an entry directly under /: the root must be rebuilt entry by entry.
+FsPolicy deny_at_root() {
+  FsPolicy p = base_policy();
+  p.deny_read = {"/srv"};
+  return p;
+}
+
+TEST(PolicyMountPlan, RootRebuiltWhenAnEntryUnderItIsHidden) {
+  FakeFs fs = host();
+  MountPlan plan = plan_ok(deny_at_root(), fs);
+  SCOPED_TRACE(dump(plan));
+  EXPECT_FALSE(host_root(plan));
+  EXPECT_TRUE(Hidden(plan, "/srv"));
+  EXPECT_EQ(find(plan, Kind::MakeDir, "/srv"), -1);
+  EXPECT_GE(find(plan, Kind::Proc, "/proc"), 0);
+  EXPECT_GE(find(plan, Kind::Dev, "/dev"), 0);
+  EXPECT_GE(find(plan, Kind::Tmpfs, "/tmp"), 0);
+  expect_well_formed(plan, fs);
+}
+
+TEST(PolicyMountPlan, RootRebuiltWhenTheHostLacksAMountPoint) {
+  FakeFs fs;
+  fs.file("/usr/bin/ls").dir("/home/u/proj").dir("/proc").dir("/dev");  // no /tmp
+  MountPlan plan = plan_ok(base_policy(), fs);
+  SCOPED_TRACE(dump(plan));
+  EXPECT_FALSE(host_root(plan));
+  expect_well_formed(plan, fs);
+}
+
+TEST(PolicyMountPlan, RebuiltRootBindsTopLevelDirsReadOnly) {
+  FakeFs fs = host();
+  MountPlan plan = plan_ok(deny_at_root(), fs);
+  SCOPED_TRACE(dump(plan));
+  for (const char* d : {"/usr", "/etc", "/boot", "/home", "/var", "/root", "/sys"}) {
     const MountOp* b = op_at(plan, Kind::Bind, d);
     ASSERT_NE(b, nullptr) << d;
     EXPECT_EQ(b->source, d);
@@ -349,9 +406,9 @@ TEST(PolicyMountPlan, RootSkeletonBindsTopLevelDirsReadOnly) {
   expect_well_formed(plan, fs);
 }
 
-TEST(PolicyMountPlan, TopLevelSymlinksRecreated) {
+TEST(PolicyMountPlan, TopLevelSymlinksRecreatedInARebuiltRoot) {
   FakeFs fs = host();
-  MountPlan plan = plan_ok(base_policy(), fs);
+  MountPlan plan = plan_ok(deny_at_root(), fs);
   SCOPED_TRACE(dump(plan));
   struct {
     const char* path;
@@ -380,10 +437,7 @@ TEST(PolicyMountPlan, ProcDevTmpAreTheSandboxesOwn) {
   const MountOp* tmp = op_at(plan, Kind::Tmpfs, "/tmp");
   ASSERT_NE(tmp, nullptr);
   EXPECT_TRUE(tmp->writable);
-  for (const char* d : {"/proc", "/dev", "/tmp"}) {
-    EXPECT_GE(find(plan, Kind::MakeDir, d), 0) << d;
-    EXPECT_EQ(find(plan, Kind::Bind, d), -1) << d;
-  }
+  for (const char* d : {"/proc", "/dev", "/tmp"}) EXPECT_EQ(find(plan, Kind::Bind, d), -1) << d;
   // Nothing of the host's /proc, /dev or /tmp is bound.
   for (const auto& op : plan.ops) {
     if (op.kind != Kind::Bind) continue;
@@ -414,9 +468,12 @@ TEST(PolicyMountPlan, RunIsAnEmptyDirectory) {
   FakeFs fs = host();
   MountPlan plan = plan_ok(base_policy(), fs);
   SCOPED_TRACE(dump(plan));
-  EXPECT_GE(find(plan, Kind::MakeDir, "/run"), 0);
+  // An empty read-only tmpfs over the host's /run (it holds only paddock's own binary).
+  const MountOp* run = op_at(plan, Kind::Tmpfs, "/run");
+  ASSERT_NE(run, nullptr);
+  EXPECT_FALSE(run->writable);
+  EXPECT_GE(find(plan, Kind::ReadOnly, "/run"), 0);
   EXPECT_EQ(find(plan, Kind::Bind, "/run"), -1);
-  EXPECT_EQ(find(plan, Kind::Tmpfs, "/run"), -1);  // a plain directory of the root tmpfs
   for (const auto& op : plan.ops) {
     if (op.path == "/run") continue;
     EXPECT_FALSE(path_within(op.path, "/run")) << op.path;
@@ -456,19 +513,20 @@ TEST(PolicyMountPlan, VarTmpIsAPrivateTmpfs) {
   FakeFs fs = host();
   MountPlan plan = plan_ok(base_policy(), fs);
   SCOPED_TRACE(dump(plan));
-  int var = find(plan, Kind::Bind, "/var");
+  EXPECT_EQ(host_at(plan, "/var"), "/var");
   int vt = find(plan, Kind::Tmpfs, "/var/tmp");
-  ASSERT_GE(var, 0);
   ASSERT_GE(vt, 0);
-  EXPECT_LT(var, vt);
   EXPECT_TRUE(plan.ops[size_t(vt)].writable);
   EXPECT_TRUE(Hidden(plan, "/var/tmp/host-var-tmp"));
   expect_well_formed(plan, fs);
 }
 
-TEST(PolicyMountPlan, SocketsAndDevicesLeftOutOfTheRoot) {
+// With the host's root bound whole, a socket directly under / is visible like any socket in a
+// bound directory; connect() to it is refused by the supervisor (write_judge). A rebuilt root
+// leaves it out.
+TEST(PolicyMountPlan, SocketsAndDevicesLeftOutOfARebuiltRoot) {
   FakeFs fs = host();
-  MountPlan plan = plan_ok(base_policy(), fs);
+  MountPlan plan = plan_ok(deny_at_root(), fs);
   EXPECT_FALSE(mentions(plan, "sock-at-root")) << dump(plan);
 }
 
@@ -503,11 +561,9 @@ TEST(PolicyMountPlan, DeniedSshMakesHomeASkeleton) {
   p.deny_read = {"/home/u/.ssh"};
   MountPlan plan = plan_ok(p, fs);
   SCOPED_TRACE(dump(plan));
-  int home = find(plan, Kind::Bind, "/home");
   int t = find(plan, Kind::Tmpfs, "/home/u");
-  ASSERT_GE(home, 0);
   ASSERT_GE(t, 0);
-  EXPECT_LT(home, t);
+  EXPECT_EQ(host_at(plan, "/home"), "/home");  // through the root bind
   EXPECT_FALSE(plan.ops[size_t(t)].writable);
   // Every other child is bound from the host, read-only.
   for (const char* c :
@@ -603,10 +659,11 @@ TEST(PolicyMountPlan, DeniedFileIsAbsent) {
   p.deny_read = {"/etc/passwd"};
   MountPlan plan = plan_ok(p, fs);
   SCOPED_TRACE(dump(plan));
-  // /etc becomes a plain directory of the root tmpfs, its other entries bound one by one.
-  EXPECT_EQ(find(plan, Kind::Tmpfs, "/etc"), -1);
+  // /etc becomes a read-only tmpfs over the root bind, its other entries bound one by one.
+  const MountOp* etc = op_at(plan, Kind::Tmpfs, "/etc");
+  ASSERT_NE(etc, nullptr);
+  EXPECT_FALSE(etc->writable);
   EXPECT_EQ(find(plan, Kind::Bind, "/etc"), -1);
-  EXPECT_GE(find(plan, Kind::MakeDir, "/etc"), 0);
   EXPECT_GE(find(plan, Kind::MakeFile, "/etc/hosts"), 0);
   EXPECT_EQ(host_at(plan, "/etc/hosts"), "/etc/hosts");
   EXPECT_TRUE(Hidden(plan, "/etc/passwd"));
@@ -1083,7 +1140,8 @@ TEST(PolicyMountPlan, ComplexPolicyIsWellFormed) {
     EXPECT_EQ(plan.ops[i].kind, Kind::ReadOnly) << i;
   EXPECT_GE(find(plan, Kind::ReadOnly, "/home/u"), 0);
   EXPECT_EQ(find(plan, Kind::ReadOnly, "/home/u/.config"), -1);  // a plain dir in ~'s tmpfs
-  EXPECT_GE(find(plan, Kind::ReadOnly, "/"), 0);
+  EXPECT_EQ(find(plan, Kind::ReadOnly, "/"), -1);                // the host's root, bound read-only
+  EXPECT_TRUE(host_root(plan));
   EXPECT_EQ(find(plan, Kind::ReadOnly, "/tmp"), -1);
 }
 

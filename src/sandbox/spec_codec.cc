@@ -1,0 +1,139 @@
+#include "sandbox/spec_codec.h"
+
+#include <cstring>
+
+#include "walls/seccomp.h"
+
+namespace paddock {
+
+namespace {
+
+constexpr uint32_t kMagic = 0x50444b31;  // "PDK1": catches a reader and writer out of step
+
+class Writer {
+ public:
+  void u32(uint32_t v) { raw(&v, sizeof v); }
+  void u64(uint64_t v) { raw(&v, sizeof v); }
+  void str(const std::string& s) {
+    u32(static_cast<uint32_t>(s.size()));
+    out_ += s;
+  }
+  void strings(const std::vector<std::string>& v) {
+    u32(static_cast<uint32_t>(v.size()));
+    for (const auto& s : v) str(s);
+  }
+  void raw(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  bool u32(uint32_t& v) { return raw(&v, sizeof v); }
+  bool u64(uint64_t& v) { return raw(&v, sizeof v); }
+  bool str(std::string& s) {
+    uint32_t n;
+    if (!u32(n) || n > in_.size()) return false;
+    s.assign(in_.substr(0, n));
+    in_.remove_prefix(n);
+    return true;
+  }
+  bool strings(std::vector<std::string>& v) {
+    uint32_t n;
+    // Every string takes at least its 4-byte length: bounds the count before allocating.
+    if (!u32(n) || n > in_.size() / 4) return false;
+    v.resize(n);
+    for (auto& s : v)
+      if (!str(s)) return false;
+    return true;
+  }
+  bool raw(void* p, size_t n) {
+    if (in_.size() < n) return false;
+    std::memcpy(p, in_.data(), n);
+    in_.remove_prefix(n);
+    return true;
+  }
+  bool done() const { return in_.empty(); }
+  size_t left() const { return in_.size(); }
+
+ private:
+  std::string_view in_;
+};
+
+}  // namespace
+
+std::string encode_spec(const SandboxSpec& spec) {
+  Writer w;
+  w.u32(kMagic);
+  w.u32(static_cast<uint32_t>(spec.mounts.ops.size()));
+  for (const auto& op : spec.mounts.ops) {
+    w.u32(static_cast<uint32_t>(op.kind));
+    w.str(op.path);
+    w.str(op.source);
+    w.u32(op.writable ? 1 : 0);
+  }
+  const LandlockPlan& l = spec.landlock;
+  w.u32(static_cast<uint32_t>(l.abi));
+  w.u64(l.handled_fs);
+  w.u64(l.handled_net);
+  w.u64(l.scoped);
+  w.u32(static_cast<uint32_t>(l.rules.size()));
+  for (const auto& r : l.rules) {
+    w.str(r.path);
+    w.u64(r.access);
+  }
+  w.u32(static_cast<uint32_t>(l.connect_ports.size()));
+  for (uint16_t port : l.connect_ports) w.u32(port);
+  w.str(spec.cwd);
+  w.strings(spec.argv);
+  w.strings(spec.env);
+  w.raw(&spec.signal_mask, sizeof spec.signal_mask);
+  return w.take();
+}
+
+Result<SandboxSpec> decode_spec(std::string_view bytes) {
+  Reader r(bytes);
+  SandboxSpec spec;
+  auto bad = [](const char* what) {
+    return plain_error("sandbox spec", std::string("malformed at ") + what);
+  };
+  uint32_t magic = 0, n = 0;
+  if (!r.u32(magic) || magic != kMagic) return bad("the header");
+  if (!r.u32(n) || n > r.left() / 16) return bad("the mount count");
+  spec.mounts.ops.resize(n);
+  for (auto& op : spec.mounts.ops) {
+    uint32_t kind = 0, writable = 0;
+    if (!r.u32(kind) || kind > static_cast<uint32_t>(MountOp::Kind::ReadOnly) || !r.str(op.path) ||
+        !r.str(op.source) || !r.u32(writable))
+      return bad("a mount step");
+    op.kind = static_cast<MountOp::Kind>(kind);
+    op.writable = writable != 0;
+  }
+  LandlockPlan& l = spec.landlock;
+  uint32_t abi = 0;
+  if (!r.u32(abi) || !r.u64(l.handled_fs) || !r.u64(l.handled_net) || !r.u64(l.scoped))
+    return bad("the Landlock header");
+  l.abi = static_cast<int>(abi);
+  if (!r.u32(n) || n > r.left() / 12) return bad("the Landlock rule count");
+  l.rules.resize(n);
+  for (auto& rule : l.rules)
+    if (!r.str(rule.path) || !r.u64(rule.access)) return bad("a Landlock rule");
+  if (!r.u32(n) || n > r.left() / 4) return bad("the port count");
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t port = 0;
+    if (!r.u32(port) || port > 65535) return bad("a port");
+    l.connect_ports.push_back(static_cast<uint16_t>(port));
+  }
+  if (!r.str(spec.cwd) || !r.strings(spec.argv) || !r.strings(spec.env) ||
+      !r.raw(&spec.signal_mask, sizeof spec.signal_mask))
+    return bad("the command");
+  if (!r.done()) return bad("the end (trailing bytes)");
+  if (spec.argv.empty()) return bad("the command (no argv)");
+  spec.seccomp = sandbox_seccomp_program();
+  return spec;
+}
+
+}  // namespace paddock

@@ -1,0 +1,96 @@
+#include <gtest/gtest.h>
+
+#include "sandbox/spec_codec.h"
+#include "walls/seccomp.h"
+
+namespace paddock {
+namespace {
+
+SandboxSpec sample() {
+  SandboxSpec s;
+  s.mounts.ops = {{MountOp::Kind::Bind, "/", "/", false},
+                  {MountOp::Kind::Tmpfs, "/tmp", "", true},
+                  {MountOp::Kind::Symlink, "/run/x", "../target with spaces", false},
+                  {MountOp::Kind::ReadOnly, "/run", "", false}};
+  s.mounts.notes = {"not carried"};
+  s.landlock.abi = 7;
+  s.landlock.handled_fs = 0x7ff2;
+  s.landlock.handled_net = 3;
+  s.landlock.scoped = 3;
+  s.landlock.rules = {{"/home/u/proj", 0x7ff2}, {"/dev/null", 0x2}};
+  s.landlock.connect_ports = {3128, 1080};
+  s.cwd = "/home/u/proj";
+  s.argv = {"/bin/sh", "-c", std::string("a\0b", 3), ""};
+  s.env = {"PATH=/usr/bin", "EMPTY="};
+  sigemptyset(&s.signal_mask);
+  sigaddset(&s.signal_mask, SIGUSR2);
+  return s;
+}
+
+TEST(SandboxSpecCodec, RoundTrip) {
+  SandboxSpec in = sample();
+  auto out = decode_spec(encode_spec(in));
+  ASSERT_TRUE(out.ok()) << out.error().message();
+  ASSERT_EQ(out->mounts.ops.size(), in.mounts.ops.size());
+  for (size_t i = 0; i < in.mounts.ops.size(); ++i) {
+    EXPECT_EQ(out->mounts.ops[i].kind, in.mounts.ops[i].kind) << i;
+    EXPECT_EQ(out->mounts.ops[i].path, in.mounts.ops[i].path) << i;
+    EXPECT_EQ(out->mounts.ops[i].source, in.mounts.ops[i].source) << i;
+    EXPECT_EQ(out->mounts.ops[i].writable, in.mounts.ops[i].writable) << i;
+  }
+  EXPECT_EQ(out->landlock.abi, 7);
+  EXPECT_EQ(out->landlock.handled_fs, 0x7ff2u);
+  EXPECT_EQ(out->landlock.handled_net, 3u);
+  EXPECT_EQ(out->landlock.scoped, 3u);
+  ASSERT_EQ(out->landlock.rules.size(), 2u);
+  EXPECT_EQ(out->landlock.rules[1].path, "/dev/null");
+  EXPECT_EQ(out->landlock.rules[1].access, 0x2u);
+  EXPECT_EQ(out->landlock.connect_ports, (std::vector<uint16_t>{3128, 1080}));
+  EXPECT_EQ(out->cwd, in.cwd);
+  EXPECT_EQ(out->argv, in.argv);
+  EXPECT_EQ(out->env, in.env);
+  EXPECT_EQ(sigismember(&out->signal_mask, SIGUSR2), 1);
+  EXPECT_EQ(sigismember(&out->signal_mask, SIGUSR1), 0);
+  // Not carried: both ends hold the same static program.
+  EXPECT_EQ(out->seccomp.data(), sandbox_seccomp_program().data());
+}
+
+TEST(SandboxSpecCodec, EveryTruncationIsRefused) {
+  std::string bytes = encode_spec(sample());
+  for (size_t n = 0; n < bytes.size(); ++n)
+    EXPECT_FALSE(decode_spec(std::string_view(bytes).substr(0, n)).ok()) << n;
+}
+
+TEST(SandboxSpecCodec, TrailingBytesAndBadHeaderRefused) {
+  std::string bytes = encode_spec(sample());
+  EXPECT_FALSE(decode_spec(bytes + "x").ok());
+  std::string bad = bytes;
+  bad[0] ^= 1;
+  EXPECT_FALSE(decode_spec(bad).ok());
+}
+
+TEST(SandboxSpecCodec, HugeCountsRefusedBeforeAllocating) {
+  std::string bytes = encode_spec(sample());
+  std::string bad = bytes;
+  // The mount count follows the 4-byte header.
+  bad[4] = bad[5] = bad[6] = bad[7] = '\xff';
+  auto r = decode_spec(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("mount count"), std::string::npos) << r.error().message();
+}
+
+TEST(SandboxSpecCodec, UnknownMountKindRefused) {
+  std::string bytes = encode_spec(sample());
+  std::string bad = bytes;
+  bad[8] = '\x7f';  // first op's kind
+  EXPECT_FALSE(decode_spec(bad).ok());
+}
+
+TEST(SandboxSpecCodec, EmptyArgvRefused) {
+  SandboxSpec s = sample();
+  s.argv.clear();
+  EXPECT_FALSE(decode_spec(encode_spec(s)).ok());
+}
+
+}  // namespace
+}  // namespace paddock
