@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <unordered_map>
+
+#include "base/unique_fd.h"
 
 namespace paddock {
 
@@ -19,6 +22,26 @@ EntryType from_mode(mode_t m) {
   if (S_ISSOCK(m)) return EntryType::Socket;
   return EntryType::Other;
 }
+
+EntryType from_dirent(unsigned char t) {
+  switch (t) {
+    case DT_DIR:
+      return EntryType::Dir;
+    case DT_REG:
+      return EntryType::File;
+    case DT_LNK:
+      return EntryType::Symlink;
+    case DT_SOCK:
+      return EntryType::Socket;
+    case DT_UNKNOWN:
+      return EntryType::Missing;  // the filesystem does not say: ask with fstatat
+    default:
+      return EntryType::Other;
+  }
+}
+
+// Past this size, reading the whole directory costs more than a lookup per name.
+constexpr off_t kSmallDirectory = 32 * 1024;
 
 class RealHostFs final : public HostFs {
  public:
@@ -52,6 +75,42 @@ class RealHostFs final : public HostFs {
               [](const HostEntry& a, const HostEntry& b) { return a.name < b.name; });
     return out;
   }
+  std::vector<EntryType> types_in(const std::string& dir,
+                                  const std::vector<std::string>& names) const override {
+    std::vector<EntryType> out(names.size(), EntryType::Missing);
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid()) return HostFs::types_in(dir, names);  // e.g. search-only permission
+    auto stat_at = [&fd](const std::string& name) {
+      struct stat st;
+      return ::fstatat(fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0
+                 ? from_mode(st.st_mode)
+                 : EntryType::Missing;
+    };
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0 || st.st_size > kSmallDirectory) {
+      for (size_t i = 0; i < names.size(); ++i) out[i] = stat_at(names[i]);
+      return out;
+    }
+    int dup = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0);
+    DIR* d = dup < 0 ? nullptr : ::fdopendir(dup);
+    if (d == nullptr) {
+      if (dup >= 0) ::close(dup);
+      for (size_t i = 0; i < names.size(); ++i) out[i] = stat_at(names[i]);
+      return out;
+    }
+    std::unordered_map<std::string, unsigned char> present;
+    while (dirent* e = ::readdir(d)) present.emplace(e->d_name, e->d_type);
+    ::closedir(d);
+    for (size_t i = 0; i < names.size(); ++i) {
+      const std::string& n = names[i];
+      size_t slash = n.find('/');
+      auto it = present.find(slash == std::string::npos ? n : n.substr(0, slash));
+      if (it == present.end()) continue;  // Missing, and so is anything beneath it
+      EntryType t = from_dirent(it->second);
+      out[i] = (slash != std::string::npos || t == EntryType::Missing) ? stat_at(n) : t;
+    }
+    return out;
+  }
   std::string read_link(const std::string& path) const override {
     char buf[PATH_MAX];
     ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
@@ -60,6 +119,14 @@ class RealHostFs final : public HostFs {
 };
 
 }  // namespace
+
+std::vector<EntryType> HostFs::types_in(const std::string& dir,
+                                        const std::vector<std::string>& names) const {
+  std::vector<EntryType> out;
+  out.reserve(names.size());
+  for (const auto& n : names) out.push_back(type(dir == "/" ? "/" + n : dir + "/" + n));
+  return out;
+}
 
 const HostFs& real_host_fs() {
   static const RealHostFs fs;

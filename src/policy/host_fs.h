@@ -19,6 +19,11 @@ class HostFs {
   virtual EntryType type(const std::string& path) const = 0;  // lstat, no follow
   virtual std::vector<HostEntry> list(const std::string& dir) const = 0;
   virtual std::string read_link(const std::string& path) const = 0;
+  // The type of each of `names` in `dir` (Missing when absent). The real filesystem answers from
+  // one directory read when the directory is small: checking ~30 protected names in each of
+  // hundreds of writable roots must not cost a path lookup per name.
+  virtual std::vector<EntryType> types_in(const std::string& dir,
+                                          const std::vector<std::string>& names) const;
 };
 
 // The real host filesystem.

@@ -322,8 +322,11 @@ class Planner {
     // point that cannot be renamed or removed and swapped for a gitfile; a gitfile (worktree)
     // is bound read-only.
     if (fs_.type(w) != EntryType::Dir) return;  // nothing there yet, nothing to protect
+    std::vector<std::string> names = ProtectedPaths::names_to_bind_in_root();
+    names.push_back(".git");
+    std::vector<EntryType> types = fs_.types_in(w, names);
     std::string git = join_path(w, ".git");
-    EntryType gt = fs_.type(git);
+    EntryType gt = types.back();
     if (gt == EntryType::Dir) {
       if (Node* parent = walk(w, false)) {
         auto n = std::make_unique<Node>();
@@ -335,8 +338,9 @@ class Planner {
     } else if (gt == EntryType::File) {
       cover_read_only(git);
     }
-    for (const auto& name : ProtectedPaths::names_to_bind_in_root())
-      cover_read_only(join_path(w, name));
+    for (size_t i = 0; i + 1 < names.size(); ++i)
+      if (types[i] == EntryType::Dir || types[i] == EntryType::File)
+        cover_read_only(join_path(w, names[i]));
   }
 
   void cover_empty(const std::string& p, bool is_dir) {

@@ -1,0 +1,68 @@
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "policy/host_fs.h"
+
+namespace paddock {
+namespace {
+
+namespace fs = std::filesystem;
+
+class PolicyHostFs : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/paddock-hostfs-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+    fs::create_directories(root_ + "/.git/hooks");
+    std::ofstream(root_ + "/.bashrc") << "x";
+    std::ofstream(root_ + "/.git/config") << "x";
+    fs::create_symlink("nowhere", root_ + "/.envrc");
+    fs::create_directory(root_ + "/.vscode");
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+  // What a lookup per name says: the answer types_in must give, whichever way it reads.
+  std::vector<EntryType> one_by_one(const std::vector<std::string>& names) {
+    std::vector<EntryType> out;
+    for (const auto& n : names) out.push_back(real_host_fs().type(root_ + "/" + n));
+    return out;
+  }
+  std::string root_;
+  const std::vector<std::string> names_ = {".bashrc",    ".git",        ".git/hooks", ".git/config",
+                                           ".git/nope",  ".envrc",      ".vscode",    ".missing",
+                                           ".missing/x", ".bashrc/sub", ".profile"};
+};
+
+TEST_F(PolicyHostFs, TypesInASmallDirectoryMatchLookups) {
+  auto got = real_host_fs().types_in(root_, names_);
+  EXPECT_EQ(got, one_by_one(names_));
+  EXPECT_EQ(got[0], EntryType::File);
+  EXPECT_EQ(got[1], EntryType::Dir);
+  EXPECT_EQ(got[2], EntryType::Dir);
+  EXPECT_EQ(got[3], EntryType::File);
+  EXPECT_EQ(got[5], EntryType::Symlink);
+  EXPECT_EQ(got[7], EntryType::Missing);
+}
+
+TEST_F(PolicyHostFs, TypesInALargeDirectoryMatchLookups) {
+  // Past the size where the directory is read whole: looked up name by name instead.
+  for (int i = 0; i < 3000; ++i)
+    std::ofstream(root_ + "/filler-with-a-long-name-" + std::to_string(i));
+  EXPECT_EQ(real_host_fs().types_in(root_, names_), one_by_one(names_));
+}
+
+TEST_F(PolicyHostFs, TypesInAMissingDirectoryAreMissing) {
+  auto got = real_host_fs().types_in(root_ + "/.missing", {"a", "b/c"});
+  EXPECT_EQ(got, (std::vector<EntryType>{EntryType::Missing, EntryType::Missing}));
+}
+
+}  // namespace
+}  // namespace paddock
