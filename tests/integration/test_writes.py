@@ -26,6 +26,10 @@ WRITE_ATTACKS = [
     'python3 -c "import os; os.close(os.open(\'{o}/py.txt\', os.O_WRONLY|os.O_CREAT))"',
     'python3 -c "open(\'{o}/existing.txt\', \'r+\').write(\'evil\')"',
     'dd if=/dev/zero of="{o}/existing.txt" bs=1 count=4 conv=notrunc',
+    # truncate by path and by O_TRUNC (Landlock's truncate right is not handled; these must be
+    # stopped by the read-only view and the supervisor)
+    'python3 -c "import os; os.truncate(\'{o}/existing.txt\', 0)"',
+    'python3 -c "import os; os.close(os.open(\'{o}/existing.txt\', os.O_WRONLY|os.O_TRUNC))"',
     'setfattr -n user.evil -v 1 "{o}/existing.txt" 2>/dev/null || python3 -c "import os; os.setxattr(\'{o}/existing.txt\', \'user.evil\', b\'1\')"',
     'touch -d 2000-01-01 "{o}/existing.txt"',
     'echo evil > "/proc/self/root{o}/new.txt"',
