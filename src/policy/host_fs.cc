@@ -4,9 +4,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <unordered_map>
 
 #include "base/unique_fd.h"
@@ -39,6 +41,15 @@ EntryType from_dirent(unsigned char t) {
       return EntryType::Other;
   }
 }
+
+// The record getdents64 fills (glibc does not declare it).
+struct LinuxDirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
 
 // Past this size, reading the whole directory costs more than a lookup per name.
 constexpr off_t kSmallDirectory = 32 * 1024;
@@ -91,16 +102,23 @@ class RealHostFs final : public HostFs {
       for (size_t i = 0; i < names.size(); ++i) out[i] = stat_at(names[i]);
       return out;
     }
-    int dup = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0);
-    DIR* d = dup < 0 ? nullptr : ::fdopendir(dup);
-    if (d == nullptr) {
-      if (dup >= 0) ::close(dup);
-      for (size_t i = 0; i < names.size(); ++i) out[i] = stat_at(names[i]);
-      return out;
-    }
+    // Raw getdents64 on the descriptor already open: no second descriptor for a DIR stream.
     std::unordered_map<std::string, unsigned char> present;
-    while (dirent* e = ::readdir(d)) present.emplace(e->d_name, e->d_type);
-    ::closedir(d);
+    alignas(8) char buf[16384];
+    for (;;) {
+      long n = ::syscall(SYS_getdents64, fd.get(), buf, sizeof buf);
+      if (n < 0) {
+        for (size_t i = 0; i < names.size(); ++i) out[i] = stat_at(names[i]);
+        return out;
+      }
+      if (n == 0) break;
+      for (long off = 0; off < n;) {
+        auto* e = reinterpret_cast<const LinuxDirent64*>(buf + off);
+        if (e->d_reclen == 0) break;
+        present.emplace(e->d_name, e->d_type);
+        off += e->d_reclen;
+      }
+    }
     for (size_t i = 0; i < names.size(); ++i) {
       const std::string& n = names[i];
       size_t slash = n.find('/');

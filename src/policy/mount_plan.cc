@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <unordered_map>
 
 #include "policy/paths.h"
 
@@ -156,10 +157,9 @@ class Planner {
     // /proc, /dev, /tmp and an empty /run over it: one bind instead of one per top-level entry.
     // When the host lacks one of those mount points, or something directly under / is hidden
     // (make_skeleton), the root is rebuilt entry by entry on a tmpfs instead.
-    EntryType run = fs_.type("/run");
-    if (fs_.type("/proc") == EntryType::Dir && fs_.type("/dev") == EntryType::Dir &&
-        fs_.type("/tmp") == EntryType::Dir &&
-        (run == EntryType::Dir || run == EntryType::Missing)) {
+    EntryType run = type_of("/run");
+    if (type_of("/proc") == EntryType::Dir && type_of("/dev") == EntryType::Dir &&
+        type_of("/tmp") == EntryType::Dir && (run == EntryType::Dir || run == EntryType::Missing)) {
       root_.kind = K::Bind;
       root_.source = std::string(1, '/');  // (a literal trips GCC 12 -Wrestrict)
       auto over = [this](const char* name, K kind) {
@@ -205,8 +205,8 @@ class Planner {
 
   // /var/run and /var/tmp when they are real directories.
   void cover_var_dirs() {
-    if (fs_.type("/var/run") == EntryType::Dir) cover_empty("/var/run", true);
-    if (fs_.type("/var/tmp") == EntryType::Dir) {
+    if (type_of("/var/run") == EntryType::Dir) cover_empty("/var/run", true);
+    if (type_of("/var/tmp") == EntryType::Dir) {
       Node* n = walk("/var/tmp", /*through_hidden=*/false);
       if (n) {
         n->kind = K::Tmpfs;
@@ -279,7 +279,7 @@ class Planner {
   // True when `d` is now hidden by this call.
   bool hide(const std::string& d) {
     if (d == "/") return false;
-    if (fs_.type(d) == EntryType::Missing) return false;
+    if (type_of(d) == EntryType::Missing) return false;
     Node* parent = walk(parent_path(d), false);
     if (parent == nullptr) return false;                       // already absent
     if (!make_skeleton(parent, parent_path(d))) return false;  // not the host's contents anyway
@@ -291,7 +291,7 @@ class Planner {
   }
 
   void reopen(const std::string& a, bool writable) {
-    EntryType t = fs_.type(a);
+    EntryType t = type_of(a);
     if (t == EntryType::Missing) return;
     Node* parent = walk(parent_path(a), true);
     if (parent == nullptr) return;
@@ -306,7 +306,7 @@ class Planner {
   }
 
   void cover_read_only(const std::string& p) {
-    EntryType t = fs_.type(p);
+    EntryType t = type_of(p);
     if (t != EntryType::Dir && t != EntryType::File) return;  // symlinks: judged where they land
     Node* parent = walk(parent_path(p), false);
     if (parent == nullptr) return;
@@ -321,7 +321,7 @@ class Planner {
     // The project's own repository: .git is bound onto itself (still writable) so it is a mount
     // point that cannot be renamed or removed and swapped for a gitfile; a gitfile (worktree)
     // is bound read-only.
-    if (fs_.type(w) != EntryType::Dir) return;  // nothing there yet, nothing to protect
+    if (type_of(w) != EntryType::Dir) return;  // nothing there yet, nothing to protect
     std::vector<std::string> names = ProtectedPaths::names_to_bind_in_root();
     names.push_back(".git");
     std::vector<EntryType> types = fs_.types_in(w, names);
@@ -352,7 +352,7 @@ class Planner {
   }
 
   void hide_in_writable(const std::string& d) {
-    EntryType t = fs_.type(d);
+    EntryType t = type_of(d);
     if (t == EntryType::Missing) return;
     // A writable directory cannot be rebuilt from a tmpfs without losing writes, so the denied
     // entry keeps its name and shows as empty.
@@ -361,7 +361,7 @@ class Planner {
   }
 
   void bind_self() {
-    if (fs_.type(p_.self_binary) != EntryType::File) return;
+    if (type_of(p_.self_binary) != EntryType::File) return;
     Node* parent = walk(parent_path(kSelfInSandbox), true);
     if (parent == nullptr || parent->kind != K::Skeleton) return;
     auto n = std::make_unique<Node>();
@@ -372,7 +372,7 @@ class Planner {
   }
 
   void bind_socket(const std::string& s) {
-    if (fs_.type(s) != EntryType::Socket) return;
+    if (type_of(s) != EntryType::Socket) return;
     Node* parent = walk(parent_path(s), true);
     if (parent == nullptr) return;
     auto n = std::make_unique<Node>();
@@ -461,8 +461,16 @@ class Planner {
     }
   }
 
+  // Host lookups, each made once: the same path is asked about by several rules.
+  EntryType type_of(const std::string& path) {
+    auto it = types_.find(path);
+    if (it == types_.end()) it = types_.emplace(path, fs_.type(path)).first;
+    return it->second;
+  }
+
   const FsPolicy& p_;
   const HostFs& fs_;
+  std::unordered_map<std::string, EntryType> types_;
   const PathSet writable_;
   Node root_;
   std::vector<std::string> ro_tmpfs_;

@@ -71,6 +71,12 @@ Result<const PathResolver::Entry*> PathResolver::lookup(const std::string& path,
   return &entries_.emplace(path, std::move(e)).first->second;
 }
 
+Result<bool> PathResolver::present(const std::string& abs_path) {
+  auto e = lookup(abs_path, abs_path);
+  if (!e) return e.error();
+  return (*e)->kind != Entry::Kind::Missing;
+}
+
 Result<std::string> PathResolver::resolve(const std::string& abs_path) {
   std::string p = normalize_path(abs_path);
   // A symlink restarts the walk at its target (with the rest appended), bounded like the

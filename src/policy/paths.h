@@ -29,6 +29,8 @@ Result<std::string> resolve_path(const std::string& abs_path);
 class PathResolver {
  public:
   Result<std::string> resolve(const std::string& abs_path);
+  // Is there an entry at this path (not following a final symlink)? Remembered like the rest.
+  Result<bool> present(const std::string& abs_path);
 
  private:
   struct Entry {

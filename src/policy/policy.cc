@@ -53,13 +53,15 @@ Status add_denied(PathResolver& resolver, UniqueList& out, const std::string& ra
     return err;
   }
   if (*e == "/") return plain_error(key, "denying / leaves nothing to run", raw);
-  // Nothing there, nothing to hide: most built-in stores do not exist on a given machine, and
-  // skipping them keeps start-up cheap.
-  struct stat st;
-  if (::lstat(e->c_str(), &st) != 0 && errno == ENOENT) return ok_status();
   auto parent = resolver.resolve(parent_path(*e));
   if (!parent) return parent.error();
-  out.add(join_path(*parent, base_name(*e)));
+  // Nothing there, nothing to hide: most built-in stores do not exist on a given machine, and
+  // skipping them keeps start-up cheap.
+  std::string name = join_path(*parent, base_name(*e));
+  auto there = resolver.present(name);
+  if (!there) return there.error();
+  if (!*there) return ok_status();
+  out.add(name);
   auto full = resolver.resolve(*e);
   if (!full) return full.error();
   if (*full != "/") out.add(*full);
