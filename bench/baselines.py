@@ -27,6 +27,8 @@ APT_PACKAGES = {"bwrap": "bubblewrap", "runsc": "runsc", "socat": "socat", "rg":
 
 BWRAP = ["bwrap", "--unshare-all", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
 UNSHARE = ["unshare", "-Urmpf", "--mount-proc"]
+# The same plus a network namespace: the floor for any sandbox that has a network wall.
+UNSHARE_NET = ["unshare", "-Urmpfn", "--mount-proc"]
 RUNSC_FLAGS = [["--rootless", "--network=none"],
                ["--rootless", "--network=none", "--platform=ptrace"],
                ["--rootless", "--network=none", "--platform=ptrace", "--ignore-cgroups"]]
@@ -150,6 +152,12 @@ def detect(paddock, cwd):
     else:
         s = Sandbox("unshare", "unshare -Urmpf --mount-proc", UNSHARE, skip="unshare not installed")
     out["unshare"] = s
+    label = "unshare -Urmpfn --mount-proc (+ net namespace)"
+    s = Sandbox("unshare_net", label, UNSHARE_NET, version=out["unshare"].version,
+                skip=out["unshare"].skip)
+    if s.skip is None:
+        s.skip = probe(s.wrap(["/bin/true"]), cwd=cwd)
+    out["unshare_net"] = s
 
     label = "bwrap --unshare-all --ro-bind / / --dev /dev --proc /proc"
     if shutil.which("bwrap"):

@@ -112,7 +112,7 @@ def _median(case):
 
 def figure_startup(sbs, runs, warmup, log):
     cwd = empty_project()
-    order = ["paddock", "bare", "unshare", "bwrap", "srt", "runsc"]
+    order = ["paddock", "bare", "unshare", "unshare_net", "bwrap", "srt", "runsc"]
     blocks, data = [], {}
     for cmd_label, argv in (("/bin/true", ["/bin/true"]), ("bash -c true", ["bash", "-c", "true"])):
         cases = []
