@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "sandbox/launcher.h"
 
 namespace paddock {
 
@@ -23,7 +24,8 @@ struct RunFlags {
   bool quiet = false;
 };
 
-Result<int> run_command(const RunFlags& flags);
+// `started`: the sandbox side, cloned as early as possible (start_sandbox()).
+Result<int> run_command(const RunFlags& flags, Result<StartedSandbox> started);
 Result<int> doctor_command(bool json);
 Result<int> policy_command(const CommonFlags& flags, bool json);
 

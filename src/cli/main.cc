@@ -2,7 +2,9 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/commands.h"
@@ -41,6 +43,11 @@ int report(const paddock::Result<int>& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `paddock run` starts its sandbox side first (launcher.h): the namespaces are built while the
+  // command line and the settings are read. If the run goes no further, it is killed.
+  std::optional<paddock::Result<paddock::StartedSandbox>> early;
+  if (argc > 1 && std::string_view(argv[1]) == "run") early.emplace(paddock::start_sandbox());
+
   CLI::App app{"paddock: run a command inside kernel-enforced filesystem and network walls"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "paddock 0.1.0");
@@ -109,7 +116,8 @@ int main(int argc, char** argv) {
     if (!rest.empty() && !program.empty())
       return report(paddock::plain_error("run", "unexpected " + rest[0] + " before --"));
     run.argv = rest.empty() ? program : rest;
-    return report(paddock::run_command(run));
+    if (!early) early.emplace(paddock::start_sandbox());
+    return report(paddock::run_command(run, std::move(*early)));
   }
   if (doctor_cmd->parsed()) return report(paddock::doctor_command(doctor_json));
   if (connect_cmd->parsed()) {

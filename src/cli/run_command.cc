@@ -20,10 +20,9 @@ std::string interactive_shell() {
 
 }  // namespace
 
-Result<int> run_command(const RunFlags& flags) {
-  // The sandbox side starts making its namespaces now, while the settings are read and the
-  // policy planned; it waits for the plan (and is killed if there is none to give).
-  auto started = start_sandbox();
+Result<int> run_command(const RunFlags& flags, Result<StartedSandbox> started) {
+  // The sandbox side is already making its namespaces; it waits for the plan (and is killed if
+  // there is none to give).
   auto effective = effective_policy(flags.common);
   if (!effective) return effective.error();
   if (!started) return started.error();
