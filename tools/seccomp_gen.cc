@@ -7,7 +7,9 @@
 #include "filtergen/seccomp_compiler.h"
 #include "policy/seccomp_policy.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int generate(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: seccomp_gen OUTPUT.cc\n");
     return 2;
@@ -43,4 +45,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return generate(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "seccomp_gen: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "seccomp_gen: unknown error\n");
+  }
+  return 1;
 }

@@ -40,9 +40,7 @@ int report(const paddock::Result<int>& r) {
   return r.error().exit_code;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int paddock_main(int argc, char** argv) {
   // `paddock run` starts its sandbox side first (launcher.h): the namespaces are built while the
   // command line and the settings are read. If the run goes no further, it is killed.
   std::optional<paddock::Result<paddock::StartedSandbox>> early;
@@ -129,5 +127,19 @@ int main(int argc, char** argv) {
     return *r;
   }
   if (policy_cmd->parsed()) return report(paddock::policy_command(policy_flags, policy_json));
+  return 125;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return paddock_main(argc, argv);
+  } catch (const std::exception& e) {
+    // Out of memory or a library's bug: nothing was run unprotected, say so and stop.
+    std::fprintf(stderr, "paddock: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "paddock: internal error\n");
+  }
   return 125;
 }

@@ -52,7 +52,7 @@ struct LinuxDirent64 {
 };
 
 // Past this size, reading the whole directory costs more than a lookup per name.
-constexpr off_t kSmallDirectory = 32 * 1024;
+constexpr off_t kSmallDirectory = off_t{32} * 1024;
 
 class RealHostFs final : public HostFs {
  public:
@@ -142,7 +142,11 @@ std::vector<EntryType> HostFs::types_in(const std::string& dir,
                                         const std::vector<std::string>& names) const {
   std::vector<EntryType> out;
   out.reserve(names.size());
-  for (const auto& n : names) out.push_back(type(dir == "/" ? "/" + n : dir + "/" + n));
+  for (const auto& n : names) {
+    std::string path = dir == "/" ? std::string() : dir;
+    (path += '/') += n;
+    out.push_back(type(path));
+  }
   return out;
 }
 

@@ -99,7 +99,12 @@ Result<std::string> PathResolver::resolve(const std::string& abs_path) {
           return cand;
         case Entry::Kind::Symlink: {
           const std::string& t = (*e)->target;
-          next = t[0] == '/' ? t : cur + "/" + t;
+          if (t[0] == '/') {
+            next = t;
+          } else {
+            next = cur;
+            (next += '/') += t;
+          }
           for (size_t j = i + 1; j < comps.size(); ++j) (next += '/') += comps[j];
           break;
         }
