@@ -73,12 +73,13 @@ class RealHostFs final : public HostFs {
     while (dirent* e = ::readdir(d)) {
       std::string n = e->d_name;
       if (n == "." || n == "..") continue;
-      HostEntry he{n, EntryType::Other};
-      struct stat st;
-      if (::fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+      // The entry's type as the directory records it; a lookup only where it does not say.
+      HostEntry he{n, from_dirent(e->d_type)};
+      if (he.type == EntryType::Missing) {
+        struct stat st;
+        if (::fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
         he.type = from_mode(st.st_mode);
-      else
-        continue;
+      }
       out.push_back(std::move(he));
     }
     ::closedir(d);

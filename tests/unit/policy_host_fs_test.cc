@@ -3,6 +3,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -57,6 +58,22 @@ TEST_F(PolicyHostFs, TypesInALargeDirectoryMatchLookups) {
   for (int i = 0; i < 3000; ++i)
     std::ofstream(root_ + "/filler-with-a-long-name-" + std::to_string(i));
   EXPECT_EQ(real_host_fs().types_in(root_, names_), one_by_one(names_));
+}
+
+TEST_F(PolicyHostFs, ListedTypesMatchLookups) {
+  int sock = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::string sp = root_ + "/agent.sock";
+  ASSERT_LT(sp.size(), sizeof a.sun_path);
+  std::memcpy(a.sun_path, sp.c_str(), sp.size() + 1);
+  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  auto entries = real_host_fs().list(root_);
+  ::close(sock);
+  ASSERT_EQ(entries.size(), 5u);  // .bashrc .envrc .git .vscode agent.sock, and nothing else
+  for (const auto& e : entries)
+    EXPECT_EQ(e.type, real_host_fs().type(root_ + "/" + e.name)) << e.name;
 }
 
 TEST_F(PolicyHostFs, TypesInAMissingDirectoryAreMissing) {
