@@ -32,8 +32,7 @@ Status set_attr(const std::string& path, uint64_t set, bool recursive) {
   a.attr_set = set;
   unsigned flags = recursive ? kabi::AT_RECURSIVE_FLAG : 0;
   if (::syscall(kabi::NR_mount_setattr, AT_FDCWD, path.c_str(), flags, &a, sizeof a) != 0)
-    return sys_error("mount_setattr(read-only)", path, errno,
-                     errno == ENOSYS ? "needs Linux 5.12+" : "");
+    return sys_error("mount_setattr", path, errno, errno == ENOSYS ? "needs Linux 5.12+" : "");
   return ok_status();
 }
 
@@ -62,8 +61,10 @@ Status make_file(const std::string& p) {
 Status bind(const std::string& host, const std::string& view, bool writable) {
   PADDOCK_TRY(
       do_mount(in_old(host).c_str(), in_new(view), nullptr, MS_BIND | MS_REC, nullptr, view));
-  if (!writable) PADDOCK_TRY(set_attr(in_new(view), kabi::ATTR_RDONLY, true));
-  return ok_status();
+  // Host device nodes are usable only through the sandbox's own /dev: a node anywhere else (one
+  // directly under /, one in the project) opens as nothing.
+  uint64_t attrs = kabi::ATTR_NODEV | (writable ? 0 : kabi::ATTR_RDONLY);
+  return set_attr(in_new(view), attrs, true);
 }
 
 Status build_dev(const std::string& view) {

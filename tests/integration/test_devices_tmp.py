@@ -4,11 +4,12 @@ are private, /run is empty, and no host unix socket (path or abstract) is reacha
 import os
 import pty
 import socket
+import stat
 import threading
 
 import pytest
 
-from conftest import unique
+from conftest import IS_ROOT, unique
 
 ALLOWED_DEV = {"null", "zero", "full", "random", "urandom", "tty", "pts", "ptmx", "shm",
                # symlinks into /proc/self/fd
@@ -47,6 +48,20 @@ def test_dev_nodes_work(sb):
               "&& (echo x > /dev/full) 2>&1; exit 0")
     assert "16" in r.out and "00 00 00 00" in r.out, r
     assert "No space left" in r.out, r
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="creating a device node on the host needs root")
+@pytest.mark.parametrize("where", ["outside", "project"])
+def test_device_node_outside_dev_unusable(sb, outside, where):
+    # A host device node anywhere but the sandbox's /dev (here a copy of /dev/zero) must not open.
+    d = outside if where == "outside" else sb.project
+    node = d / unique("zero")
+    os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 5))
+    ctl = sb.host_sh(f'head -c 4 "{node}" | od -An -tx1')
+    assert ctl.rc == 0 and "00 00 00 00" in ctl.out, ctl  # control: it works on the host
+    r = sb.sh(f'head -c 4 "{node}" | od -An -tx1; exit ${{PIPESTATUS[0]}}')
+    assert r.rc != 0, r
+    assert "00 00 00 00" not in r.out, r
 
 
 def test_host_pty_not_reachable(sb):
