@@ -22,10 +22,11 @@ import shutil
 import stat
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
+
+from netutil import wait_for
 
 TIMEOUT = 30  # seconds, for every subprocess
 HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -272,12 +273,8 @@ def pid_alive(pid: int) -> bool:
 
 
 def wait_until(pred, timeout=10.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(interval)
-    return bool(pred())
+    # The one polling loop is netutil's (it must also work inside the sandbox, without conftest).
+    return wait_for(pred, timeout, interval)
 
 
 def unique(tag="m"):

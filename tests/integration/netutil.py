@@ -670,8 +670,8 @@ def emit(**kw):
 
 
 def wait_for(pred, timeout=5.0, interval=0.02):
-    # Not conftest.wait_until: this module is also imported by scripts inside the sandbox,
-    # where conftest (and pytest) are not available.
+    # Here rather than in conftest: this module is also imported by scripts inside the sandbox,
+    # where conftest (and pytest) are not available. conftest.wait_until calls it.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if pred():
