@@ -479,6 +479,11 @@ class Planner {
 
 }  // namespace
 
+bool starts_from_host_root(const MountPlan& plan) {
+  return !plan.ops.empty() && plan.ops.front().kind == MountOp::Kind::Bind &&
+         plan.ops.front().path == "/";
+}
+
 Result<MountPlan> plan_mounts(const FsPolicy& policy, const HostFs& fs) {
   return Planner(policy, fs).run();
 }

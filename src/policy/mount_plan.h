@@ -40,4 +40,8 @@ struct MountPlan {
 
 Result<MountPlan> plan_mounts(const FsPolicy& policy, const HostFs& fs);
 
+// Does the plan start from the host's root bound read-only (its first step), rather than from a
+// tmpfs on which it rebuilds the top level?
+bool starts_from_host_root(const MountPlan& plan);
+
 }  // namespace paddock

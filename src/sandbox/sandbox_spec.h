@@ -17,7 +17,8 @@ namespace paddock {
 struct SandboxSpec {
   MountPlan mounts;
   LandlockPlan landlock;
-  std::span<const sock_filter> seccomp;  // static data: survives the clone as is
+  // sandbox_seccomp_program(): static data both processes hold, so spec_codec does not carry it
+  std::span<const sock_filter> seccomp;
   std::string cwd;
   std::vector<std::string> argv;  // argv[0] is looked up in the sandbox's PATH
   std::vector<std::string> env;

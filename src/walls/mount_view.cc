@@ -162,9 +162,7 @@ Status build_mount_view(const MountPlan& plan, const std::string& cwd) {
 
   // The new root: the host's root bound read-only (the plan's first step), or a tmpfs on
   // which the plan rebuilds the top level.
-  bool host_root = !plan.ops.empty() && plan.ops.front().kind == MountOp::Kind::Bind &&
-                   plan.ops.front().path == "/";
-  if (!host_root)
+  if (!starts_from_host_root(plan))
     PADDOCK_TRY(do_mount("tmpfs", kNew, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", "/"));
   for (const auto& op : plan.ops) {
     Status s = run_op(op);

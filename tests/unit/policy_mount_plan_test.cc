@@ -201,11 +201,6 @@ bool mentions(const MountPlan& plan, const std::string& s) {
   return false;
 }
 
-// Does the plan start from the host's root bound read-only (rather than a rebuilt root tmpfs)?
-bool host_root(const MountPlan& plan) {
-  return !plan.ops.empty() && plan.ops[0].kind == Kind::Bind && plan.ops[0].path == "/";
-}
-
 // The mount on top at view path `v` once the plan has run: the last mount op at `v` or above it
 // (a later mount over an ancestor hides earlier ones beneath it). -1: the root tmpfs.
 int top_mount(const MountPlan& plan, const std::string& v, size_t before = SIZE_MAX) {
@@ -308,7 +303,7 @@ void expect_well_formed(const MountPlan& plan, const FakeFs& fs) {
   }
   // ReadOnly: one per read-only tmpfs (and "/"), after every entry made inside it.
   std::set<std::string> ro_wanted;
-  if (!host_root(plan)) ro_wanted.insert("/");
+  if (!starts_from_host_root(plan)) ro_wanted.insert("/");
   for (const auto& op : plan.ops) {
     if (op.kind == Kind::Tmpfs && !op.writable) ro_wanted.insert(op.path);
   }
@@ -346,7 +341,7 @@ TEST(PolicyMountPlan, RootIsTheHostRootBoundReadOnly) {
   FakeFs fs = host();
   MountPlan plan = plan_ok(base_policy(), fs);
   SCOPED_TRACE(dump(plan));
-  ASSERT_TRUE(host_root(plan));
+  ASSERT_TRUE(starts_from_host_root(plan));
   EXPECT_FALSE(plan.ops[0].writable);
   EXPECT_EQ(plan.ops[0].source, "/");
   EXPECT_EQ(count(plan, Kind::Symlink), 0);  // /bin, /lib... come with the bind
@@ -369,7 +364,7 @@ TEST(PolicyMountPlan, RootRebuiltWhenAnEntryUnderItIsHidden) {
   FakeFs fs = host();
   MountPlan plan = plan_ok(deny_at_root(), fs);
   SCOPED_TRACE(dump(plan));
-  EXPECT_FALSE(host_root(plan));
+  EXPECT_FALSE(starts_from_host_root(plan));
   EXPECT_TRUE(Hidden(plan, "/srv"));
   EXPECT_EQ(find(plan, Kind::MakeDir, "/srv"), -1);
   EXPECT_GE(find(plan, Kind::Proc, "/proc"), 0);
@@ -383,7 +378,7 @@ TEST(PolicyMountPlan, RootRebuiltWhenTheHostLacksAMountPoint) {
   fs.file("/usr/bin/ls").dir("/home/u/proj").dir("/proc").dir("/dev");  // no /tmp
   MountPlan plan = plan_ok(base_policy(), fs);
   SCOPED_TRACE(dump(plan));
-  EXPECT_FALSE(host_root(plan));
+  EXPECT_FALSE(starts_from_host_root(plan));
   expect_well_formed(plan, fs);
 }
 
@@ -1141,7 +1136,7 @@ TEST(PolicyMountPlan, ComplexPolicyIsWellFormed) {
   EXPECT_GE(find(plan, Kind::ReadOnly, "/home/u"), 0);
   EXPECT_EQ(find(plan, Kind::ReadOnly, "/home/u/.config"), -1);  // a plain dir in ~'s tmpfs
   EXPECT_EQ(find(plan, Kind::ReadOnly, "/"), -1);                // the host's root, bound read-only
-  EXPECT_TRUE(host_root(plan));
+  EXPECT_TRUE(starts_from_host_root(plan));
   EXPECT_EQ(find(plan, Kind::ReadOnly, "/tmp"), -1);
 }
 
