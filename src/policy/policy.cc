@@ -131,11 +131,10 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
     exact_list.add(*c);
   }
   if (!s.source_path.empty()) exact_list.add(s.source_path);
-  const PathSet exact_set(exact);
-  for (const auto& w : p.fs.writable)
-    if (const std::string* e = exact_set.covering(w))
-      return plain_error("filesystem.allowWrite", "is inside the write-protected path " + *e, w);
   p.fs.protect = ProtectedPaths(std::move(exact));
+  for (const auto& w : p.fs.writable)
+    if (const std::string* e = p.fs.protect.exact_covering(w))
+      return plain_error("filesystem.allowWrite", "is inside the write-protected path " + *e, w);
 
   UniqueList unix_sockets(p.fs.unix_sockets);
   for (const auto& sock : s.network.allow_unix_sockets) {

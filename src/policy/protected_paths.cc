@@ -85,7 +85,7 @@ const std::vector<std::string>& ProtectedPaths::names_to_bind_in_root() {
 
 ProtectionVerdict ProtectedPaths::check(std::string_view path) const {
   // Every mediated write asks this: a lookup per ancestor, not a scan of the denyWrite list.
-  if (const std::string* e = exact_set_.covering(path)) return {true, "denyWrite " + *e};
+  if (const std::string* e = exact_covering(path)) return {true, "denyWrite " + *e};
   auto comps = path_components(path);
   for (size_t i = 0; i < comps.size(); ++i) {
     if (contains(protected_names(), comps[i])) return {true, std::string(comps[i])};

@@ -38,6 +38,10 @@ class ProtectedPaths {
   static const std::vector<std::string>& protected_names();
 
   const std::vector<std::string>& exact() const { return exact_; }
+  // The nearest `exact` entry at or above this canonical path, or null.
+  const std::string* exact_covering(std::string_view path) const {
+    return exact_set_.covering(path);
+  }
 
  private:
   std::vector<std::string> exact_;
