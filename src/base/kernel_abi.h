@@ -81,6 +81,16 @@ constexpr long NR_pidfd_open = 434;
 constexpr long NR_pidfd_getfd = 438;
 constexpr long NR_clone3 = 435;
 constexpr long NR_close_range = 436;
+constexpr long NR_setxattrat = 463;     // Linux 6.13
+constexpr long NR_removexattrat = 466;  // Linux 6.13
+
+// pidfd_open flag (Linux 6.9): the pidfd names one thread, not its thread group.
+constexpr unsigned PIDFD_THREAD = 0x80;  // O_EXCL
+
+// seccomp user notification (Linux 6.6): the supervisor's thread is woken on the CPU the
+// waiting caller just left, not through a cross-CPU wake-up.
+constexpr unsigned long NOTIF_SET_FLAGS_IOCTL = 0x40082104;  // _IOW('!', 4, __u64)
+constexpr __u64 USER_NOTIF_FD_SYNC_WAKE_UP = 1;              // SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
 
 // openat2 (Linux 5.6)
 struct open_how {

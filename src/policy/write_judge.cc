@@ -14,7 +14,6 @@ bool in_private_tmp(std::string_view path) {
 namespace {
 
 bool in_writable(const FsPolicy& p, std::string_view path) {
-  if (in_private_tmp(path)) return true;
   for (const auto& w : p.writable)
     if (path_within(path, w)) return true;
   return false;
@@ -37,56 +36,81 @@ bool hidden(const FsPolicy& p, std::string_view path) {
   return false;
 }
 
+// A protected name reached through a symlink is protected where the link is, too.
+WriteVerdict judge_aliases(const FsPolicy& p, const Place& at) {
+  for (const auto& a : at.aliases)
+    if (auto v = p.protect.check(a); v.is_protected)
+      return refuse(EACCES, "protected (" + v.rule + ", reached through the symlink " + a + ")");
+  return {};
+}
+
 }  // namespace
 
-WriteVerdict judge_write(const FsPolicy& p, std::string_view path, EntryType type) {
+WriteVerdict judge_write(const FsPolicy& p, const Place& at) {
+  if (auto v = judge_aliases(p, at); !v.allowed) return v;
+  if (at.private_mount) return {};
+  std::string_view path = at.path;
   if (auto v = p.protect.check(path); v.is_protected)
     return refuse(EACCES, "protected (" + v.rule + ")");
   if (hidden(p, path)) return refuse(EACCES, "denied path");
   // An existing gitfile (worktree, submodule) names the gitdir git will trust, a worktree's
   // commondir the directory its config and hooks come from: neither is rewritable.
-  if (base_name(path) == ".git" && type != EntryType::Missing && type != EntryType::Dir)
+  if (base_name(path) == ".git" && at.type != EntryType::Missing && at.type != EntryType::Dir)
     return refuse(EACCES, "protected (.git file)");
-  if (base_name(path) == "commondir" && type != EntryType::Missing &&
+  if (base_name(path) == "commondir" && at.type != EntryType::Missing &&
       path.find("/.git/worktrees/") != std::string_view::npos)
     return refuse(EACCES, "protected (.git/worktrees/*/commondir)");
   if (in_writable(p, path)) return {};
   // The terminal and the null-like devices stay usable; nothing new is made in /dev.
-  if (path_within(path, "/dev") && (type == EntryType::Other)) return {};
+  if (path_within(path, "/dev") && (at.type == EntryType::Other)) return {};
   return refuse(EROFS, "outside the writable paths");
 }
 
-WriteVerdict judge_rename(const FsPolicy& p, std::string_view src, std::string_view dst,
-                          bool src_is_dir) {
-  if (auto v = p.protect.check_rename(src, dst, src_is_dir); v.is_protected)
+WriteVerdict judge_rename(const FsPolicy& p, const Place& src, const Place& dst, bool src_is_dir) {
+  if (auto v = judge_aliases(p, src); !v.allowed) return v;
+  if (auto v = judge_aliases(p, dst); !v.allowed) return v;
+  // Within the sandbox's own tmpfs nothing is protected; across mounts the kernel says EXDEV.
+  if (src.private_mount && dst.private_mount) return {};
+  if (auto v = p.protect.check_rename(src.path, dst.path, src_is_dir); v.is_protected)
     return refuse(EACCES, "protected (" + v.rule + ")");
-  if (hidden(p, src) || hidden(p, dst)) return refuse(EACCES, "denied path");
+  if (hidden(p, src.path) || hidden(p, dst.path)) return refuse(EACCES, "denied path");
   for (const auto& d : p.deny_read)
-    if (path_within(d, src)) return refuse(EACCES, "holds the denied path " + d);
-  if (!in_writable(p, src) || !in_writable(p, dst))
+    if (path_within(d, src.path)) return refuse(EACCES, "holds the denied path " + d);
+  if ((!src.private_mount && !in_writable(p, src.path)) ||
+      (!dst.private_mount && !in_writable(p, dst.path)))
     return refuse(EROFS, "outside the writable paths");
   return {};
 }
 
-WriteVerdict judge_link(const FsPolicy& p, std::string_view src, std::string_view dst) {
-  if (auto v = p.protect.check(src); v.is_protected)
-    return refuse(EACCES, "protected (" + v.rule + ")");
-  if (base_name(dst) == ".git") return refuse(EACCES, "protected (.git link)");
-  if (hidden(p, src)) return refuse(EACCES, "denied path");
-  return judge_write(p, dst, EntryType::Missing);
+WriteVerdict judge_link(const FsPolicy& p, const Place& src, const Place& dst) {
+  if (auto v = judge_aliases(p, src); !v.allowed) return v;
+  if (!src.private_mount) {
+    if (auto v = p.protect.check(src.path); v.is_protected)
+      return refuse(EACCES, "protected (" + v.rule + ")");
+    if (hidden(p, src.path)) return refuse(EACCES, "denied path");
+  }
+  if (!dst.private_mount && base_name(dst.path) == ".git")
+    return refuse(EACCES, "protected (.git link)");
+  Place created = dst;
+  created.type = EntryType::Missing;
+  return judge_write(p, created);
 }
 
-WriteVerdict judge_remove(const FsPolicy& p, std::string_view path) {
-  if (base_name(path) == ".git") return refuse(EACCES, "protected (.git)");
-  return judge_write(p, path, EntryType::File);
+WriteVerdict judge_remove(const FsPolicy& p, const Place& at) {
+  if (!at.private_mount && base_name(at.path) == ".git") return refuse(EACCES, "protected (.git)");
+  Place existing = at;
+  existing.type = EntryType::File;
+  return judge_write(p, existing);
 }
 
-WriteVerdict judge_special_create(const FsPolicy& p, std::string_view path) {
+WriteVerdict judge_special_create(const FsPolicy& p, const Place& at) {
   // Only `git worktree add` needs to create a .git that is not a directory, and it writes a
   // regular file; a symlink or node named .git is refused.
-  if (base_name(path) == ".git")
+  if (!at.private_mount && base_name(at.path) == ".git")
     return refuse(EACCES, "protected (.git may only be a directory or gitfile)");
-  return judge_write(p, path, EntryType::Missing);
+  Place created = at;
+  created.type = EntryType::Missing;
+  return judge_write(p, created);
 }
 
 }  // namespace paddock

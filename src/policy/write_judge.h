@@ -1,6 +1,7 @@
 #pragma once
 // Pure verdicts on mediated writes, given canonical sandbox-view paths. The supervisor performs
 // only what this allows; tests call it directly.
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -15,22 +16,34 @@ struct WriteVerdict {
   std::string reason;  // one line for the user
 };
 
-// A write to (or creation of) `path`. `type` is what exists there now (Missing if nothing).
-WriteVerdict judge_write(const FsPolicy& p, std::string_view path, EntryType type);
+// Where a mediated call lands, as the supervisor found it in the sandbox's tree.
+struct Place {
+  std::string_view path;                // canonical, sandbox view
+  EntryType type = EntryType::Missing;  // what exists there now
+  // On one of the sandbox's own tmpfs mounts (/tmp, /var/tmp, /dev/shm), decided by the
+  // mount's device, never by the path's spelling. Thrown away at exit: nothing is protected.
+  bool private_mount = false;
+  // The path as spelled through each symlink followed to reach it ("~/.bashrc" for a
+  // stow-style link to dotfiles/bashrc): a protected name protects the link and its target.
+  std::span<const std::string> aliases = {};
+};
+
+// A write to (or creation of) a place.
+WriteVerdict judge_write(const FsPolicy& p, const Place& at);
 
 // unlink(2) and rmdir(2): protected and denied paths cannot be removed either (a user's own
 // pre-commit hook is a wall too), and a repository's .git is never removed.
-WriteVerdict judge_remove(const FsPolicy& p, std::string_view path);
+WriteVerdict judge_remove(const FsPolicy& p, const Place& at);
 
 // symlink(2) and mknod(2) of non-directories: like judge_write, and never named .git.
-WriteVerdict judge_special_create(const FsPolicy& p, std::string_view path);
+WriteVerdict judge_special_create(const FsPolicy& p, const Place& at);
 
 // rename(2) and link(2): both ends are judged, plus the rename-specific rules.
-WriteVerdict judge_rename(const FsPolicy& p, std::string_view src, std::string_view dst,
-                          bool src_is_dir);
-WriteVerdict judge_link(const FsPolicy& p, std::string_view src, std::string_view dst);
+WriteVerdict judge_rename(const FsPolicy& p, const Place& src, const Place& dst, bool src_is_dir);
+WriteVerdict judge_link(const FsPolicy& p, const Place& src, const Place& dst);
 
-// Paths writable in every sandbox besides the policy's roots: private tmpfs mounts.
+// Paths that name the sandbox's private tmpfs mounts in its view (for TMPDIR and similar
+// environment decisions; the mediator judges privacy by device, see Place::private_mount).
 bool in_private_tmp(std::string_view path);
 
 }  // namespace paddock

@@ -11,6 +11,8 @@
 #include <map>
 #include <optional>
 
+#include "base/printable.h"
+#include "mediator/mediator.h"
 #include "policy/mount_plan.h"
 #include "policy/seccomp_policy.h"
 #include "proxy/address_filter.h"
@@ -18,7 +20,6 @@
 #include "sandbox/environment.h"
 #include "sandbox/launcher.h"
 #include "sandbox/sync_channel.h"
-#include "sandbox/write_mediator.h"
 #include "walls/landlock.h"
 #include "walls/proxy_listeners.h"
 #include "walls/seccomp.h"
@@ -72,8 +73,8 @@ void print_network_denials(const std::vector<proxy::DenialSummary>& denials) {
     }
     std::string where = d.host.empty() ? "(unparsable request)"
                                        : d.host + (d.port ? ":" + std::to_string(d.port) : "");
-    std::fprintf(stderr, "paddock: denied %s %s (%s: %s)%s\n", d.protocol.c_str(), where.c_str(),
-                 d.rule.c_str(), d.reason.c_str(),
+    std::fprintf(stderr, "paddock: denied %s %s (%s: %s)%s\n", printable(d.protocol).c_str(),
+                 printable(where).c_str(), printable(d.rule).c_str(), printable(d.reason).c_str(),
                  d.count > 1 ? (" x" + std::to_string(d.count)).c_str() : "");
   }
 }
@@ -85,10 +86,11 @@ void print_denials(const std::map<std::string, unsigned>& denials) {
       std::fprintf(stderr, "paddock: ... and %zu more denied writes\n", denials.size() - 20);
       break;
     }
+    // Names in `what` were chosen inside the sandbox.
     if (count > 1)
-      std::fprintf(stderr, "paddock: denied %s x%u\n", what.c_str(), count);
+      std::fprintf(stderr, "paddock: denied %s x%u\n", printable(what).c_str(), count);
     else
-      std::fprintf(stderr, "paddock: denied %s\n", what.c_str());
+      std::fprintf(stderr, "paddock: denied %s\n", printable(what).c_str());
   }
 }
 
@@ -144,10 +146,10 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
     return ok_status();
   });
   if (!launched) return launched.error();
-  SocketRules socket_rules;
+  mediator::SocketRules socket_rules;
   socket_rules.allow_local_binding = policy.network.allow_local_binding;
   socket_rules.connect_ports = {kHttpProxyPort, kSocksProxyPort};
-  WriteMediator mediator(std::move(launched->notify), policy.fs, socket_rules);
+  mediator::Mediator mediator(std::move(launched->notify), policy.fs, socket_rules);
   Status ms = mediator.start(std::move(launched->root));
   if (!ms.ok()) {
     ::kill(launched->init_pid, SIGKILL);
@@ -215,7 +217,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   (*proxy)->stop();
   for (const auto& q : mediator.quarantine_foreign_gitfiles())
     std::fprintf(stderr, "paddock: quarantined a gitfile that points outside a worktree: %s\n",
-                 q.c_str());
+                 printable(q).c_str());
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   if (!req.quiet) {
     print_denials(mediator.denials());

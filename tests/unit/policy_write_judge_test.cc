@@ -8,6 +8,27 @@
 namespace paddock {
 namespace {
 
+// The tests judge by path; the mediator passes a Place (type, private mount, aliases).
+[[maybe_unused]] WriteVerdict judge_write(const FsPolicy& p, std::string_view path,
+                                          EntryType type) {
+  return paddock::judge_write(p, Place{path, type});
+}
+[[maybe_unused]] WriteVerdict judge_remove(const FsPolicy& p, std::string_view path) {
+  return paddock::judge_remove(p, Place{path, EntryType::File});
+}
+[[maybe_unused]] WriteVerdict judge_special_create(const FsPolicy& p, std::string_view path) {
+  return paddock::judge_special_create(p, Place{path});
+}
+[[maybe_unused]] WriteVerdict judge_rename(const FsPolicy& p, std::string_view src,
+                                           std::string_view dst, bool src_is_dir) {
+  return paddock::judge_rename(p, Place{src, src_is_dir ? EntryType::Dir : EntryType::File},
+                               Place{dst}, src_is_dir);
+}
+[[maybe_unused]] WriteVerdict judge_link(const FsPolicy& p, std::string_view src,
+                                         std::string_view dst) {
+  return paddock::judge_link(p, Place{src, EntryType::File}, Place{dst});
+}
+
 FsPolicy make_policy() {
   FsPolicy p;
   p.home = "/home/u";
@@ -42,10 +63,12 @@ TEST(PolicyWriteJudge, WritableRootsAndBeneath) {
   }
 }
 
-TEST(PolicyWriteJudge, PrivateTmpAlwaysWritable) {
+TEST(PolicyWriteJudge, PrivateMountAlwaysWritableAndUnprotected) {
   FsPolicy p;  // no writable roots at all
-  for (const char* path : {"/tmp", "/tmp/x", "/tmp/a/b/c", "/var/tmp/x", "/dev/shm/seg"})
-    EXPECT_TRUE(Allowed(judge_write(p, path, EntryType::Missing))) << path;
+  for (const char* path :
+       {"/tmp", "/tmp/x", "/tmp/a/b/c", "/var/tmp/x", "/dev/shm/seg",
+        "/tmp/repo/.git/hooks/pre-commit", "/tmp/repo/.git/config", "/tmp/.bashrc"})
+    EXPECT_TRUE(Allowed(paddock::judge_write(p, Place{path, EntryType::Missing, true}))) << path;
   EXPECT_TRUE(in_private_tmp("/tmp"));
   EXPECT_TRUE(in_private_tmp("/var/tmp/a"));
   EXPECT_TRUE(in_private_tmp("/dev/shm"));
@@ -54,6 +77,45 @@ TEST(PolicyWriteJudge, PrivateTmpAlwaysWritable) {
   EXPECT_FALSE(in_private_tmp("/var"));
   EXPECT_FALSE(in_private_tmp("/dev"));
   EXPECT_FALSE(in_private_tmp("/dev/shmx"));
+}
+
+TEST(PolicyWriteJudge, PrivateIsTheMountNotTheSpelling) {
+  // A host file under the host's /tmp, passed in on stdin, is not on the sandbox's private
+  // tmpfs: its /tmp path is judged like any other path outside the writable roots.
+  FsPolicy p = make_policy();
+  for (const char* path : {"/tmp/f.txt", "/var/tmp/x", "/dev/shm/seg"})
+    EXPECT_TRUE(Refused(paddock::judge_write(p, Place{path, EntryType::File, false}), EROFS))
+        << path;
+}
+
+TEST(PolicyWriteJudge, ProtectedNameReachedThroughASymlink) {
+  // ~/.bashrc -> dotfiles/bashrc (stow): the write lands in dotfiles/bashrc, an ordinary file
+  // in a writable root, but was spelled through the protected name.
+  FsPolicy p = make_policy();
+  p.writable.push_back("/home/u");
+  std::vector<std::string> via = {"/home/u/.bashrc"};
+  Place at{"/home/u/dotfiles/bashrc", EntryType::File, false, via};
+  EXPECT_TRUE(Refused(paddock::judge_write(p, at), EACCES));
+  std::vector<std::string> hooks = {"/home/u/proj/sub/.git/hooks/pre-commit"};
+  EXPECT_TRUE(Refused(paddock::judge_write(p, Place{"/home/u/proj/githooks/pre-commit",
+                                                    EntryType::Missing, false, hooks}),
+                      EACCES));
+  // Even on a private mount: the alias is a host path.
+  EXPECT_TRUE(
+      Refused(paddock::judge_write(p, Place{"/tmp/x", EntryType::Missing, true, via}), EACCES));
+  // An ordinary symlink on the way changes nothing.
+  std::vector<std::string> plain = {"/home/u/proj/link/file"};
+  EXPECT_TRUE(Allowed(
+      paddock::judge_write(p, Place{"/home/u/proj/real/file", EntryType::File, false, plain})));
+  // Renames and links judge the spellings of both ends.
+  EXPECT_TRUE(Refused(
+      paddock::judge_rename(p, Place{"/home/u/proj/x", EntryType::File},
+                            Place{"/home/u/dotfiles/bashrc", EntryType::File, false, via}, false),
+      EACCES));
+  EXPECT_TRUE(
+      Refused(paddock::judge_link(p, Place{"/home/u/proj/x", EntryType::File},
+                                  Place{"/home/u/dotfiles/new", EntryType::Missing, false, via}),
+              EACCES));
 }
 
 TEST(PolicyWriteJudge, OutsideWritableIsReadOnlyFilesystem) {
@@ -127,8 +189,14 @@ TEST(PolicyWriteJudgeRename, WithinWritable) {
   FsPolicy p = make_policy();
   EXPECT_TRUE(Allowed(judge_rename(p, "/home/u/proj/a", "/home/u/proj/b", false)));
   EXPECT_TRUE(Allowed(judge_rename(p, "/home/u/proj/a", "/srv/out/a", true)));
-  EXPECT_TRUE(Allowed(judge_rename(p, "/tmp/x", "/home/u/proj/x", false)));
-  EXPECT_TRUE(Allowed(judge_rename(p, "/home/u/proj/x", "/tmp/x", false)));
+  EXPECT_TRUE(Allowed(paddock::judge_rename(p, Place{"/tmp/x", EntryType::File, true},
+                                            Place{"/home/u/proj/x"}, false)));
+  EXPECT_TRUE(Allowed(paddock::judge_rename(p, Place{"/home/u/proj/x", EntryType::File},
+                                            Place{"/tmp/x", EntryType::Missing, true}, false)));
+  // Both ends on the private tmpfs: nothing there is protected (git works in /tmp).
+  EXPECT_TRUE(
+      Allowed(paddock::judge_rename(p, Place{"/tmp/r/.git/config.lock", EntryType::File, true},
+                                    Place{"/tmp/r/.git/config", EntryType::File, true}, false)));
 }
 
 TEST(PolicyWriteJudgeRename, EitherEndOutsideIsReadOnly) {
@@ -169,7 +237,9 @@ TEST(PolicyWriteJudgeRename, AncestorOfDenyWriteRefused) {
 TEST(PolicyWriteJudgeLink, NewNameJudgedAsAWrite) {
   FsPolicy p = make_policy();
   EXPECT_TRUE(Allowed(judge_link(p, "/home/u/proj/a", "/home/u/proj/b")));
-  EXPECT_TRUE(Allowed(judge_link(p, "/usr/bin/ls", "/tmp/ls")));  // source may be read-only
+  // The source may be read-only.
+  EXPECT_TRUE(Allowed(paddock::judge_link(p, Place{"/usr/bin/ls", EntryType::File},
+                                          Place{"/tmp/ls", EntryType::Missing, true})));
   EXPECT_TRUE(Refused(judge_link(p, "/home/u/proj/a", "/home/u/a"), EROFS));
   EXPECT_TRUE(
       Refused(judge_link(p, "/home/u/proj/evil", "/home/u/proj/.git/hooks/post-merge"), EACCES));

@@ -1,0 +1,60 @@
+#pragma once
+// What every mediated call may consult: the policy, the sandbox's root and its private mounts,
+// the socket rules, the records kept for the exit summary, and the workers that finish calls
+// which would block. Set up once before the first call; shared by the mediator's threads.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/unique_fd.h"
+#include "mediator/workers.h"
+#include "policy/fs_policy.h"
+
+namespace paddock::mediator {
+
+// TCP rules the supervisor applies to the connect/bind calls it performs for the sandbox (the
+// same ones Landlock enforces on calls the kernel runs itself).
+struct SocketRules {
+  bool allow_local_binding = false;
+  std::vector<uint16_t> connect_ports;  // TCP ports reachable when !allow_local_binding
+};
+
+// Refusals for the exit summary, and unix sockets the sandbox bound (its own, reachable).
+class Records {
+ public:
+  void refused(const std::string& what);
+  std::map<std::string, unsigned> denials() const;
+  void bound_socket(dev_t dev, ino_t ino);
+  bool is_bound_socket(dev_t dev, ino_t ino) const;
+  void new_gitfile(const std::string& path);
+  std::vector<std::string> new_gitfiles() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, unsigned> denials_;
+  std::set<std::pair<dev_t, ino_t>> bound_;
+  std::vector<std::string> gitfiles_;
+};
+
+struct Context {
+  const FsPolicy& policy;
+  SocketRules sockets;
+  UniqueFd root;                 // the sandbox's root directory (O_PATH)
+  std::set<dev_t> private_devs;  // the sandbox's /tmp, /var/tmp, /dev/shm
+  Records records;
+  std::shared_ptr<Workers> workers;
+  // The seccomp listener; shared with workers, which may answer after the mediator is gone.
+  std::shared_ptr<const UniqueFd> notify;
+  int notify_fd() const { return notify->get(); }
+
+  bool is_private(dev_t d) const { return private_devs.count(d) != 0; }
+};
+
+}  // namespace paddock::mediator

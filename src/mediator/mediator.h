@@ -1,0 +1,52 @@
+#pragma once
+// The supervisor's half of write mediation. The seccomp filter hands every call that can create
+// a name, open for writing, change a mode or an extended attribute, or address a socket to these
+// threads; they read their own copy of the arguments, resolve paths in the sandbox's root, judge
+// the landing place (protected names, writable roots), and perform the call themselves, through
+// descriptors pinned during the judgement. The kernel never continues a call whose arguments we
+// checked, so a second thread rewriting them after the check changes nothing.
+//
+// Liveness: nothing a sandboxed process sends may end or wedge the supervisor. Decoding never
+// throws; calls that may wait (FIFOs, blocking connects, full sockets, leases) are finished by
+// workers (mediator/workers.h); stop() never waits for them.
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+#include "mediator/context.h"
+#include "policy/fs_policy.h"
+
+namespace paddock::mediator {
+
+class Mediator {
+ public:
+  Mediator(UniqueFd notify_fd, const FsPolicy& policy, SocketRules sockets);
+  ~Mediator();
+  Mediator(const Mediator&) = delete;
+  Mediator& operator=(const Mediator&) = delete;
+
+  // `root` is the sandbox's root directory (O_PATH), where every path is resolved.
+  Status start(UniqueFd root);
+  // Stops serving. Returns promptly even when a call performed for the sandbox still waits.
+  void stop();
+
+  // Refused calls, deduplicated: "what path (reason)" -> count. Names in them were chosen by
+  // the sandbox: print them through printable() (base/printable.h).
+  std::map<std::string, unsigned> denials() const;
+
+  // Gitfiles created during the run that are not `git worktree add` links are renamed aside
+  // (after the sandbox has ended); returns what was moved.
+  std::vector<std::string> quarantine_foreign_gitfiles();
+
+ private:
+  struct Shared;
+  std::shared_ptr<Shared> shared_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace paddock::mediator
