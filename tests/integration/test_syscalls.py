@@ -4,8 +4,10 @@ the kernel answers with an error other than the filter's) and inside, where the 
 must answer EPERM (ENOSYS for clone3 and foreign-architecture calls)."""
 
 import fcntl
+import json
 import os
 import pty
+import struct
 import subprocess
 import termios
 import time
@@ -140,6 +142,112 @@ def test_tiocsti_injection_refused(sb, probe):
     assert inside["tiocsti_highbits"]["errname"] == "EPERM", inside
     assert inside["tioclinux"]["errname"] == "EPERM", inside
     assert b"Z" not in seen, seen
+
+
+# Terminal state that outlives the command. Run with the pty as stdin and controlling terminal;
+# prints one JSON object: request -> "OK" or the errno name.
+TTY_STATE = r"""
+import errno, fcntl, json, struct, subprocess, sys, termios
+
+def attempt(req, arg=0):
+    try:
+        fcntl.ioctl(0, req, arg)
+        return "OK"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+res = {}
+# positive controls first: what stty and line editors do
+try:
+    a = termios.tcgetattr(0)
+    a[0] &= ~termios.IXON  # so that ^Q cannot undo TCOOFF below
+    termios.tcsetattr(0, termios.TCSANOW, a)
+    res["tcsetattr"] = "OK"
+except OSError as e:
+    res["tcsetattr"] = errno.errorcode.get(e.errno, str(e.errno))
+p = subprocess.run(["stty", "-echo"], stdin=0, capture_output=True)
+q = subprocess.run(["stty", "echo"], stdin=0, capture_output=True)
+res["stty"] = "OK" if p.returncode == 0 and q.returncode == 0 else (p.stderr + q.stderr).decode()
+res["TIOCGETD"] = attempt(termios.TIOCGETD, b"\0" * 4)
+# requests whose effect stays on the user's terminal after the command (TCXONC first: under
+# N_NULL the flow-control requests no longer reach a line discipline)
+res["TCXONC"] = attempt(termios.TCXONC, termios.TCOOFF)
+res["TIOCEXCL"] = attempt(termios.TIOCEXCL)
+if "keep-ldisc" not in sys.argv:
+    res["TIOCSETD_highbits"] = attempt(0xffffffff00000000 | termios.TIOCSETD, struct.pack("i", 27))
+    res["TIOCSETD"] = attempt(termios.TIOCSETD, struct.pack("i", 27))  # N_NULL
+# Linux VT console requests: a pty is no VT, so the kernel alone answers ENOTTY or EINVAL
+for name, req, arg in (("KDSKBMODE", 0x4B45, 4), ("KDSETMODE", 0x4B3A, 1),
+                       ("KDSKBENT", 0x4B47, b"\0" * 4), ("VT_ACTIVATE", 0x5606, 1),
+                       ("VT_SETMODE", 0x5602, b"\0" * 8)):
+    res[name] = attempt(req, arg)
+print(json.dumps(res), flush=True)
+"""
+
+TIOCGEXCL = 0x80045440
+N_TTY, N_NULL = 0, 27
+
+
+def _tty_state_after(argv, env=None, cwd=None):
+    """Runs argv on a fresh pty (stdin and controlling terminal) and then reads, from the host
+    side of the same pty, what the user's shell would inherit: the line discipline, exclusive
+    mode, and whether output is stopped."""
+    master, slave = pty.openpty()
+    try:
+        def pre():
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        p = subprocess.run(argv, stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           start_new_session=True, preexec_fn=pre, timeout=TIMEOUT, env=env,
+                           cwd=cwd)
+        ldisc = struct.unpack("i", fcntl.ioctl(slave, termios.TIOCGETD, b"\0" * 4))[0]
+        excl = struct.unpack("i", fcntl.ioctl(slave, TIOCGEXCL, b"\0" * 4))[0]
+        stopped = None
+        if ldisc == N_TTY:
+            os.set_blocking(slave, False)
+            try:
+                os.write(slave, b".")
+                stopped = False
+            except BlockingIOError:
+                stopped = True
+        return p, {"ldisc": ldisc, "exclusive": excl, "output_stopped": stopped}
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_terminal_state_changes_refused(sb):
+    """TIOCSETD (N_NULL leaves the user's terminal dead after paddock exits), TIOCEXCL (every
+    later open of the terminal fails with EBUSY), TCXONC (output stopped for good once IXON is
+    off) and the Linux console ranges are refused; the terminal the host keeps is unchanged.
+    Control: the same script on the host changes all three, and the kernel alone does not answer
+    the console requests with EPERM."""
+    script = sb.project / "tty_state.py"
+    script.write_text(TTY_STATE)
+    p, state = _tty_state_after(["python3", str(script)], env=sb.env(), cwd=sb.project)
+    assert p.returncode == 0, p
+    host = json.loads(p.stdout.decode().strip().splitlines()[-1])
+    for req in ("tcsetattr", "stty", "TIOCGETD", "TIOCSETD", "TIOCSETD_highbits", "TIOCEXCL",
+                "TCXONC"):
+        assert host[req] == "OK", (req, host)
+    for req in ("KDSKBMODE", "KDSETMODE", "KDSKBENT", "VT_ACTIVATE", "VT_SETMODE"):
+        assert host[req] != "EPERM", (req, host)
+    assert state == {"ldisc": N_NULL, "exclusive": 1, "output_stopped": None}, state
+    # the output oracle needs the ordinary line discipline
+    p, state = _tty_state_after(["python3", str(script), "keep-ldisc"], env=sb.env(),
+                                cwd=sb.project)
+    assert p.returncode == 0, p
+    assert state == {"ldisc": N_TTY, "exclusive": 1, "output_stopped": True}, state
+
+    p, state = _tty_state_after(sb.argv(["--", "python3", "tty_state.py"]), env=sb.env(),
+                                cwd=sb.project)
+    assert p.returncode == 0, p
+    inside = json.loads(p.stdout.decode().strip().splitlines()[-1])
+    for req in ("tcsetattr", "stty", "TIOCGETD"):
+        assert inside[req] == "OK", (req, inside)  # positive controls
+    for req in ("TIOCSETD", "TIOCSETD_highbits", "TIOCEXCL", "TCXONC", "KDSKBMODE", "KDSETMODE",
+                "KDSKBENT", "VT_ACTIVATE", "VT_SETMODE"):
+        assert inside[req] == "EPERM", (req, inside)
+    assert state == {"ldisc": N_TTY, "exclusive": 0, "output_stopped": False}, state
 
 
 def test_interactive_tty_usable(sb):
