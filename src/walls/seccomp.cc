@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <map>
 
 namespace paddock {
@@ -29,18 +30,44 @@ Result<int> install_seccomp(std::span<const sock_filter> prog, bool want_listene
   return static_cast<int>(rc);
 }
 
+namespace {
+
+std::string hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string describe_condition(const SyscallRule& r) {
+  std::string a = "arg" + std::to_string(r.arg);
+  std::string what = r.what.empty() ? "" : " " + r.what;
+  switch (r.cond) {
+    case SyscallRule::Cond::None:
+      return "";
+    case SyscallRule::Cond::ArgMaskedAny:
+      return "(" + a + "&" + hex(r.value) + what + ")";
+    case SyscallRule::Cond::ArgEq32:
+      return "(" + a + "==" + hex(r.value) + what + ")";
+    case SyscallRule::Cond::ArgMaskedEq32:
+      return "(" + a + "&" + hex(r.mask) + "==" + hex(r.value) + what + ")";
+    case SyscallRule::Cond::ArgNonZero:
+      return "(" + a + "!=0)";
+    case SyscallRule::Cond::UnixDatagram:
+      return "(AF_UNIX, SOCK_DGRAM|SOCK_RAW)";
+  }
+  return "(?)";
+}
+
+}  // namespace
+
 std::string describe_seccomp(const SeccompPolicy& policy) {
   std::map<std::string, std::string> groups;
   for (const auto& r : policy.rules) {
     std::string& g = groups[r.group];
     if (!g.empty()) g += ", ";
     g += r.syscall;
-    if (r.cond == SyscallRule::Cond::ArgMaskedAny)
-      g += "(arg" + std::to_string(r.arg) + "&" + std::to_string(r.value) + ")";
-    if (r.cond == SyscallRule::Cond::ArgEq32)
-      g += "(arg" + std::to_string(r.arg) + "==" + std::to_string(r.value) + ")";
-    if (r.cond == SyscallRule::Cond::ArgNonZero) g += "(arg" + std::to_string(r.arg) + "!=0)";
-    if (r.cond == SyscallRule::Cond::UnixDgram) g += "(AF_UNIX, SOCK_DGRAM)";
+    if (r.nr >= 0) g += "[" + std::to_string(r.nr) + "]";
+    g += describe_condition(r);
     if (r.action == SyscallRule::Action::Notify)
       g += "->supervisor";
     else if (r.err != EPERM)
@@ -48,6 +75,9 @@ std::string describe_seccomp(const SeccompPolicy& policy) {
   }
   std::string out;
   for (const auto& [name, list] : groups) out += "  " + name + ": " + list + "\n";
+  if (policy.unreviewed_from > 0)
+    out += "  syscalls numbered " + std::to_string(policy.unreviewed_from) +
+           " and up (newer than docs/SYSCALLS.md): ENOSYS\n";
   out += "  other architectures: ENOSYS\n";
   return out;
 }

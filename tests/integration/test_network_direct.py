@@ -4,6 +4,7 @@ fast; DNS does not work; UDP datagrams do not arrive; host unix sockets (path an
 cannot be reached. Every host-side server proves it saw nothing, and each test has a positive
 control showing the same server is reachable from the host (or through the proxy)."""
 
+import errno
 import json
 import os
 import socket
@@ -185,21 +186,11 @@ def wait_until_received(udp, timeout=3.0):
 # unix sockets
 
 
-def _unix_attempt(inside, address, flags=(), chdir=None, dgram=False):
+def _unix_attempt(inside, address, flags=(), chdir=None):
     return inside(f"""
         addr = {address!r}
         if {chdir!r}:
             os.chdir({chdir!r})
-        if {dgram!r}:
-            try:
-                # unix datagram sockets cannot be created inside (sendmsg's address is out of
-                # the filter's reach); either refusal is an error result
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-                s.sendto(b"from-sandbox", addr)
-                emit(result="sent")
-            except OSError as e:
-                emit(result="error:" + type(e).__name__ + ":" + str(e.errno))
-            sys.exit(0)
         res = {{"exists": os.path.exists(addr) if not addr.startswith("\\0") else None}}
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(3)
@@ -372,33 +363,164 @@ def test_other_socket_families_refused(inside):
     assert not created, j
 
 
-def test_host_unix_datagram_socket_unreachable(inside, scratch):
+# Every way to get a unix datagram socket and address a datagram per message; run on the host
+# (control: each one delivers) and inside (each is refused when the socket is made). Argument:
+# the listener's path. Prints one JSON object: spelling -> "sent", or "error:<where>:<errno>".
+DGRAM_SPELLINGS = r"""
+import ctypes, json, socket, struct, sys
+
+path = sys.argv[1]
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+class IoVec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+
+class MsgHdr(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32),
+                ("iov", ctypes.POINTER(IoVec)), ("iovlen", ctypes.c_size_t),
+                ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
+                ("flags", ctypes.c_int)]
+
+
+class MMsgHdr(ctypes.Structure):
+    _fields_ = [("hdr", MsgHdr), ("len", ctypes.c_uint)]
+
+
+def sendmmsg(sock, data):
+    addr = struct.pack("H", socket.AF_UNIX) + path.encode() + b"\0"
+    abuf = ctypes.create_string_buffer(addr, len(addr))
+    dbuf = ctypes.create_string_buffer(data, len(data))
+    iov = IoVec(ctypes.cast(dbuf, ctypes.c_void_p), len(data))
+    msg = MMsgHdr(MsgHdr(ctypes.cast(abuf, ctypes.c_void_p), len(addr), ctypes.pointer(iov), 1,
+                         None, 0, 0), 0)
+    if libc.sendmmsg(sock.fileno(), ctypes.byref(msg), 1, 0) != 1:
+        raise OSError(ctypes.get_errno(), "sendmmsg")
+
+
+def single(typ):
+    return socket.socket(socket.AF_UNIX, typ)
+
+
+def pair(typ):
+    return socket.socketpair(socket.AF_UNIX, typ)[0]
+
+
+D, R = socket.SOCK_DGRAM, socket.SOCK_RAW
+FL = socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC
+SPELLINGS = [  # name, make the socket, send
+    ("socket-dgram-sendto", lambda: single(D), lambda s, d: s.sendto(d, path)),
+    ("socket-dgram-flags-sendmsg", lambda: single(D | FL), lambda s, d: s.sendmsg([d], [], 0, path)),
+    ("socket-raw-sendmsg", lambda: single(R), lambda s, d: s.sendmsg([d], [], 0, path)),
+    ("socket-raw-flags-sendmmsg", lambda: single(R | FL), sendmmsg),
+    ("pair-dgram-sendmsg", lambda: pair(D), lambda s, d: s.sendmsg([d], [], 0, path)),
+    ("pair-dgram-sendmmsg", lambda: pair(D), sendmmsg),
+    ("pair-dgram-cloexec-sendmsg", lambda: pair(D | socket.SOCK_CLOEXEC),
+     lambda s, d: s.sendmsg([d], [], 0, path)),
+    ("pair-raw-sendmsg", lambda: pair(R), lambda s, d: s.sendmsg([d], [], 0, path)),
+    ("pair-raw-nonblock-sendmmsg", lambda: pair(R | socket.SOCK_NONBLOCK), sendmmsg),
+]
+res = {}
+for name, make, send in SPELLINGS:
+    try:
+        s = make()
+    except OSError as e:
+        res[name] = "error:create:" + str(e.errno)
+        continue
+    try:
+        send(s, name.encode())
+        res[name] = "sent"
+    except OSError as e:
+        res[name] = "error:send:" + str(e.errno)
+    s.close()
+print(json.dumps(res), flush=True)
+"""
+
+
+def _drain(srv, timeout=0.5):
+    """Every datagram the listener holds, waiting at most `timeout` for each next one."""
+    got = []
+    srv.settimeout(timeout)
+    try:
+        while len(got) < 50:
+            got.append(srv.recv(200))
+    except socket.timeout:
+        pass
+    return got
+
+
+def test_host_unix_datagram_socket_unreachable(sb, scratch):
     """A host AF_UNIX datagram socket (syslog's /dev/log, systemd's notify socket are of this
-    kind) in a visible directory: sendto from inside must not deliver."""
+    kind) in a visible directory: no spelling of a unix datagram socket can be made inside, so
+    no datagram is addressed to it (sendmsg's address is out of the filter's reach). The
+    listener is the oracle; the control is the same script on the host, where every spelling
+    delivers."""
     d = scratch / "dgram"
     d.mkdir()
     os.chmod(d, 0o755)
     path = d / "log.sock"
-    srv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    srv.bind(str(path))
-    os.chmod(path, 0o777)
-    srv.settimeout(0.5)
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as c:  # positive control
-            c.sendto(b"control", str(path))
-        assert srv.recv(100) == b"control"
-        r = _unix_attempt(inside, str(path), dgram=True)
+    script = sb.project / "dgram_spellings.py"
+    script.write_text(DGRAM_SPELLINGS)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as srv:
+        srv.bind(str(path))
+        os.chmod(path, 0o777)  # so that only the sandbox, not permissions, decides
+        host = sb.host_sh(f"python3 {script} {path}")
+        assert host.rc == 0, host
+        control = json.loads(host.out.strip().splitlines()[-1])
+        assert set(control.values()) == {"sent"}, control
+        got = _drain(srv)
+        assert sorted(got) == sorted(n.encode() for n in control), (got, control)
+
+        r = sb.exec(["python3", script.name, str(path)])
+        assert r.rc == 0, r
+        res = json.loads(r.out.strip().splitlines()[-1])
+        got = _drain(srv)
+        assert got == [], (got, res)
+        assert res.keys() == control.keys(), res
+        for name, outcome in res.items():
+            assert outcome == f"error:create:{errno.EPERM}", (name, res)
+
+
+def test_stream_and_seqpacket_pairs_ignore_a_host_address(inside, scratch):
+    """Positive control for the datagram refusal: stream and seqpacket socketpairs work, and
+    neither takes a per-message address to a host socket (stream refuses msg_name, seqpacket
+    delivers to its peer). The host listener receives nothing."""
+    d = scratch / "dgram"
+    d.mkdir()
+    os.chmod(d, 0o755)
+    path = d / "log.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as srv:
+        srv.bind(str(path))
+        os.chmod(path, 0o777)
+        r = inside(f"""
+            res = {{}}
+            for name, typ in (("stream", socket.SOCK_STREAM), ("seqpacket", socket.SOCK_SEQPACKET),
+                              ("seqpacket-cloexec", socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC)):
+                a, b = socket.socketpair(socket.AF_UNIX, typ)
+                b.settimeout(3)
+                a.sendall(b"plain")
+                got = b.recv(10)
+                try:
+                    a.sendmsg([b"addressed"], [], 0, {str(path)!r})
+                    sent = "sent"
+                except OSError as e:
+                    sent = "error:" + str(e.errno)
+                try:
+                    got += b"|" + b.recv(20)
+                except OSError:
+                    pass
+                res[name] = [got.decode(), sent]
+            emit(**res)
+        """)
         assert r.json, r
-        got = []
-        try:
-            while len(got) < 10:
-                got.append(srv.recv(100))
-        except socket.timeout:
-            pass
+        got = _drain(srv)
         assert got == [], (got, r.json)
-        assert r.json["result"].startswith("error:"), r.json
-    finally:
-        srv.close()
+    j = r.json
+    assert j["stream"][0] == "plain" and j["stream"][1] in (f"error:{errno.EISCONN}",
+                                                             f"error:{errno.EOPNOTSUPP}"), j
+    for name in ("seqpacket", "seqpacket-cloexec"):
+        assert j[name] == ["plain|addressed", "sent"], j
 
 
 def test_sandbox_own_unix_sockets_work(inside):
@@ -414,15 +536,19 @@ def test_sandbox_own_unix_sockets_work(inside):
             res[label] = a.recv(4).decode()
             for x in (a, c, s):
                 x.close()
-        # named unix datagram sockets are refused (see DESIGN notes); a datagram socketpair works
-        d, e = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        # unix datagram sockets are refused, named or in a pair (see DESIGN notes); a seqpacket
+        # pair keeps message boundaries for programs that want them
+        d, e = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         e.send(b"dg")
-        d.settimeout(3); res["dgram"] = d.recv(2).decode()
-        try:
-            socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            res["named_dgram"] = "created"
-        except PermissionError:
-            res["named_dgram"] = "refused"
+        d.settimeout(3); res["seqpacket"] = d.recv(2).decode()
+        for label, make in (("named_dgram", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)),
+                            ("pair_dgram", lambda: socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM))):
+            try:
+                make()
+                res[label] = "created"
+            except PermissionError:
+                res[label] = "refused"
         emit(**res)
     """)
-    assert r.json == {"tmp": "ping", "project": "ping", "dgram": "dg", "named_dgram": "refused"}, r
+    assert r.json == {"tmp": "ping", "project": "ping", "seqpacket": "dg", "named_dgram": "refused",
+                      "pair_dgram": "refused"}, r

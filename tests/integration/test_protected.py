@@ -329,6 +329,93 @@ def test_protected_python_syscalls(sb, tree, attack):
     assert not (tree / ".envrc").exists() and not (tree / "sub" / ".envrc").exists()
 
 
+# --- extended attributes ------------------------------------------------------------------------
+#
+# system.posix_acl_access rewrites the mode bits (an ACL without a mask entry is the mode): a
+# disabled hook made executable, a protected file made writable, without chmod. Every call that
+# sets or removes an xattr, by path, by read-only fd or dirfd-relative, is the supervisor's to
+# judge; the oracle digests mode and xattrs.
+
+XATTR_PRELUDE = PY_PRELUDE + r"""
+import struct
+# version 2; USER_OBJ, GROUP_OBJ, OTHER all rwx: mode 0777
+ACL = struct.pack('<I', 2) + b''.join(struct.pack('<HHI', t, 7, 0xffffffff) for t in (1, 4, 0x20))
+
+
+class XattrArgs(ctypes.Structure):
+    _fields_ = [('value', ctypes.c_uint64), ('size', ctypes.c_uint32), ('flags', ctypes.c_uint32)]
+
+
+def setxattrat(path, name, value, dirfd=-100):
+    buf = ctypes.create_string_buffer(value, len(value))
+    args = XattrArgs(ctypes.cast(buf, ctypes.c_void_p).value, len(value), 0)
+    if libc.syscall(463, dirfd, path.encode(), 0, name.encode(), ctypes.byref(args),
+                    ctypes.sizeof(args)) != 0:
+        raise OSError(ctypes.get_errno(), 'setxattrat')
+
+
+def removexattrat(path, name):
+    if libc.syscall(466, -100, path.encode(), 0, name.encode()) != 0:
+        raise OSError(ctypes.get_errno(), 'removexattrat')
+"""
+
+HOOK = f"{NESTED}/.git/hooks/pre-commit"
+XATTR_ATTACKS = {
+    "setxattr-acl-nested-hook": f"attempt('s', lambda: os.setxattr('{HOOK}', 'system.posix_acl_access', ACL))",
+    "setxattr-acl-disabled-hook": f"attempt('s', lambda: os.setxattr('{NESTED}/.git/hooks/post-merge', 'system.posix_acl_access', ACL))",
+    "setxattr-acl-nested-bashrc": "attempt('s', lambda: os.setxattr('sub/.bashrc', 'system.posix_acl_access', ACL))",
+    "lsetxattr-acl-nested-config": f"attempt('s', lambda: os.setxattr('{NESTED}/.git/config', 'system.posix_acl_access', ACL, follow_symlinks=False))",
+    "fsetxattr-acl-ro-fd-nested-config": f"fd = os.open('{NESTED}/.git/config', os.O_RDONLY)\n"
+                                         "attempt('s', lambda: os.setxattr(fd, 'system.posix_acl_access', ACL))",
+    "fsetxattr-acl-ro-fd-nested-hooks-dir": f"fd = os.open('{NESTED}/.git/hooks', os.O_RDONLY|os.O_DIRECTORY)\n"
+                                            "attempt('s', lambda: os.setxattr(fd, 'system.posix_acl_access', ACL))",
+    "setxattrat-acl-nested-hook": f"attempt('s', lambda: setxattrat('{HOOK}', 'system.posix_acl_access', ACL))",
+    "setxattrat-dirfd-acl-nested-hook": f"d = os.open('{NESTED}/.git/hooks', os.O_RDONLY|os.O_DIRECTORY)\n"
+                                        "attempt('s', lambda: setxattrat('pre-commit', 'system.posix_acl_access', ACL, d))",
+    "setxattr-user-nested-bashrc": "attempt('s', lambda: os.setxattr('sub/.bashrc', 'user.evil', b'1'))",
+    "removexattr-user-nested-bashrc": "attempt('r', lambda: os.removexattr('sub/.bashrc', 'user.paddock'))",
+    "lremovexattr-user-nested-bashrc": "attempt('r', lambda: os.removexattr('sub/.bashrc', 'user.paddock', follow_symlinks=False))",
+    "fremovexattr-ro-fd-nested-bashrc": "fd = os.open('sub/.bashrc', os.O_RDONLY)\n"
+                                        "attempt('r', lambda: os.removexattr(fd, 'user.paddock'))",
+    "removexattrat-user-nested-bashrc": "attempt('r', lambda: removexattrat('sub/.bashrc', 'user.paddock'))",
+}
+
+
+@pytest.fixture
+def xattr_tree(tree):
+    """tree, plus a disabled hook (mode 0644, as git's samples are until the user enables one)
+    and a user xattr on sub/.bashrc for the removal attacks."""
+    disabled = tree / NESTED / ".git" / "hooks" / "post-merge"
+    disabled.write_text(USER_HOOK)
+    disabled.chmod(0o644)
+    try:
+        os.setxattr(tree / "sub" / ".bashrc", "user.paddock", b"kept")
+    except OSError as e:
+        pytest.skip(f"no user xattrs on this filesystem: {e}")
+    return tree
+
+
+def test_xattr_acl_changes_mode_on_the_host(sb, xattr_tree, scratch):
+    """Control: on this filesystem the ACL below rewrites a file's mode bits."""
+    f = scratch / "acl-control"
+    f.write_text("x\n")
+    f.chmod(0o644)
+    script = XATTR_PRELUDE + f"attempt('s', lambda: os.setxattr('{f}', 'system.posix_acl_access', ACL))\n"
+    p = subprocess.run(["python3", "-c", script], capture_output=True, text=True, timeout=TIMEOUT)
+    assert p.stdout.strip() == "s OK", p
+    assert stat.S_IMODE(f.stat().st_mode) == 0o777
+
+
+@pytest.mark.parametrize("attack", cases(XATTR_ATTACKS, {}))
+def test_protected_xattrs(sb, xattr_tree, attack):
+    o = Oracle(xattr_tree)
+    assert o.protected[f"{NESTED}/.git/hooks/post-merge"][1] == 0o644
+    r = sb.exec(["python3", "-c", XATTR_PRELUDE + XATTR_ATTACKS[attack] + "\n"])
+    assert r.rc == 0, r
+    assert " OK" not in r.out, r
+    o.check(r)
+
+
 # --- redirecting git to a gitdir the sandbox controls -----------------------------------------
 #
 # After each attack, host git runs `status` and `commit` where the user would; an attacker-chosen

@@ -4,8 +4,10 @@ the kernel answers with an error other than the filter's) and inside, where the 
 must answer EPERM (ENOSYS for clone3 and foreign-architecture calls)."""
 
 import fcntl
+import json
 import os
 import pty
+import struct
 import subprocess
 import termios
 import time
@@ -142,11 +144,223 @@ def test_tiocsti_injection_refused(sb, probe):
     assert b"Z" not in seen, seen
 
 
+# Terminal state that outlives the command. Run with the pty as stdin and controlling terminal;
+# prints one JSON object: request -> "OK" or the errno name.
+TTY_STATE = r"""
+import errno, fcntl, json, struct, subprocess, sys, termios
+
+def attempt(req, arg=0):
+    try:
+        fcntl.ioctl(0, req, arg)
+        return "OK"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+res = {}
+# positive controls first: what stty and line editors do
+try:
+    a = termios.tcgetattr(0)
+    a[0] &= ~termios.IXON  # so that ^Q cannot undo TCOOFF below
+    termios.tcsetattr(0, termios.TCSANOW, a)
+    res["tcsetattr"] = "OK"
+except OSError as e:
+    res["tcsetattr"] = errno.errorcode.get(e.errno, str(e.errno))
+p = subprocess.run(["stty", "-echo"], stdin=0, capture_output=True)
+q = subprocess.run(["stty", "echo"], stdin=0, capture_output=True)
+res["stty"] = "OK" if p.returncode == 0 and q.returncode == 0 else (p.stderr + q.stderr).decode()
+res["TIOCGETD"] = attempt(termios.TIOCGETD, b"\0" * 4)
+# requests whose effect stays on the user's terminal after the command (TCXONC first: under
+# N_NULL the flow-control requests no longer reach a line discipline)
+res["TCXONC"] = attempt(termios.TCXONC, termios.TCOOFF)
+res["TIOCEXCL"] = attempt(termios.TIOCEXCL)
+if "keep-ldisc" not in sys.argv:
+    res["TIOCSETD_highbits"] = attempt(0xffffffff00000000 | termios.TIOCSETD, struct.pack("i", 27))
+    res["TIOCSETD"] = attempt(termios.TIOCSETD, struct.pack("i", 27))  # N_NULL
+# Linux VT console requests: a pty is no VT, so the kernel alone answers ENOTTY or EINVAL
+for name, req, arg in (("KDSKBMODE", 0x4B45, 4), ("KDSETMODE", 0x4B3A, 1),
+                       ("KDSKBENT", 0x4B47, b"\0" * 4), ("VT_ACTIVATE", 0x5606, 1),
+                       ("VT_SETMODE", 0x5602, b"\0" * 8)):
+    res[name] = attempt(req, arg)
+print(json.dumps(res), flush=True)
+"""
+
+TIOCGEXCL = 0x80045440
+N_TTY, N_NULL = 0, 27
+
+
+def _tty_state_after(argv, env=None, cwd=None):
+    """Runs argv on a fresh pty (stdin and controlling terminal) and then reads, from the host
+    side of the same pty, what the user's shell would inherit: the line discipline, exclusive
+    mode, and whether output is stopped."""
+    master, slave = pty.openpty()
+    try:
+        def pre():
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        p = subprocess.run(argv, stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           start_new_session=True, preexec_fn=pre, timeout=TIMEOUT, env=env,
+                           cwd=cwd)
+        ldisc = struct.unpack("i", fcntl.ioctl(slave, termios.TIOCGETD, b"\0" * 4))[0]
+        excl = struct.unpack("i", fcntl.ioctl(slave, TIOCGEXCL, b"\0" * 4))[0]
+        stopped = None
+        if ldisc == N_TTY:
+            os.set_blocking(slave, False)
+            try:
+                os.write(slave, b".")
+                stopped = False
+            except BlockingIOError:
+                stopped = True
+        return p, {"ldisc": ldisc, "exclusive": excl, "output_stopped": stopped}
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_terminal_state_changes_refused(sb):
+    """TIOCSETD (N_NULL leaves the user's terminal dead after paddock exits), TIOCEXCL (every
+    later open of the terminal fails with EBUSY), TCXONC (output stopped for good once IXON is
+    off) and the Linux console ranges are refused; the terminal the host keeps is unchanged.
+    Control: the same script on the host changes all three, and the kernel alone does not answer
+    the console requests with EPERM."""
+    script = sb.project / "tty_state.py"
+    script.write_text(TTY_STATE)
+    p, state = _tty_state_after(["python3", str(script)], env=sb.env(), cwd=sb.project)
+    assert p.returncode == 0, p
+    host = json.loads(p.stdout.decode().strip().splitlines()[-1])
+    for req in ("tcsetattr", "stty", "TIOCGETD", "TIOCSETD", "TIOCSETD_highbits", "TIOCEXCL",
+                "TCXONC"):
+        assert host[req] == "OK", (req, host)
+    for req in ("KDSKBMODE", "KDSETMODE", "KDSKBENT", "VT_ACTIVATE", "VT_SETMODE"):
+        assert host[req] != "EPERM", (req, host)
+    assert state == {"ldisc": N_NULL, "exclusive": 1, "output_stopped": None}, state
+    # the output oracle needs the ordinary line discipline
+    p, state = _tty_state_after(["python3", str(script), "keep-ldisc"], env=sb.env(),
+                                cwd=sb.project)
+    assert p.returncode == 0, p
+    assert state == {"ldisc": N_TTY, "exclusive": 1, "output_stopped": True}, state
+
+    p, state = _tty_state_after(sb.argv(["--", "python3", "tty_state.py"]), env=sb.env(),
+                                cwd=sb.project)
+    assert p.returncode == 0, p
+    inside = json.loads(p.stdout.decode().strip().splitlines()[-1])
+    for req in ("tcsetattr", "stty", "TIOCGETD"):
+        assert inside[req] == "OK", (req, inside)  # positive controls
+    for req in ("TIOCSETD", "TIOCSETD_highbits", "TIOCEXCL", "TCXONC", "KDSKBMODE", "KDSETMODE",
+                "KDSKBENT", "VT_ACTIVATE", "VT_SETMODE"):
+        assert inside[req] == "EPERM", (req, inside)
+    assert state == {"ldisc": N_TTY, "exclusive": 0, "output_stopped": False}, state
+
+
 def test_interactive_tty_usable(sb):
     """Control: the terminal works for interactive commands (isatty, stty)."""
     rc, out, seen = _run_on_pty(sb.argv(["-c", "test -t 0 && echo TTY; stty size >/dev/null && echo STTY"]),
                                 env=sb.env(), cwd=sb.project)
     assert rc == 0 and "TTY" in out and "STTY" in out, (out, seen)
+
+
+# Syscalls 454-469 (newer than the libseccomp paddock is built with) and the inode-flag calls,
+# each made once against the file named by argv[1]; prints one JSON object: call -> "OK" or the
+# errno name. Arguments are chosen so that the kernel itself answers something other than EPERM
+# where the filter refuses (open_tree_attr's invalid flag bit is checked before capabilities).
+NEW_CALLS = r"""
+import ctypes, errno, fcntl, json, struct, sys
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+libc.mmap.restype = ctypes.c_void_p
+
+
+def sc(nr, *args):
+    r = libc.syscall(ctypes.c_long(nr), *args)
+    return "OK" if r >= 0 else errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+
+
+def ioc(fd, req, arg):
+    try:
+        fcntl.ioctl(fd, req, arg)
+        return "OK"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+
+class XattrArgs(ctypes.Structure):
+    _fields_ = [("value", ctypes.c_uint64), ("size", ctypes.c_uint32), ("flags", ctypes.c_uint32)]
+
+
+path = sys.argv[1].encode()
+buf = ctypes.create_string_buffer(4096)
+word = ctypes.c_uint32(0)
+res = {}
+res["futex_wake"] = sc(454, ctypes.byref(word), ctypes.c_ulong(0xffffffff), 1, 2)
+res["futex_wait"] = sc(455, ctypes.byref(word), ctypes.c_ulong(1), ctypes.c_ulong(0xffffffff), 2,
+                       None, 0)
+res["futex_requeue"] = sc(456, None, 0, 1, 0)
+ids = (ctypes.c_uint64 * 64)()
+res["listmount"] = sc(458, struct.pack("IIQQQ", 32, 0, 0xffffffffffffffff, 0, 0), ids, 64, 0)
+res["statmount"] = sc(457, struct.pack("IIQQQ", 32, 0, ids[0], 1, 0), buf, 4096, 0)
+size = ctypes.c_uint32(4096)
+res["lsm_get_self_attr"] = sc(459, 100, buf, ctypes.byref(size), 0)
+res["lsm_set_self_attr"] = sc(460, 100, buf, 0, 0)
+size = ctypes.c_uint32(4096)
+res["lsm_list_modules"] = sc(461, buf, ctypes.byref(size), 0)
+addr = libc.mmap(None, 4096, 3, 0x22, -1, 0)
+res["mseal"] = sc(462, ctypes.c_void_p(addr), 4096, 0)
+xa = XattrArgs(ctypes.cast(buf, ctypes.c_void_p).value, 4096, 0)
+res["getxattrat"] = sc(464, -100, path, 0, b"user.none", ctypes.byref(xa), ctypes.sizeof(xa))
+res["listxattrat"] = sc(465, -100, path, 0, buf, 4096)
+res["open_tree_attr"] = sc(467, -100, path, 0x2, None, 0)
+res["file_getattr"] = sc(468, -100, path, buf, 24, 0)
+FS_XFLAG_NODUMP, FS_NODUMP_FL = 0x80, 0x40
+res["file_setattr"] = sc(469, -100, path, struct.pack("QIIII", FS_XFLAG_NODUMP, 0, 0, 0, 0), 24,
+                         0)
+with open(sys.argv[1], "rb") as f:  # read-only: the owner needs no more
+    flags = struct.unpack("l", fcntl.ioctl(f, 0x80086601, b"\0" * 8))[0]  # FS_IOC_GETFLAGS
+    res["FS_IOC_SETFLAGS"] = ioc(f, 0x40086602, struct.pack("l", flags | FS_NODUMP_FL))
+    fsx = bytearray(fcntl.ioctl(f, 0x801C581F, b"\0" * 28))  # FS_IOC_FSGETXATTR
+    fsx[0:4] = struct.pack("I", struct.unpack("I", fsx[0:4])[0] | FS_XFLAG_NODUMP)
+    res["FS_IOC_FSSETXATTR"] = ioc(f, 0x401C5820, bytes(fsx))
+print(json.dumps(res), flush=True)
+"""
+
+ALLOWED_NEW = ("futex_wake", "futex_wait", "futex_requeue", "statmount", "listmount",
+               "lsm_get_self_attr", "lsm_list_modules", "mseal", "getxattrat", "listxattrat",
+               "file_getattr")
+REFUSED_NEW = ("lsm_set_self_attr", "open_tree_attr", "file_setattr", "FS_IOC_SETFLAGS",
+               "FS_IOC_FSSETXATTR")
+
+
+def _inode_flags(path):
+    with open(path, "rb") as f:
+        return struct.unpack("l", fcntl.ioctl(f, 0x80086601, b"\0" * 8))[0]
+
+
+def test_newest_syscalls_and_inode_flags(sb, scratch):
+    """Each of the calls newer than libseccomp gets its reviewed answer: the allowed ones behave
+    inside as on the host; lsm_set_self_attr, open_tree_attr, file_setattr and the inode-flag
+    ioctls are refused, and the file's flags on the host stay as they were. Control: on the host
+    the same script sets the nodump flag (and the kernel answers the others without EPERM)."""
+    script = sb.project / "new_calls.py"
+    script.write_text(NEW_CALLS)
+    control = scratch / "control.txt"
+    control.write_text("x\n")
+    host = sb.host_sh(f"python3 {script} {control}")
+    assert host.rc == 0, host
+    h = json.loads(host.out.strip().splitlines()[-1])
+    assert h["file_setattr"] == "OK" and h["FS_IOC_SETFLAGS"] == "OK", h
+    assert _inode_flags(control) & 0x40, "control: nodump set on the host"
+    for call in REFUSED_NEW:
+        assert h[call] != "EPERM", (call, h)
+
+    target = sb.project / "target.txt"
+    target.write_text("x\n")
+    before = _inode_flags(target)
+    r = sb.exec(["python3", script.name, target.name])
+    assert r.rc == 0, r
+    inside = json.loads(r.out.strip().splitlines()[-1])
+    for call in ALLOWED_NEW:
+        assert inside[call] == h[call], (call, inside, h)
+    for call in REFUSED_NEW:
+        assert inside[call] == "EPERM", (call, inside)
+    assert _inode_flags(target) == before
 
 
 def test_no_capabilities_and_no_new_privs(sb):
