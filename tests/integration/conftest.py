@@ -332,12 +332,12 @@ def probe(visible_probes):
 
 @pytest.fixture(scope="session")
 def base_dir():
-    d = _base_dir()
+    # A directory of this run's own under the shared base: concurrent runs (several engineers,
+    # or both users at once) never remove each other's parent.
+    d = Path(tempfile.mkdtemp(prefix="run-", dir=_base_dir()))
+    os.chmod(d, 0o755)
     yield d
-    try:
-        d.rmdir()  # only when empty
-    except OSError:
-        pass
+    _rmtree(d)
 
 
 @pytest.fixture

@@ -40,12 +40,6 @@ WRITE_ATTACKS = [
 ]
 
 
-# xattr writes go to the supervisor (seccomp policy), whose handler for them is not written yet:
-# until it is, it answers ENOSYS, even inside the project. test_xattr_in_project_works turns into
-# a failure (strict xfail) once the handler lands; then drop this and the xfail.
-AWAITING_XATTR_HANDLER = "os.setxattr"
-
-
 @pytest.mark.parametrize("attack", WRITE_ATTACKS)
 def test_write_outside_refused(sb, outside, attack):
     cmd = attack.format(o=outside)
@@ -54,7 +48,7 @@ def test_write_outside_refused(sb, outside, attack):
     ctl_dir.mkdir()
     (ctl_dir / "existing.txt").write_text("original outside content\n")
     before_ctl = snapshot(ctl_dir)
-    if "/proc/self" in attack or AWAITING_XATTR_HANDLER in attack:
+    if "/proc/self" in attack:
         # the mediator refuses /proc/self/... paths outright, even into the project: prove the
         # command works on the host instead
         ctl = sb.host_sh(attack.format(o=ctl_dir))
@@ -70,7 +64,6 @@ def test_write_outside_refused(sb, outside, attack):
     assert (outside / "existing.txt").read_text() == "original outside content\n"
 
 
-@pytest.mark.xfail(strict=True, reason="the supervisor has no handler for xattr calls yet: ENOSYS")
 def test_xattr_in_project_works(sb):
     """Positive control for xattr mediation: a user xattr on a project file is set."""
     f = sb.project / "plain.txt"
