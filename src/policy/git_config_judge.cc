@@ -838,6 +838,15 @@ GitConfigVerdict judge_git_config_text(std::string_view text, const GitConfigJud
   return judge_git_config(*entries, ctx);
 }
 
+GitConfigVerdict judge_git_config_replacement(std::string_view new_text, std::string_view old_text,
+                                              GitConfigJudgeContext ctx) {
+  Result<std::vector<GitConfigEntry>> old_entries = parse_git_config(old_text);
+  std::vector<GitConfigEntry> previous;
+  if (old_entries.ok()) previous = std::move(*old_entries);
+  ctx.previous = previous;
+  return judge_git_config_text(new_text, ctx);
+}
+
 std::vector<std::string> git_allow_config_key_warnings(std::span<const GitKeyPattern> patterns) {
   std::vector<std::string> out;
   const std::span<const Rule> rules = rules_for(GitConfigKind::kRepository);

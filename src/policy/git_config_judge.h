@@ -68,6 +68,12 @@ GitConfigVerdict judge_git_config(std::span<const GitConfigEntry> entries,
 // parser's error as reason).
 GitConfigVerdict judge_git_config_text(std::string_view text, const GitConfigJudgeContext& ctx);
 
+// judge_git_config_text for a file that replaces `old_text` (the config being renamed over):
+// entries unchanged from it pass (GitConfigJudgeContext::previous). An old file that does not
+// parse counts as empty, so everything in the new one is judged.
+GitConfigVerdict judge_git_config_replacement(std::string_view new_text, std::string_view old_text,
+                                              GitConfigJudgeContext ctx);
+
 // One warning per git.allowConfigKeys pattern that lets the sandbox set a refused key, for the
 // policy layer to print: "git.allowConfigKeys: core.pager lets the sandbox make host git run a
 // program (core.pager runs a program: the pager)". Patterns that only cover inert keys give

@@ -398,6 +398,22 @@ TEST(GitConfigJudge, UnchangedEntriesPass) {
   EXPECT_TRUE(Refused("[core]\n\tpager\n", "core.pager", "runs", ctx));
 }
 
+TEST(GitConfigJudge, Replacement) {
+  const std::string old_text = "[core]\n\tpager = less -R\n";
+  EXPECT_TRUE(judge_git_config_replacement("[core]\n\tpager = less -R\n[user]\n\tname = a\n",
+                                           old_text, repo_ctx())
+                  .allowed);
+  const GitConfigVerdict v =
+      judge_git_config_replacement("[core]\n\tpager = x\n", old_text, repo_ctx());
+  EXPECT_FALSE(v.allowed);
+  EXPECT_EQ(v.key, "core.pager");
+  // An old file that does not parse protects nothing.
+  EXPECT_FALSE(judge_git_config_replacement("[core]\n\tpager = less -R\n",
+                                            "[core]\n\tpager = less -R\n\"", repo_ctx())
+                   .allowed);
+  EXPECT_FALSE(judge_git_config_replacement("[core\n", old_text, repo_ctx()).allowed);
+}
+
 TEST(GitConfigJudge, WidenedKeys) {
   std::vector<GitKeyPattern> extra;
   for (const char* p : {"core.pager", "filter.lfs.*", "alias.*", "diff.*.textconv"}) {
