@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "settings/git_key_pattern.h"
 
 namespace paddock {
 
@@ -29,9 +30,16 @@ struct FilesystemSettings {
   std::vector<std::string> deny_write;   // filesystem.denyWrite
 };
 
+struct GitSettings {
+  // git.allowConfigKeys: keys the sandbox may write into a repository's config beyond paddock's
+  // list of inert keys (policy/git_config_judge.h warns about each risky one).
+  std::vector<GitKeyPattern> allow_config_keys;
+};
+
 struct Settings {
   NetworkSettings network;
   FilesystemSettings filesystem;
+  GitSettings git;
   // One-line notes for srt keys paddock accepts but does not act on ("ignoreViolations: ...").
   std::vector<std::string> notes;
   // The file these came from (absolute), empty for built-in defaults.

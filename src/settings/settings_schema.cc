@@ -49,8 +49,6 @@ constexpr SrtOnlyKey kTopSrtKeys[] = {
     {"javaAgentJarPath", Loose::kString,
      "ignored; paddock points the JVM at its proxy with proxy properties in JAVA_TOOL_OPTIONS"},
     {"windows", Loose::kObject, "ignored (Windows only)"},
-    {"git", Loose::kObject,
-     "ignored; paddock injects no git configuration (safeDirectories is not applied)"},
 };
 
 constexpr SrtOnlyKey kNetworkSrtKeys[] = {
@@ -81,12 +79,18 @@ constexpr SrtOnlyKey kFilesystemSrtKeys[] = {
     {"allowGitConfig", Loose::kBool, "ignored; .git/config stays read-only under paddock"},
 };
 
-constexpr std::string_view kTopKeys[] = {"network", "filesystem", "credentials", "paddock",
-                                         "$schema"};
+constexpr SrtOnlyKey kGitSrtKeys[] = {
+    {"safeDirectories", Loose::kStringArray,
+     "ignored; paddock injects no git configuration (safe.directory is not set)"},
+};
+
+constexpr std::string_view kTopKeys[] = {"network",     "filesystem", "git",
+                                         "credentials", "paddock",    "$schema"};
 constexpr std::string_view kNetworkKeys[] = {
     "allowedDomains",    "deniedDomains",           "allowUnixSockets", "allowAllUnixSockets",
     "allowLocalBinding", "deniedResolvedAddresses", "resolve"};
 constexpr std::string_view kFilesystemKeys[] = {"denyRead", "allowRead", "allowWrite", "denyWrite"};
+constexpr std::string_view kGitKeys[] = {"allowConfigKeys"};
 constexpr std::string_view kCredentialsKeys[] = {"files", "envVars", "allowPlaintextInject",
                                                  "awsPairs", "sigv4"};
 constexpr std::string_view kCredentialFileKeys[] = {
@@ -111,6 +115,7 @@ struct Level {
 constexpr Level kTopLevel{"", kTopKeys, kTopSrtKeys};
 constexpr Level kNetworkLevel{"network.", kNetworkKeys, kNetworkSrtKeys};
 constexpr Level kFilesystemLevel{"filesystem.", kFilesystemKeys, kFilesystemSrtKeys};
+constexpr Level kGitLevel{"git.", kGitKeys, kGitSrtKeys};
 constexpr Level kPaddockLevel{"paddock.", {}, {}};
 constexpr Level kCredentialsLevel{"credentials.", kCredentialsKeys, {}};
 constexpr Level kCredentialFileLevel{"", kCredentialFileKeys, {}};
@@ -185,6 +190,8 @@ class Walker {
         network(m.value);
       } else if (m.key == "filesystem") {
         filesystem(m.value);
+      } else if (m.key == "git") {
+        git(m.value);
       } else if (m.key == "credentials") {
         credentials(m.value);
         have_credentials = true;
@@ -197,7 +204,7 @@ class Walker {
       } else if (const SrtOnlyKey* k = find_srt_key(kTopSrtKeys, m.key)) {
         srt_only(*k, m.value);
       } else {
-        unknown_key(m.key, kTopLevel, {&kNetworkLevel, &kFilesystemLevel});
+        unknown_key(m.key, kTopLevel, {&kNetworkLevel, &kFilesystemLevel, &kGitLevel});
       }
     }
     if (have_credentials) {
@@ -400,6 +407,42 @@ class Walker {
         unknown_key(m.key, kFilesystemLevel, {&kNetworkLevel, &kTopLevel});
       }
     }
+  }
+
+  void git(const JsonValue& v) {
+    for (const JsonMember& m : object(v)) {
+      Step step(this, m.key);
+      if (m.key == "allowConfigKeys") {
+        git_key_patterns(m.value);
+      } else if (const SrtOnlyKey* k = find_srt_key(kGitSrtKeys, m.key)) {
+        srt_only(*k, m.value);
+      } else {
+        unknown_key(m.key, kGitLevel, {&kFilesystemLevel, &kNetworkLevel});
+      }
+    }
+  }
+
+  void git_key_patterns(const JsonValue& v) {
+    const auto* arr = std::get_if<JsonArray>(&v.v);
+    if (arr == nullptr) {
+      fail(std::string("expected an array of git config key patterns, got ") + json_type_name(v));
+    }
+    std::vector<GitKeyPattern> out;
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      Step step(this, i);
+      const std::string& s = string((*arr)[i], "a string (a git config key pattern)");
+      if (s.size() > kMaxStringBytes) {
+        fail("is " + std::to_string(s.size()) + " bytes long; the limit is " +
+             std::to_string(kMaxStringBytes));
+      }
+      Result<GitKeyPattern> p = parse_git_key_pattern(s);
+      if (!p.ok()) {
+        fail(quoted(s) + " is not a git config key pattern: " + p.error().detail +
+             " (examples: core.pager, alias.*, filter.lfs.*, diff.*.textconv)");
+      }
+      out.push_back(std::move(*p));
+    }
+    s_.git.allow_config_keys = std::move(out);
   }
 
   void paddock_section(const JsonValue& v) {

@@ -395,11 +395,11 @@ INSTANTIATE_TEST_SUITE_P(
              "httpProxyPort, socksProxyPort, mitmProxy, filterRequest, tlsTerminate, "
              "parentProxy)"},
         Case{R"({"a b": 1})",
-             "[\"a b\"]: unknown key (known keys here: network, filesystem, "
+             "[\"a b\"]: unknown key (known keys here: network, filesystem, git, "
              "credentials, paddock, $schema, ignoreViolations, "
              "enableWeakerNestedSandbox, enableWeakerNetworkIsolation, "
              "allowAppleEvents, allowPty, ripgrep, mandatoryDenySearchDepth, "
-             "seccomp, bwrapPath, socatPath, javaAgentJarPath, windows, git)"}));
+             "seccomp, bwrapPath, socatPath, javaAgentJarPath, windows)"}));
 
 TEST(SettingsUnknownKeys, ClosestKey) {
   using settings_detail::closest_key;
@@ -629,7 +629,7 @@ TEST(SettingsSrt, SrtFileIsAcceptedWithNotes) {
                        "at any depth, without a scan"));
   // Notes come in file order, one per key.
   EXPECT_EQ(s.notes.front().rfind("network.deniedDomainReasons: ", 0), 0u);
-  EXPECT_EQ(s.notes.back().rfind("git: ", 0), 0u);
+  EXPECT_EQ(s.notes.back().rfind("git.safeDirectories: ", 0), 0u);
   for (const std::string& note : s.notes) {
     EXPECT_EQ(note.find('\n'), std::string::npos) << note;
     EXPECT_NE(note.find(": "), std::string::npos) << note;
@@ -649,12 +649,74 @@ TEST(SettingsSrt, EveryNoteSaysWhatPaddockDoes) {
                         R"("socatPath": "/s")",
                         R"("javaAgentJarPath": "/j")",
                         R"("windows": {})",
-                        R"("git": {})"};
+                        R"("git": {"safeDirectories": []})"};
   for (const char* kv : keys) {
     const Settings s = parse_ok(std::string("{") + kv + "}");
     ASSERT_EQ(s.notes.size(), 1u) << kv;
     EXPECT_NE(s.notes[0].find(": ignored"), std::string::npos) << s.notes[0];
   }
+}
+
+TEST(SettingsGit, AllowConfigKeys) {
+  const Settings s = parse_ok(R"({"git": {"allowConfigKeys":
+      ["core.pager", "alias.*", "filter.lfs.*", "diff.*.textconv", "url.https://x.example/.insteadOf",
+       "Remote.*.*"]}})");
+  ASSERT_EQ(s.git.allow_config_keys.size(), 6u);
+  EXPECT_TRUE(s.notes.empty());
+  const std::vector<GitKeyPattern>& p = s.git.allow_config_keys;
+  EXPECT_EQ(p[0].text, "core.pager");
+  EXPECT_EQ(p[0].sub, GitKeyPattern::Sub::kNone);
+  EXPECT_EQ(p[1].sub, GitKeyPattern::Sub::kAnyOrNone);
+  EXPECT_EQ(p[2].sub, GitKeyPattern::Sub::kExact);
+  EXPECT_EQ(p[2].subsection, "lfs");
+  EXPECT_EQ(p[3].sub, GitKeyPattern::Sub::kAny);
+  EXPECT_EQ(p[3].key, "textconv");
+  EXPECT_EQ(p[4].subsection, "https://x.example/");
+  EXPECT_EQ(p[4].key, "insteadof");
+  EXPECT_EQ(p[5].section, "remote");
+  EXPECT_EQ(p[5].text, "Remote.*.*");
+  // Absent: nothing widened.
+  EXPECT_TRUE(parse_ok("{}").git.allow_config_keys.empty());
+}
+
+TEST(SettingsGit, SafeDirectoriesIsAnSrtNote) {
+  const Settings s = parse_ok(R"({"git": {"safeDirectories": ["/src"], "allowConfigKeys": []}})");
+  ASSERT_EQ(s.notes.size(), 1u);
+  EXPECT_EQ(s.notes[0].rfind("git.safeDirectories: ignored", 0), 0u) << s.notes[0];
+}
+
+TEST(SettingsGit, Errors) {
+  struct Case {
+    const char* json;
+    const char* error;
+  };
+  const Case cases[] = {
+      {R"({"git": []})", "git: expected an object, got array"},
+      {R"({"git": {"allowConfigKeys": "core.pager"}})",
+       "git.allowConfigKeys: expected an array of git config key patterns, got string"},
+      {R"({"git": {"allowConfigKeys": [1]}})",
+       "git.allowConfigKeys[0]: expected a string (a git config key pattern), got number"},
+      {R"({"git": {"allowConfigKeys": ["core.pag*"]}})",
+       "git.allowConfigKeys[0]: \"core.pag*\" is not a git config key pattern: a key name has "
+       "only letters, digits and '-' (and '*' only stands for a whole subsection or key) "
+       "(examples: core.pager, alias.*, filter.lfs.*, diff.*.textconv)"},
+      {R"({"git": {"allowConfigKeys": ["core"]}})",
+       "git.allowConfigKeys[0]: \"core\" is not a git config key pattern: expected section.key "
+       "or section.subsection.key (examples: core.pager, alias.*, filter.lfs.*, "
+       "diff.*.textconv)"},
+      {R"({"git": {"allowConfigKeys": ["*.pager"]}})",
+       "git.allowConfigKeys[0]: \"*.pager\" is not a git config key pattern: '*' cannot stand "
+       "for the section (examples: core.pager, alias.*, filter.lfs.*, diff.*.textconv)"},
+      {R"({"git": {"allowConfigKeys": ["url.https://*.example/.insteadOf"]}})",
+       "git.allowConfigKeys[0]: \"url.https://*.example/.insteadOf\" is not a git config key "
+       "pattern: '*' stands only for a whole subsection or key, not part of one (examples: "
+       "core.pager, alias.*, filter.lfs.*, diff.*.textconv)"},
+      {R"({"git": {"allowConfigKey": []}})",
+       "git.allowConfigKey: unknown key (did you mean allowConfigKeys?)"},
+      {R"({"allowConfigKeys": []})",
+       "allowConfigKeys: unknown key (did you mean git.allowConfigKeys?)"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(parse_error(c.json), prefixed(c.error)) << c.json;
 }
 
 TEST(SettingsSrt, CredentialsBecomeDenials) {
