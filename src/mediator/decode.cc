@@ -58,7 +58,8 @@ FdReference fd_at(const std::vector<std::string_view>& comps, size_t at) {
 }  // namespace
 
 std::optional<int> parse_fd_number(std::string_view digits) {
-  if (!all_digits(digits)) return std::nullopt;
+  // As procfs reads the name: digits only, no leading zero (so "01" names no descriptor).
+  if (!all_digits(digits) || (digits.size() > 1 && digits[0] == '0')) return std::nullopt;
   int v = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
   if (ec != std::errc() || end != digits.data() + digits.size() || v < 0) return std::nullopt;

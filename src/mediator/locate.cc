@@ -170,7 +170,8 @@ Out<Location> locate(const Context& ctx, Caller& caller, const std::string& raw,
   for (int hops = 0; hops <= kMaxSymlinks; ++hops) {
     if (path.size() > 2 * PATH_MAX) return CallError{ENAMETOOLONG};
     FdReference ref = parse_fd_reference(normalize_path(path));
-    if (ref.kind == FdReference::Kind::Invalid) return CallError{EBADF};
+    // procfs has no entry by that name.
+    if (ref.kind == FdReference::Kind::Invalid) return CallError{ENOENT};
     if (ref.kind == FdReference::Kind::OtherTask) {
       if (ref.pid != caller.ns_tgid() && ref.pid != caller.ns_tid()) return CallError{EACCES};
       ref.kind = FdReference::Kind::Fd;

@@ -39,7 +39,8 @@ ATTACKS = {
     "directory-name": ("mkdir -p $'d" + HOSTILE + "' && echo x > $'d" + HOSTILE + "/.envrc'",
                        b".envrc"),
     "chmod-protected": ("mkdir -p $'sub" + HOSTILE + "' && cd $'sub" + HOSTILE + "' && "
-                        "git init -q . 2>/dev/null; chmod 777 .git/config", b".git/config"),
+                        "git init -q . 2>/dev/null; chmod 777 .git/hooks/pre-commit.sample; "
+                        "ln -s /bin/true .git/hooks/pre-commit", b".git/hooks"),
     # the gitfile quarantine message names the directory that holds the new .git file
     "quarantined-gitfile": ("mkdir -p $'w" + HOSTILE + "' && echo 'gitdir: /etc' > $'w" + HOSTILE
                             + "/.git'", b"quarantined"),
