@@ -1,8 +1,10 @@
 #include <cstdio>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/effective_policy.h"
+#include "proxy/address_filter.h"
 #include "sandbox/supervisor.h"
 
 namespace paddock {
@@ -24,6 +26,7 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
     j["filesystem"]["protectedNames"] = ProtectedPaths::protected_names();
     j["network"]["allowedDomains"] = p->network.allowed_domains;
     j["network"]["deniedDomains"] = p->network.denied_domains;
+    j["network"]["allowPrivateAddresses"] = p->network.allow_private_addresses;
     j["network"]["allowUnixSockets"] = p->fs.unix_sockets;
     j["notes"] = p->notes;
     j["warnings"] = p->warnings;
@@ -47,7 +50,21 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
   std::printf("read-only by name at any depth:");
   for (const auto& n : ProtectedPaths::protected_names()) std::printf(" %s", n.c_str());
   std::printf(" .git/hooks .git/config\n");
-  std::printf("network: no route out (the proxy arrives with the network wall)\n");
+  std::printf("network: only through paddock's proxy\n");
+  std::printf("  allowedDomains:");
+  for (const auto& d : p->network.allowed_domains) std::printf(" %s", d.c_str());
+  std::printf("%s\n", p->network.allowed_domains.empty() ? " (none: every name is refused)" : "");
+  if (!p->network.denied_domains.empty()) {
+    std::printf("  deniedDomains:");
+    for (const auto& d : p->network.denied_domains) std::printf(" %s", d.c_str());
+    std::printf("\n");
+  }
+  std::printf("  private addresses (");
+  for (size_t i = 0; i < std::size(proxy::kPrivateRanges); ++i)
+    std::printf("%s%s", i ? ", " : "", proxy::kPrivateRanges[i].cidr);
+  std::printf("): %s\n", p->network.allow_private_addresses
+                             ? "dialled (network.allowPrivateAddresses is true)"
+                             : "refused (network.allowPrivateAddresses is false)");
   for (const auto& n : p->notes) std::printf("note: %s\n", n.c_str());
   for (const auto& w : p->warnings) std::printf("warning: %s\n", w.c_str());
   return 0;

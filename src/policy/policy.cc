@@ -177,6 +177,11 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   for (const auto& d : s.network.allowed_domains)
     if (d.rfind("*.", 0) == 0)
       p.warnings.push_back("network.allowedDomains: " + d + " allows every subdomain");
+  if (s.network.allow_private_addresses)
+    p.warnings.push_back(
+        "network.allowPrivateAddresses is true: an allowed name that resolves into a private "
+        "network (RFC 1918, 100.64.0.0/10, fc00::/7, fec0::/10) is dialled, so whoever controls "
+        "its DNS can point it at your LAN, VPN or tailnet");
   return p;
 }
 
