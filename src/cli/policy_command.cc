@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/effective_policy.h"
+#include "policy/protected_names.h"
 #include "proxy/address_filter.h"
 #include "sandbox/supervisor.h"
 
@@ -23,7 +24,17 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
     j["filesystem"]["allowRead"] = p->fs.allow_read;
     j["filesystem"]["writable"] = p->fs.writable;
     j["filesystem"]["denyWrite"] = p->fs.protect.exact();
-    j["filesystem"]["protectedNames"] = ProtectedPaths::protected_names();
+    j["filesystem"]["denyWriteAliases"] = p->fs.protect.aliases();
+    j["filesystem"]["protectedNames"] = p->fs.protect.names();
+    nlohmann::json groups = nlohmann::json::array();
+    for (const ProtectedNameGroup& g : builtin_protected_name_groups()) {
+      nlohmann::json names = nlohmann::json::array();
+      for (std::string_view n : g.names) names.push_back(std::string(n));
+      groups.push_back(
+          {{"tool", std::string(g.tool)}, {"why", std::string(g.why)}, {"names", names}});
+    }
+    j["filesystem"]["protectedNameGroups"] = std::move(groups);
+    j["filesystem"]["protectedNamesFromSettings"] = p->fs.protect.extra_names();
     j["network"]["allowedDomains"] = p->network.allowed_domains;
     j["network"]["deniedDomains"] = p->network.denied_domains;
     j["network"]["allowPrivateAddresses"] = p->network.allow_private_addresses;
@@ -47,9 +58,22 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
   }
   std::printf("read-only even when writable above (denyWrite and settings):\n");
   for (const auto& e : p->fs.protect.exact()) std::printf("  %s\n", e.c_str());
-  std::printf("read-only by name at any depth:");
-  for (const auto& n : ProtectedPaths::protected_names()) std::printf(" %s", n.c_str());
-  std::printf(" .git/hooks .git/config\n");
+  for (const auto& a : p->fs.protect.aliases())
+    std::printf("  %s (a spelling that leads to one above)\n", a.c_str());
+  std::printf("read-only by name at any depth (and whatever lies beneath):\n");
+  std::printf(
+      "  git repositories: .git/hooks .git/config .git/config.worktree (also of worktrees and "
+      "submodules)\n");
+  for (const ProtectedNameGroup& g : builtin_protected_name_groups()) {
+    std::printf("  %.*s:", int(g.tool.size()), g.tool.data());
+    for (std::string_view n : g.names) std::printf(" %.*s", int(n.size()), n.data());
+    std::printf("\n");
+  }
+  if (!p->fs.protect.extra_names().empty()) {
+    std::printf("  filesystem.protectedNames:");
+    for (const auto& n : p->fs.protect.extra_names()) std::printf(" %s", n.c_str());
+    std::printf("\n");
+  }
   std::printf("network: only through paddock's proxy\n");
   std::printf("  allowedDomains:");
   for (const auto& d : p->network.allowed_domains) std::printf(" %s", d.c_str());

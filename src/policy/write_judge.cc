@@ -86,6 +86,10 @@ WriteVerdict judge_special_create(const FsPolicy& p, std::string_view path) {
   // regular file; a symlink or node named .git is refused.
   if (base_name(path) == ".git")
     return refuse(EACCES, "protected (.git may only be a directory or gitfile)");
+  // A symlink named .claude (to a directory holding settings.json) or at a parent of a denyWrite
+  // entry would give a protected name to content written elsewhere.
+  if (auto v = p.protect.check_container(path); v.is_protected)
+    return refuse(EACCES, "protected (" + v.rule + ")");
   return judge_write(p, path, EntryType::Missing);
 }
 

@@ -948,6 +948,34 @@ TEST(PolicyMountPlan, ProtectedNamesInTheWritableRootBoundReadOnlyAfterIt) {
   expect_well_formed(plan, fs);
 }
 
+TEST(PolicyMountPlan, MultiComponentNamesInTheWritableRootBoundReadOnly) {
+  FakeFs fs = host();
+  const std::string p = "/home/u/proj";
+  fs.file(p + "/.claude/settings.json")
+      .file(p + "/.claude/notes.md")
+      .file(p + "/.config/git/config")
+      .file(p + "/ci/hooks")
+      // stat through a directory link finds the file, but a bind there would land where the
+      // link points: .gemini -> /srv/g is left to the mediator
+      .file(p + "/.gemini/settings.json")
+      .link(p + "/.gemini", "/srv/g");
+  FsPolicy pol = base_policy();
+  pol.protect = ProtectedPaths({}, {}, {"ci/hooks", "*.hooksh"});
+  MountPlan plan = plan_ok(pol, fs);
+  SCOPED_TRACE(dump(plan));
+  const int root = find(plan, Kind::Bind, p);
+  for (const char* n : {".claude/settings.json", ".config/git/config", "ci/hooks"}) {
+    const int i = find(plan, Kind::Bind, p + "/" + n);
+    ASSERT_GE(i, 0) << n;
+    EXPECT_GT(i, root) << n;
+    EXPECT_FALSE(plan.ops[size_t(i)].writable) << n;
+  }
+  for (const char* n : {".claude", ".claude/notes.md", ".config", ".config/git", ".gemini",
+                        ".gemini/settings.json"})
+    EXPECT_EQ(find(plan, Kind::Bind, p + "/" + n), -1) << n;
+  expect_well_formed(plan, fs);
+}
+
 TEST(PolicyMountPlan, WritableHomeKeepsShellFilesReadOnly) {
   FakeFs fs = host();
   FsPolicy p = base_policy();
