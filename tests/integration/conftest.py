@@ -55,12 +55,31 @@ SECRET_FILES = [
     ".bash_history",
     ".cargo/credentials.toml",
     ".claude/.credentials.json",
+    # agents, ML hubs and infrastructure tools (issue 8)
+    ".claude.json",
+    ".codex/auth.json",
+    ".gemini/oauth_creds.json",
+    ".qwen/oauth_creds.json",
+    ".config/github-copilot/apps.json",
+    ".local/share/opencode/auth.json",
+    ".local/share/amp/secrets.json",
+    ".cache/huggingface/token",
+    ".kaggle/kaggle.json",
+    ".pulumi/credentials.json",
+    ".terraform.d/credentials.tfrc.json",
+    ".config/op/config",
+    ".config/hub",
+    ".config/sops/age/keys.txt",
 ]
+# Directories of which only some entries are stores: they stay listed.
+PARTIAL_DIRS = {".config", ".cargo", ".claude", ".codex", ".gemini", ".qwen", ".local", ".cache",
+                ".kaggle", ".pulumi", ".terraform.d"}
 # Names that must not be listed by `ls -A ~` (entries directly in HOME).
-SECRET_TOP_LEVEL = sorted({p.split("/")[0] for p in SECRET_FILES if not p.startswith(".config/")
-                           and not p.startswith(".cargo/") and not p.startswith(".claude/")})
+SECRET_TOP_LEVEL = sorted({p.split("/")[0] for p in SECRET_FILES
+                           if p.split("/")[0] not in PARTIAL_DIRS})
 # Entries of ~/.config that must not be listed.
-SECRET_IN_CONFIG = sorted({p.split("/")[1] for p in SECRET_FILES if p.startswith(".config/")})
+SECRET_IN_CONFIG = sorted({p.split("/")[1] for p in SECRET_FILES if p.startswith(".config/")
+                           and not p.startswith(".config/sops/")})  # only sops/age is a store
 SECRET_PREFIX = "PADDOCK-PLANTED-SECRET"
 
 BASHRC_ORIGINAL = "# host bashrc: original\nexport PS1='$ '\n"
