@@ -339,7 +339,9 @@ class Planner {
       cover_read_only(git);
     }
     // A name under a symlinked directory (.claude -> elsewhere) is not bound: the bind would
-    // land wherever the link points.
+    // land wherever the link points, outside what the name rules describe. A repository's .git
+    // is the exception: a user's `.git -> elsewhere` (the sandbox cannot create one) is the
+    // repository git runs, and binding its hooks and config read-only is what is wanted.
     for (const BindQuery::Entry& e : bind_query().entries) {
       const EntryType t = types[e.index];
       if (t != EntryType::Dir && t != EntryType::File) continue;
@@ -371,7 +373,9 @@ class Planner {
     };
     for (const std::string& n : p_.protect.names_to_bind_in_root()) {
       BindQuery::Entry e{index_of(n), {}};
-      for (size_t slash = n.find('/'); slash != std::string::npos; slash = n.find('/', slash + 1))
+      const bool git = n.rfind(".git/", 0) == 0;
+      for (size_t slash = n.find('/'); !git && slash != std::string::npos;
+           slash = n.find('/', slash + 1))
         e.parents.push_back(index_of(n.substr(0, slash)));
       q.entries.push_back(std::move(e));
     }

@@ -976,6 +976,21 @@ TEST(PolicyMountPlan, MultiComponentNamesInTheWritableRootBoundReadOnly) {
   expect_well_formed(plan, fs);
 }
 
+TEST(PolicyMountPlan, HooksOfASymlinkedGitDirectoryStillBound) {
+  // The user's own .git -> elsewhere (the sandbox cannot create one): its hooks are the ones
+  // host git runs, so they stay bound read-only as before.
+  FakeFs fs = host();
+  const std::string w = "/srv/wt";
+  fs.file(w + "/.git/hooks/pre-commit").file(w + "/.git/config").link(w + "/.git", "/srv/repo.git");
+  FsPolicy pol = base_policy();
+  pol.writable = {"/home/u/proj", w};
+  MountPlan plan = plan_ok(pol, fs);
+  SCOPED_TRACE(dump(plan));
+  EXPECT_GE(find(plan, Kind::Bind, w + "/.git/hooks"), 0);
+  EXPECT_GE(find(plan, Kind::Bind, w + "/.git/config"), 0);
+  expect_well_formed(plan, fs);
+}
+
 TEST(PolicyMountPlan, WritableHomeKeepsShellFilesReadOnly) {
   FakeFs fs = host();
   FsPolicy p = base_policy();
