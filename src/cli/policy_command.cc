@@ -1,8 +1,11 @@
 #include <cstdio>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/effective_policy.h"
+#include "policy/protected_names.h"
+#include "proxy/address_filter.h"
 #include "sandbox/supervisor.h"
 
 namespace paddock {
@@ -21,9 +24,20 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
     j["filesystem"]["allowRead"] = p->fs.allow_read;
     j["filesystem"]["writable"] = p->fs.writable;
     j["filesystem"]["denyWrite"] = p->fs.protect.exact();
-    j["filesystem"]["protectedNames"] = ProtectedPaths::protected_names();
+    j["filesystem"]["denyWriteAliases"] = p->fs.protect.aliases();
+    j["filesystem"]["protectedNames"] = p->fs.protect.names();
+    nlohmann::json groups = nlohmann::json::array();
+    for (const ProtectedNameGroup& g : builtin_protected_name_groups()) {
+      nlohmann::json names = nlohmann::json::array();
+      for (std::string_view n : g.names) names.push_back(std::string(n));
+      groups.push_back(
+          {{"tool", std::string(g.tool)}, {"why", std::string(g.why)}, {"names", names}});
+    }
+    j["filesystem"]["protectedNameGroups"] = std::move(groups);
+    j["filesystem"]["protectedNamesFromSettings"] = p->fs.protect.extra_names();
     j["network"]["allowedDomains"] = p->network.allowed_domains;
     j["network"]["deniedDomains"] = p->network.denied_domains;
+    j["network"]["allowPrivateAddresses"] = p->network.allow_private_addresses;
     j["network"]["allowUnixSockets"] = p->fs.unix_sockets;
     j["notes"] = p->notes;
     j["warnings"] = p->warnings;
@@ -44,10 +58,37 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
   }
   std::printf("read-only even when writable above (denyWrite and settings):\n");
   for (const auto& e : p->fs.protect.exact()) std::printf("  %s\n", e.c_str());
-  std::printf("read-only by name at any depth:");
-  for (const auto& n : ProtectedPaths::protected_names()) std::printf(" %s", n.c_str());
-  std::printf(" .git/hooks .git/config\n");
-  std::printf("network: no route out (the proxy arrives with the network wall)\n");
+  for (const auto& a : p->fs.protect.aliases())
+    std::printf("  %s (a spelling that leads to one above)\n", a.c_str());
+  std::printf("read-only by name at any depth (and whatever lies beneath):\n");
+  std::printf(
+      "  git repositories: .git/hooks .git/config .git/config.worktree (also of worktrees and "
+      "submodules)\n");
+  for (const ProtectedNameGroup& g : builtin_protected_name_groups()) {
+    std::printf("  %.*s:", int(g.tool.size()), g.tool.data());
+    for (std::string_view n : g.names) std::printf(" %.*s", int(n.size()), n.data());
+    std::printf("\n");
+  }
+  if (!p->fs.protect.extra_names().empty()) {
+    std::printf("  filesystem.protectedNames:");
+    for (const auto& n : p->fs.protect.extra_names()) std::printf(" %s", n.c_str());
+    std::printf("\n");
+  }
+  std::printf("network: only through paddock's proxy\n");
+  std::printf("  allowedDomains:");
+  for (const auto& d : p->network.allowed_domains) std::printf(" %s", d.c_str());
+  std::printf("%s\n", p->network.allowed_domains.empty() ? " (none: every name is refused)" : "");
+  if (!p->network.denied_domains.empty()) {
+    std::printf("  deniedDomains:");
+    for (const auto& d : p->network.denied_domains) std::printf(" %s", d.c_str());
+    std::printf("\n");
+  }
+  std::printf("  private addresses (");
+  for (size_t i = 0; i < std::size(proxy::kPrivateRanges); ++i)
+    std::printf("%s%s", i ? ", " : "", proxy::kPrivateRanges[i].cidr);
+  std::printf("): %s\n", p->network.allow_private_addresses
+                             ? "dialled (network.allowPrivateAddresses is true)"
+                             : "refused (network.allowPrivateAddresses is false)");
   for (const auto& n : p->notes) std::printf("note: %s\n", n.c_str());
   for (const auto& w : p->warnings) std::printf("warning: %s\n", w.c_str());
   return 0;

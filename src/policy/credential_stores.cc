@@ -94,11 +94,48 @@ const std::vector<std::string>& builtin_credential_stores() {
       ".psql_history",
       ".mysql_history",
       ".node_repl_history",
-      // AI agents' own credentials
+      // AI agents' own credentials. ~/.claude.json is Claude Code's state file, but it also holds
+      // the OAuth account, an API key for API-key logins (primaryApiKey) and every MCP server's
+      // env (tokens): absent like the rest. Claude Code run inside paddock needs
+      // allowRead ["~/.claude.json"] (and its credentials) anyway.
+      ".claude.json",
       ".claude/.credentials.json",
       ".config/anthropic",
       ".config/openai",
       ".codex/auth.json",
+      ".gemini/oauth_creds.json",
+      ".gemini/mcp-oauth-tokens.json",
+      ".qwen/oauth_creds.json",
+      ".config/github-copilot",
+      ".local/share/opencode/auth.json",
+      ".local/share/amp/secrets.json",
+      // machine learning hubs and datasets
+      ".cache/huggingface/token",
+      ".cache/huggingface/stored_tokens",
+      ".huggingface/token",
+      ".kaggle/kaggle.json",
+      ".config/kaggle/kaggle.json",
+      // more infrastructure, deployment and SaaS command-line tools
+      ".pulumi/credentials.json",
+      ".terraformrc",
+      ".config/sops/age",
+      ".cloudflared",
+      ".wrangler/config",
+      ".config/.wrangler/config",
+      ".config/stripe",
+      ".config/ngrok",
+      ".ngrok2",
+      ".supabase/access-token",
+      ".railway",
+      ".config/configstore",
+      ".doppler",
+      ".circleci/cli.yml",
+      ".sentryclirc",
+      ".jfrog",
+      ".mc/config.json",
+      ".config/pypoetry/auth.toml",
+      ".ivy2/.credentials",
+      ".wakatime.cfg",
   };
   return stores;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "policy/paths.h"
@@ -322,11 +323,10 @@ class Planner {
     // point that cannot be renamed or removed and swapped for a gitfile; a gitfile (worktree)
     // is bound read-only.
     if (type_of(w) != EntryType::Dir) return;  // nothing there yet, nothing to protect
-    std::vector<std::string> names = ProtectedPaths::names_to_bind_in_root();
-    names.push_back(".git");
+    const std::vector<std::string>& names = bind_query().names;
     std::vector<EntryType> types = fs_.types_in(w, names);
     std::string git = join_path(w, ".git");
-    EntryType gt = types.back();
+    EntryType gt = types[bind_query().git];
     if (gt == EntryType::Dir) {
       if (Node* parent = walk(w, false)) {
         auto n = std::make_unique<Node>();
@@ -338,9 +338,50 @@ class Planner {
     } else if (gt == EntryType::File) {
       cover_read_only(git);
     }
-    for (size_t i = 0; i + 1 < names.size(); ++i)
-      if (types[i] == EntryType::Dir || types[i] == EntryType::File)
-        cover_read_only(join_path(w, names[i]));
+    // A name under a symlinked directory (.claude -> elsewhere) is not bound: the bind would
+    // land wherever the link points, outside what the name rules describe. A repository's .git
+    // is the exception: a user's `.git -> elsewhere` (the sandbox cannot create one) is the
+    // repository git runs, and binding its hooks and config read-only is what is wanted.
+    for (const BindQuery::Entry& e : bind_query().entries) {
+      const EntryType t = types[e.index];
+      if (t != EntryType::Dir && t != EntryType::File) continue;
+      bool real_parents = true;
+      for (size_t pi : e.parents) real_parents = real_parents && types[pi] == EntryType::Dir;
+      if (real_parents) cover_read_only(join_path(w, names[e.index]));
+    }
+  }
+
+  // The names asked of each writable root: the protected names to bind, the directories they
+  // lie in, and .git; built once per plan.
+  struct BindQuery {
+    struct Entry {
+      size_t index;                 // of the name in `names`
+      std::vector<size_t> parents;  // of its leading directories in `names`
+    };
+    std::vector<std::string> names;
+    std::vector<Entry> entries;
+    size_t git = 0;
+  };
+  const BindQuery& bind_query() {
+    if (bind_query_) return *bind_query_;
+    BindQuery q;
+    std::unordered_map<std::string, size_t> seen;
+    auto index_of = [&q, &seen](const std::string& n) {
+      auto [it, added] = seen.emplace(n, q.names.size());
+      if (added) q.names.push_back(n);
+      return it->second;
+    };
+    for (const std::string& n : p_.protect.names_to_bind_in_root()) {
+      BindQuery::Entry e{index_of(n), {}};
+      const bool git = n.rfind(".git/", 0) == 0;
+      for (size_t slash = n.find('/'); !git && slash != std::string::npos;
+           slash = n.find('/', slash + 1))
+        e.parents.push_back(index_of(n.substr(0, slash)));
+      q.entries.push_back(std::move(e));
+    }
+    q.git = index_of(".git");
+    bind_query_ = std::move(q);
+    return *bind_query_;
   }
 
   void cover_empty(const std::string& p, bool is_dir) {
@@ -472,6 +513,7 @@ class Planner {
   const HostFs& fs_;
   std::unordered_map<std::string, EntryType> types_;
   const PathSet writable_;
+  std::optional<BindQuery> bind_query_;
   Node root_;
   std::vector<std::string> ro_tmpfs_;
   std::vector<std::string> notes_;

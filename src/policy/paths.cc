@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace paddock {
@@ -78,10 +79,30 @@ Result<bool> PathResolver::present(const std::string& abs_path) {
 }
 
 Result<std::string> PathResolver::resolve(const std::string& abs_path) {
+  return walk(abs_path, nullptr);
+}
+
+Result<std::vector<std::string>> PathResolver::spellings(const std::string& abs_path) {
+  std::vector<std::string> out;
+  auto r = walk(abs_path, &out);
+  if (!r) return r.error();
+  out.erase(std::remove(out.begin(), out.end(), *r), out.end());
+  out.push_back(std::move(*r));  // the resolved path last, as documented
+  return out;
+}
+
+Result<std::string> PathResolver::walk(const std::string& abs_path,
+                                       std::vector<std::string>* spellings) {
   std::string p = normalize_path(abs_path);
+  auto note = [spellings](const std::string& form) {
+    if (spellings != nullptr &&
+        std::find(spellings->begin(), spellings->end(), form) == spellings->end())
+      spellings->push_back(form);
+  };
   // A symlink restarts the walk at its target (with the rest appended), bounded like the
   // kernel's 40 hops; a dangling one is followed too: a write through it lands at its target.
   for (int hops = 0; hops <= 40; ++hops) {
+    note(p);
     std::string cur = "/";
     std::vector<std::string_view> comps = path_components(p);
     std::string next;

@@ -29,6 +29,11 @@ Result<std::string> resolve_path(const std::string& abs_path);
 class PathResolver {
  public:
   Result<std::string> resolve(const std::string& abs_path);
+  // Every spelling along the resolution of abs_path: the path normalised lexically, each form
+  // met by expanding one symlink at a time (leftmost first), and the resolved path (last). A
+  // protected entry must hold under all of them: replacing the symlink `deploy.sh` (or the
+  // directory link above it) would otherwise re-route the name to a file of the sandbox's.
+  Result<std::vector<std::string>> spellings(const std::string& abs_path);
   // Is there an entry at this path (not following a final symlink)? Remembered like the rest.
   Result<bool> present(const std::string& abs_path);
 
@@ -38,6 +43,7 @@ class PathResolver {
     std::string target;  // for Symlink
   };
   Result<const Entry*> lookup(const std::string& path, const std::string& asked);
+  Result<std::string> walk(const std::string& abs_path, std::vector<std::string>* spellings);
   std::unordered_map<std::string, Entry> entries_;
 };
 

@@ -8,6 +8,7 @@
 
 #include "policy/credential_stores.h"
 #include "policy/paths.h"
+#include "policy/protected_names.h"
 
 namespace paddock {
 
@@ -123,15 +124,42 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   for (const auto& w : p.fs.writable)
     if (w != *cwd && denied.covering(w) != nullptr) allow_read.add(w);
 
+  // An entry protects every spelling along its resolution: the canonical path is the file's
+  // own (bound read-only when it exists), the others are names that lead to it.
   std::vector<std::string> exact;
+  std::vector<std::string> aliases;
   UniqueList exact_list(exact);
+  std::vector<std::string> all_spellings;
   for (const auto& w : s.filesystem.deny_write) {
-    auto c = canonical(resolver, w, H, *cwd, "filesystem.denyWrite");
-    if (!c) return c.error();
-    exact_list.add(*c);
+    auto e = expand_path(w, H, *cwd);
+    if (!e) {
+      Error err = e.error();
+      err.op = "filesystem.denyWrite";
+      return err;
+    }
+    auto forms = resolver.spellings(*e);
+    if (!forms) {
+      Error err = forms.error();
+      err.op = "filesystem.denyWrite: resolve";
+      return err;
+    }
+    exact_list.add(forms->back());
+    all_spellings.insert(all_spellings.end(), forms->begin(), forms->end() - 1);
   }
   if (!s.source_path.empty()) exact_list.add(s.source_path);
-  p.fs.protect = ProtectedPaths(std::move(exact));
+  {
+    const std::unordered_set<std::string> canonical_set(exact.begin(), exact.end());
+    UniqueList alias_list(aliases);
+    for (const auto& a : all_spellings)
+      if (canonical_set.count(a) == 0) alias_list.add(a);
+  }
+  std::vector<std::string> extra_names;
+  for (const auto& n : s.filesystem.protected_names) {
+    auto name = parse_protected_name(n);
+    if (!name) return name.error();
+    extra_names.push_back(std::move(*name));
+  }
+  p.fs.protect = ProtectedPaths(std::move(exact), std::move(aliases), extra_names);
   for (const auto& w : p.fs.writable)
     if (const std::string* e = p.fs.protect.exact_covering(w))
       return plain_error("filesystem.allowWrite", "is inside the write-protected path " + *e, w);
@@ -177,6 +205,11 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   for (const auto& d : s.network.allowed_domains)
     if (d.rfind("*.", 0) == 0)
       p.warnings.push_back("network.allowedDomains: " + d + " allows every subdomain");
+  if (s.network.allow_private_addresses)
+    p.warnings.push_back(
+        "network.allowPrivateAddresses is true: an allowed name that resolves into a private "
+        "network (RFC 1918, 100.64.0.0/10, fc00::/7, fec0::/10) is dialled, so whoever controls "
+        "its DNS can point it at your LAN, VPN or tailnet");
   return p;
 }
 

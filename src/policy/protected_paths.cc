@@ -2,15 +2,11 @@
 
 #include <algorithm>
 
-#include "policy/paths.h"
+#include "policy/protected_names.h"
 
 namespace paddock {
 
 namespace {
-
-bool contains(const std::vector<std::string>& v, std::string_view s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
-}
 
 bool is_git_control(std::string_view c) {
   return c == "hooks" || c == "config" || c == "config.worktree";
@@ -36,51 +32,107 @@ std::string git_rule(const std::vector<std::string_view>& comps, size_t git_inde
   return {};
 }
 
-}  // namespace
-
-const std::vector<std::string>& ProtectedPaths::protected_names() {
-  static const std::vector<std::string> names = {
-      // shells: rc and profile files run at the next login or interactive shell
-      ".bashrc",
-      ".bash_profile",
-      ".bash_login",
-      ".bash_logout",
-      ".bash_aliases",
-      ".profile",
-      ".zshrc",
-      ".zshenv",
-      ".zprofile",
-      ".zlogin",
-      ".zlogout",
-      ".cshrc",
-      ".tcshrc",
-      ".login",
-      ".kshrc",
-      ".mkshrc",
-      // git: global config and submodule definitions
-      ".gitconfig",
-      ".gitmodules",
-      // editors: task and launch files run on open
-      ".vscode",
-      ".idea",
-      // direnv, MCP client configuration, husky hook scripts (core.hooksPath)
-      ".envrc",
-      ".mcp.json",
-      ".husky",
-  };
-  return names;
+bool has_glob(std::string_view s) {
+  return s.find('*') != std::string_view::npos;
 }
 
-const std::vector<std::string>& ProtectedPaths::names_to_bind_in_root() {
+// '*' matches any run of characters (within one component: callers pass components).
+bool glob_match(std::string_view pattern, std::string_view text) {
+  size_t p = 0;
+  size_t t = 0;
+  size_t star = std::string_view::npos;
+  size_t resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+bool component_match(const std::string& pattern, std::string_view c) {
+  return has_glob(pattern) ? glob_match(pattern, c) : pattern == c;
+}
+
+std::vector<std::string> split(std::string_view name) {
+  std::vector<std::string> out;
+  for (auto c : path_components(name)) out.emplace_back(c);
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& ProtectedPaths::builtin_names() {
   static const std::vector<std::string> names = [] {
-    std::vector<std::string> v = protected_names();
-    v.push_back(".git/hooks");
-    v.push_back(".git/config");
-    v.push_back(".git/config.worktree");
-    v.push_back(".config/fish");
+    std::vector<std::string> v;
+    for (const ProtectedNameGroup& g : builtin_protected_name_groups())
+      for (std::string_view n : g.names) v.emplace_back(n);
     return v;
   }();
   return names;
+}
+
+ProtectedPaths::ProtectedPaths(std::vector<std::string> exact, std::vector<std::string> aliases,
+                               const std::vector<std::string>& extra_names)
+    : exact_(std::move(exact)), aliases_(std::move(aliases)), exact_set_(exact_) {
+  for (const auto& a : aliases_) exact_set_.insert(a);
+  for (const auto* list : {&exact_, &aliases_}) {
+    for (const std::string& e : *list) {
+      for (std::string p = parent_path(e); p != e; p = parent_path(p)) {
+        exact_ancestors_.emplace(p, e);
+        if (p == "/") break;
+      }
+    }
+  }
+  for (const std::string& n : builtin_names()) add_name(n);
+  for (const std::string& n : extra_names) add_name(n);
+  for (const char* git : {".git/hooks", ".git/config", ".git/config.worktree"})
+    bind_names_.emplace_back(git);
+}
+
+void ProtectedPaths::add_name(const std::string& text) {
+  if (std::find(names_.begin(), names_.end(), text) != names_.end()) return;
+  names_.push_back(text);
+  if (!has_glob(text)) bind_names_.push_back(text);
+  std::vector<std::string> comps = split(text);
+  if (comps.empty()) return;
+  if (comps.size() == 1 && !has_glob(text)) {
+    single_.insert(text);
+    return;
+  }
+  const size_t index = multi_.size();
+  if (has_glob(comps.front()))
+    glob_first_.push_back(index);
+  else
+    by_first_[comps.front()].push_back(index);
+  multi_.push_back(Name{text, std::move(comps)});
+}
+
+const ProtectedPaths::Name* ProtectedPaths::match_at(const std::vector<std::string_view>& comps,
+                                                     size_t i) const {
+  auto matches = [&](const Name& n) {
+    if (n.comps.size() > comps.size() - i) return false;
+    for (size_t k = 0; k < n.comps.size(); ++k)
+      if (!component_match(n.comps[k], comps[i + k])) return false;
+    return true;
+  };
+  if (auto it = by_first_.find(comps[i]); it != by_first_.end()) {
+    for (size_t index : it->second)
+      if (matches(multi_[index])) return &multi_[index];
+  }
+  for (size_t index : glob_first_)
+    if (matches(multi_[index])) return &multi_[index];
+  return nullptr;
 }
 
 ProtectionVerdict ProtectedPaths::check(std::string_view path) const {
@@ -88,14 +140,28 @@ ProtectionVerdict ProtectedPaths::check(std::string_view path) const {
   if (const std::string* e = exact_covering(path)) return {true, "denyWrite " + *e};
   auto comps = path_components(path);
   for (size_t i = 0; i < comps.size(); ++i) {
-    if (contains(protected_names(), comps[i])) return {true, std::string(comps[i])};
+    if (single_.find(comps[i]) != single_.end()) return {true, std::string(comps[i])};
+    if (const Name* n = match_at(comps, i)) return {true, n->text};
     if (comps[i] == ".git") {
       std::string r = git_rule(comps, i);
       if (!r.empty()) return {true, r};
     }
-    // fish keeps its rc file under .config/fish/
-    if (comps[i] == ".config" && i + 1 < comps.size() && comps[i + 1] == "fish")
-      return {true, ".config/fish"};
+  }
+  return {};
+}
+
+ProtectionVerdict ProtectedPaths::check_container(std::string_view path) const {
+  if (auto it = exact_ancestors_.find(path); it != exact_ancestors_.end())
+    return {true, "denyWrite " + it->second + " (an ancestor of it)"};
+  auto comps = path_components(path);
+  for (const Name& n : multi_) {
+    // The path's last j components against the name's first j, for every proper leading part.
+    for (size_t j = 1; j < n.comps.size() && j <= comps.size(); ++j) {
+      const size_t from = comps.size() - j;
+      bool all = true;
+      for (size_t k = 0; k < j && all; ++k) all = component_match(n.comps[k], comps[from + k]);
+      if (all) return {true, n.text + " (an ancestor of it)"};
+    }
   }
   return {};
 }
@@ -112,8 +178,14 @@ ProtectionVerdict ProtectedPaths::check_rename(std::string_view src, std::string
     for (auto c : path_components(dst))
       if (c == ".git") return {true, "directory moved into .git"};
   }
-  for (const auto& e : exact_)
-    if (path_within(e, src)) return {true, "denyWrite " + e + " (ancestor moved)"};
+  if (auto v = check_container(src); v.is_protected) {
+    v.rule += ", moved away";
+    return v;
+  }
+  if (auto v = check_container(dst); v.is_protected) {
+    v.rule += ", replaced";
+    return v;
+  }
   return {};
 }
 

@@ -1,10 +1,12 @@
 #pragma once
-// Which paths stay read-only even beneath a writable root: files that run code later (shell rc
-// files, git hooks and config, editor task files, .envrc, .mcp.json), paddock's settings file
-// and the user's denyWrite entries. Judged on canonical paths, by name at any depth, so nested
-// repositories need no scan of the project tree.
+// Which paths stay read-only even beneath a writable root: files that run code later (the names
+// of protected_names.h, git hooks and config), paddock's settings file and the user's denyWrite
+// entries. Judged on canonical paths, by name at any depth, so nested repositories need no scan
+// of the project tree.
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "policy/paths.h"
@@ -18,34 +20,77 @@ struct ProtectionVerdict {
 
 class ProtectedPaths {
  public:
-  ProtectedPaths() = default;
-  // `exact` are canonical absolute paths protected with everything beneath them.
-  explicit ProtectedPaths(std::vector<std::string> exact)
-      : exact_(std::move(exact)), exact_set_(exact_) {}
+  // The built-in names, no exact entries.
+  ProtectedPaths() : ProtectedPaths(std::vector<std::string>{}) {}
+  // `exact`: canonical absolute paths protected with everything beneath them (denyWrite, the
+  // settings file). `aliases`: the other spellings of those entries (a symlink that leads to
+  // one, and each form met while resolving it), protected the same way; they are kept apart
+  // because they are not the file's own path (nothing is bound there). `extra_names`:
+  // filesystem.protectedNames, each already checked by parse_protected_name().
+  explicit ProtectedPaths(std::vector<std::string> exact, std::vector<std::string> aliases = {},
+                          const std::vector<std::string>& extra_names = {});
 
   // Is this path (or one of its ancestors) protected?
   ProtectionVerdict check(std::string_view canonical_path) const;
 
   // May `src` be renamed to `dst`? Also refuses moving a directory into a git directory (its
-  // contents would gain a hook's or config's name) and moving an ancestor of an exact entry
-  // (the protected location would be left empty and re-creatable).
+  // contents would gain a hook's or config's name), and moving anything from or to a container
+  // (check_container): the protected location would be left empty and re-creatable, or filled
+  // with what the sandbox prepared.
   ProtectionVerdict check_rename(std::string_view src, std::string_view dst, bool src_is_dir) const;
 
-  // The protected names to over-mount read-only when they already exist directly in `root`
-  // (a writable root). Relative to root.
-  static const std::vector<std::string>& names_to_bind_in_root();
-  // Names that are protected wherever they appear as a path component.
-  static const std::vector<std::string>& protected_names();
+  // Is `path` a container of protected paths: an ancestor of an exact entry or alias, or a path
+  // ending in the leading components of a multi-component name (".claude" for
+  // ".claude/settings.json", ".config/git" for ".config/git/config")? A directory moved or a
+  // symlink created there would give a protected name to content the sandbox prepared.
+  ProtectionVerdict check_container(std::string_view path) const;
+
+  // Every name protected at any depth: the built-in ones, then filesystem.protectedNames.
+  const std::vector<std::string>& names() const { return names_; }
+  // The built-in names, for the documentation tests and for callers without a policy.
+  static const std::vector<std::string>& builtin_names();
+  // The names filesystem.protectedNames added (those not built in already).
+  std::vector<std::string> extra_names() const {
+    return {names_.begin() + std::ptrdiff_t(builtin_names().size()), names_.end()};
+  }
+  // The protected names to over-mount read-only when they already exist in a writable root
+  // (relative to it): names() without wildcards, plus the repository's .git/hooks, .git/config
+  // and .git/config.worktree.
+  const std::vector<std::string>& names_to_bind_in_root() const { return bind_names_; }
 
   const std::vector<std::string>& exact() const { return exact_; }
-  // The nearest `exact` entry at or above this canonical path, or null.
+  const std::vector<std::string>& aliases() const { return aliases_; }
+  // The nearest exact entry or alias at or above this canonical path, or null.
   const std::string* exact_covering(std::string_view path) const {
     return exact_set_.covering(path);
   }
 
  private:
+  struct Name {
+    std::string text;
+    std::vector<std::string> comps;
+  };
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
+  void add_name(const std::string& text);
+  const Name* match_at(const std::vector<std::string_view>& comps, size_t i) const;
+
   std::vector<std::string> exact_;
-  PathSet exact_set_;  // the same, for checks in time proportional to a path's depth
+  std::vector<std::string> aliases_;
+  PathSet exact_set_;  // exact_ and aliases_, for checks in time proportional to a path's depth
+  // proper ancestor of an exact entry or alias -> that entry
+  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> exact_ancestors_;
+
+  std::vector<std::string> names_;
+  std::vector<std::string> bind_names_;
+  std::vector<Name> multi_;  // names of several components or with a wildcard
+  std::unordered_set<std::string, Hash, std::equal_to<>> single_;  // one literal component
+  // literal first component -> indexes into multi_; wildcard-first names are in glob_first_
+  std::unordered_map<std::string, std::vector<size_t>, Hash, std::equal_to<>> by_first_;
+  std::vector<size_t> glob_first_;
 };
 
 }  // namespace paddock

@@ -108,6 +108,11 @@ WriteVerdict judge_special_create(const FsPolicy& p, const Place& at) {
   // regular file; a symlink or node named .git is refused.
   if (!at.private_mount && base_name(at.path) == ".git")
     return refuse(EACCES, "protected (.git may only be a directory or gitfile)");
+  // A symlink named .claude (to a directory holding settings.json) or at a parent of a denyWrite
+  // entry would give a protected name to content written elsewhere.
+  if (!at.private_mount)
+    if (auto v = p.protect.check_container(at.path); v.is_protected)
+      return refuse(EACCES, "protected (" + v.rule + ")");
   Place created = at;
   created.type = EntryType::Missing;
   return judge_write(p, created);

@@ -35,7 +35,8 @@ WriteVerdict judge_write(const FsPolicy& p, const Place& at);
 // pre-commit hook is a wall too), and a repository's .git is never removed.
 WriteVerdict judge_remove(const FsPolicy& p, const Place& at);
 
-// symlink(2) and mknod(2) of non-directories: like judge_write, and never named .git.
+// symlink(2) and mknod(2) of non-directories: like judge_write, never named .git, and never at
+// a container of protected paths (ProtectedPaths::check_container).
 WriteVerdict judge_special_create(const FsPolicy& p, const Place& at);
 
 // rename(2) and link(2): both ends are judged, plus the rename-specific rules.

@@ -68,6 +68,16 @@ Error cidr_error(std::string_view op, std::string_view text, std::string detail)
   return plain_error(std::string(op), std::move(detail), printable(text));
 }
 
+const std::vector<Cidr>& private_cidrs() {
+  // Parsed once from the same table `paddock policy` prints, so the two cannot disagree.
+  static const std::vector<Cidr> cidrs = [] {
+    std::vector<Cidr> v;
+    for (const PrivateRange& r : kPrivateRanges) v.push_back(*parse_cidr(r.cidr));
+    return v;
+  }();
+  return cidrs;
+}
+
 }  // namespace
 
 bool Cidr::contains(const IpAddress& ip) const {
@@ -128,8 +138,10 @@ Result<Cidr> parse_cidr(std::string_view text, std::string_view op) {
 }
 
 Result<AddressFilter> AddressFilter::create(const std::vector<std::string>& denied_cidrs,
-                                            const std::vector<IpAddress>& host_addresses) {
+                                            const std::vector<IpAddress>& host_addresses,
+                                            PrivateAddresses private_addresses) {
   AddressFilter f;
+  f.private_ = private_addresses;
   for (const std::string& text : denied_cidrs) {
     auto c = parse_cidr(text);
     if (!c) return c.error();
@@ -179,6 +191,19 @@ AddressVerdict AddressFilter::check_v4(const IpAddress& ip) const {
   if (host_.count(ip) != 0) return refused(ip, "an address of this host");
   if (const std::string* r = find_range(ip))
     return refused(ip, "in deniedResolvedAddresses (" + *r + ")");
+  return check_private(ip);
+}
+
+AddressVerdict AddressFilter::check_private(const IpAddress& ip) const {
+  if (private_ == PrivateAddresses::kAllowed) return {};
+  const std::vector<Cidr>& cidrs = private_cidrs();
+  for (size_t i = 0; i < cidrs.size(); ++i) {  // cidrs[i] is kPrivateRanges[i]
+    if (cidrs[i].contains(ip))
+      return refused(ip, std::string("a private address (") + kPrivateRanges[i].cidr + ", " +
+                             kPrivateRanges[i].what +
+                             "): names that resolve into private networks are refused unless "
+                             "network.allowPrivateAddresses is true");
+  }
   return {};
 }
 
@@ -210,6 +235,7 @@ AddressVerdict AddressFilter::check_v6(const IpAddress& ip) const {
   if (host_.count(ip) != 0) return refused(ip, "an address of this host");
   if (const std::string* r = find_range(ip))
     return refused(ip, "in deniedResolvedAddresses (" + *r + ")");
+  if (AddressVerdict p = check_private(ip); !p.allowed) return p;
   if (const auto e = embedded_v4(ip)) {
     AddressVerdict inner = check_v4(e->v4);
     if (!inner.allowed)

@@ -18,16 +18,20 @@
 //         168.63.129.16")
 //   the host's own addresses (every interface, from enumerate_host_addresses())
 //   user ranges from network.deniedResolvedAddresses
+//   private networks, unless the user opts in with network.allowPrivateAddresses (DESIGN 5): an
+//         allowed name whose owner (or a rebinding attacker) points it into the user's LAN, VPN or
+//         tailnet must not reach it. 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 (RFC 1918),
+//         100.64.0.0/10 (RFC 6598 shared space: carrier-grade NAT, Tailscale and other tailnets),
+//         fc00::/7 (RFC 4193 unique local), fec0::/10 (RFC 3879 site-local, deprecated but still
+//         routed by some networks), and the embedding IPv6 forms below of the IPv4 ones.
 //   IPv6 addresses that embed an IPv4 address refused above: IPv4-mapped ::ffff:0:0/96,
 //         IPv4-translated ::ffff:0:0:0/96, IPv4-compatible ::/96, NAT64 64:ff9b::/96 and the
 //         local-use 64:ff9b:1::/48 (checked with the /96 layout, the common one), 6to4 2002::/16
 //         (address in bits 16..47), Teredo 2001::/32 (client address, bit-inverted, last 32 bits).
 //
-// NOT refused by default: private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7).
-// Corporate proxies, package registries and git servers live there, and refusing them would push
-// users towards turning the proxy off. The host's own private addresses are still refused (they
-// are its own addresses), and a user who wants the private ranges closed adds them to
-// deniedResolvedAddresses.
+// The opt-in exists because corporate proxies, registries and git servers often live in private
+// ranges; it keeps every other class refused, and the host's own private addresses stay refused
+// (they are its own addresses).
 //
 // Pure: the host's addresses are passed in. Names pinned with --resolve and IP-literal rules are
 // the user's own choice and never reach this filter (see decision.h).
@@ -59,6 +63,23 @@ struct Cidr {
 Result<Cidr> parse_cidr(std::string_view text,
                         std::string_view op = "network.deniedResolvedAddresses");
 
+// Whether resolved addresses in private networks may be dialled (network.allowPrivateAddresses).
+enum class PrivateAddresses { kRefused, kAllowed };
+
+// The private ranges refused by default, for the filter and for `paddock policy`.
+struct PrivateRange {
+  const char* cidr;  // "10.0.0.0/8"
+  const char* what;  // "RFC 1918"
+};
+inline constexpr PrivateRange kPrivateRanges[] = {
+    {"10.0.0.0/8", "RFC 1918"},
+    {"172.16.0.0/12", "RFC 1918"},
+    {"192.168.0.0/16", "RFC 1918"},
+    {"100.64.0.0/10", "RFC 6598 shared address space: carrier-grade NAT, tailnets"},
+    {"fc00::/7", "RFC 4193 unique local"},
+    {"fec0::/10", "RFC 3879 site-local"},
+};
+
 struct AddressVerdict {
   bool allowed = true;
   std::string reason;  // why it was refused, one line; empty when allowed
@@ -71,8 +92,9 @@ class AddressFilter {
 
   // denied_cidrs as written in network.deniedResolvedAddresses; host_addresses usually from
   // enumerate_host_addresses().
-  static Result<AddressFilter> create(const std::vector<std::string>& denied_cidrs,
-                                      const std::vector<IpAddress>& host_addresses);
+  static Result<AddressFilter> create(
+      const std::vector<std::string>& denied_cidrs, const std::vector<IpAddress>& host_addresses,
+      PrivateAddresses private_addresses = PrivateAddresses::kRefused);
 
   AddressVerdict check_address(const IpAddress& ip) const;
   AddressVerdict check_address(const in_addr& a) const {
@@ -85,6 +107,7 @@ class AddressFilter {
   AddressVerdict check_address(const sockaddr* sa, socklen_t len) const;
 
   size_t denied_range_count() const { return range_count_; }
+  bool private_addresses_allowed() const { return private_ == PrivateAddresses::kAllowed; }
   size_t host_address_count() const { return host_.size(); }
   // Adds this host's own addresses after the fact: paddock run enumerates them while the
   // sandbox side starts, not before.
@@ -100,12 +123,14 @@ class AddressFilter {
 
   AddressVerdict check_v4(const IpAddress& ip) const;
   AddressVerdict check_v6(const IpAddress& ip) const;
+  AddressVerdict check_private(const IpAddress& ip) const;
   const std::string* find_range(const IpAddress& ip) const;
 
   std::vector<PrefixBucket> v4_ranges_;
   std::vector<PrefixBucket> v6_ranges_;
   size_t range_count_ = 0;
   std::unordered_set<IpAddress, IpAddressHash> host_;
+  PrivateAddresses private_ = PrivateAddresses::kRefused;
 };
 
 // The addresses of every interface of this host (getifaddrs). Does I/O; lives in

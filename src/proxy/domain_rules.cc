@@ -213,7 +213,7 @@ Result<NetworkRules> NetworkRules::compile(
     const std::vector<std::string>& allowed, const std::vector<std::string>& denied,
     const std::vector<std::string>& denied_resolved_addresses,
     const std::vector<std::pair<std::string, std::string>>& pins,
-    const std::vector<IpAddress>& host_addresses) {
+    const std::vector<IpAddress>& host_addresses, PrivateAddresses private_addresses) {
   NetworkRules rules;
   for (const std::string& s : allowed) {
     auto p = parse_domain_pattern(s, RuleList::Allowed);
@@ -225,7 +225,7 @@ Result<NetworkRules> NetworkRules::compile(
     if (!p) return p.error();
     rules.denied_.add(std::move(*p));
   }
-  auto filter = AddressFilter::create(denied_resolved_addresses, host_addresses);
+  auto filter = AddressFilter::create(denied_resolved_addresses, host_addresses, private_addresses);
   if (!filter) return filter.error();
   rules.filter_ = std::move(*filter);
   auto table = ResolvePins::compile(pins);

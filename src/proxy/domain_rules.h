@@ -103,11 +103,12 @@ class NetworkRules {
 
   // host_addresses: this host's own addresses for the address filter (enumerate_host_addresses());
   // left empty, only the built-in address classes and denied_resolved_addresses are refused.
-  static Result<NetworkRules> compile(const std::vector<std::string>& allowed,
-                                      const std::vector<std::string>& denied,
-                                      const std::vector<std::string>& denied_resolved_addresses,
-                                      const std::vector<std::pair<std::string, std::string>>& pins,
-                                      const std::vector<IpAddress>& host_addresses = {});
+  static Result<NetworkRules> compile(
+      const std::vector<std::string>& allowed, const std::vector<std::string>& denied,
+      const std::vector<std::string>& denied_resolved_addresses,
+      const std::vector<std::pair<std::string, std::string>>& pins,
+      const std::vector<IpAddress>& host_addresses = {},
+      PrivateAddresses private_addresses = PrivateAddresses::kRefused);
 
   // Judges a normalised host and port against the two lists (deny first). Pins and the address
   // filter play no part here; see decision.h for the whole request path.

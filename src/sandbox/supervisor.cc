@@ -112,9 +112,11 @@ Result<std::string> describe_plan(const Policy& policy) {
   out += "seccomp (" + std::to_string(spec->seccomp.size()) + " BPF instructions):\n" +
          describe_seccomp(sandbox_seccomp_policy(true));
   out += "write mediation: protected names at any depth:";
-  for (const auto& n : ProtectedPaths::protected_names()) out += " " + n;
+  for (const auto& n : policy.fs.protect.names()) out += " " + n;
   out += " .git/{hooks,config,config.worktree}\n";
   for (const auto& e : policy.fs.protect.exact()) out += "  write-protected: " + e + "\n";
+  for (const auto& a : policy.fs.protect.aliases())
+    out += "  write-protected (a spelling that leads to one above): " + a + "\n";
   return out;
 }
 

@@ -21,6 +21,9 @@ struct NetworkSettings {
   bool allow_local_binding = false;                          // network.allowLocalBinding
   std::vector<std::string> denied_resolved_addresses;        // network.deniedResolvedAddresses
   std::vector<std::pair<std::string, std::string>> resolve;  // network.resolve {NAME: ADDR}
+  // network.allowPrivateAddresses (paddock's own): names resolving into RFC 1918, 100.64/10,
+  // fc00::/7 and fec0::/10 are dialled instead of refused.
+  bool allow_private_addresses = false;
 };
 
 struct FilesystemSettings {
@@ -28,6 +31,9 @@ struct FilesystemSettings {
   std::vector<std::string> allow_read;   // filesystem.allowRead
   std::vector<std::string> allow_write;  // filesystem.allowWrite
   std::vector<std::string> deny_write;   // filesystem.denyWrite
+  // filesystem.protectedNames (paddock's own): names or relative paths read-only at any depth,
+  // added to the built-in list (validated by the policy layer).
+  std::vector<std::string> protected_names;
 };
 
 struct GitSettings {

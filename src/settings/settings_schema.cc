@@ -88,8 +88,9 @@ constexpr std::string_view kTopKeys[] = {"network",     "filesystem", "git",
                                          "credentials", "paddock",    "$schema"};
 constexpr std::string_view kNetworkKeys[] = {
     "allowedDomains",    "deniedDomains",           "allowUnixSockets", "allowAllUnixSockets",
-    "allowLocalBinding", "deniedResolvedAddresses", "resolve"};
-constexpr std::string_view kFilesystemKeys[] = {"denyRead", "allowRead", "allowWrite", "denyWrite"};
+    "allowLocalBinding", "deniedResolvedAddresses", "resolve",          "allowPrivateAddresses"};
+constexpr std::string_view kFilesystemKeys[] = {"denyRead", "allowRead", "allowWrite", "denyWrite",
+                                                "protectedNames"};
 constexpr std::string_view kGitKeys[] = {"allowConfigKeys"};
 constexpr std::string_view kCredentialsKeys[] = {"files", "envVars", "allowPlaintextInject",
                                                  "awsPairs", "sigv4"};
@@ -365,6 +366,8 @@ class Walker {
         net.denied_resolved_addresses = string_list(m.value, StringKind::kAddress);
       } else if (m.key == "resolve") {
         resolve(m.value);
+      } else if (m.key == "allowPrivateAddresses") {
+        net.allow_private_addresses = boolean(m.value);
       } else if (const SrtOnlyKey* k = find_srt_key(kNetworkSrtKeys, m.key)) {
         srt_only(*k, m.value);
       } else {
@@ -401,6 +404,8 @@ class Walker {
         fs.allow_write = string_list(m.value, StringKind::kPath);
       } else if (m.key == "denyWrite") {
         fs.deny_write = string_list(m.value, StringKind::kPath);
+      } else if (m.key == "protectedNames") {
+        fs.protected_names = string_list(m.value, StringKind::kPath);
       } else if (const SrtOnlyKey* k = find_srt_key(kFilesystemSrtKeys, m.key)) {
         srt_only(*k, m.value);
       } else {

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import pwd
+import re
 import secrets
 import shutil
 import stat
@@ -54,12 +55,31 @@ SECRET_FILES = [
     ".bash_history",
     ".cargo/credentials.toml",
     ".claude/.credentials.json",
+    # agents, ML hubs and infrastructure tools (issue 8)
+    ".claude.json",
+    ".codex/auth.json",
+    ".gemini/oauth_creds.json",
+    ".qwen/oauth_creds.json",
+    ".config/github-copilot/apps.json",
+    ".local/share/opencode/auth.json",
+    ".local/share/amp/secrets.json",
+    ".cache/huggingface/token",
+    ".kaggle/kaggle.json",
+    ".pulumi/credentials.json",
+    ".terraform.d/credentials.tfrc.json",
+    ".config/op/config",
+    ".config/hub",
+    ".config/sops/age/keys.txt",
 ]
+# Directories of which only some entries are stores: they stay listed.
+PARTIAL_DIRS = {".config", ".cargo", ".claude", ".codex", ".gemini", ".qwen", ".local", ".cache",
+                ".kaggle", ".pulumi", ".terraform.d"}
 # Names that must not be listed by `ls -A ~` (entries directly in HOME).
-SECRET_TOP_LEVEL = sorted({p.split("/")[0] for p in SECRET_FILES if not p.startswith(".config/")
-                           and not p.startswith(".cargo/") and not p.startswith(".claude/")})
+SECRET_TOP_LEVEL = sorted({p.split("/")[0] for p in SECRET_FILES
+                           if p.split("/")[0] not in PARTIAL_DIRS})
 # Entries of ~/.config that must not be listed.
-SECRET_IN_CONFIG = sorted({p.split("/")[1] for p in SECRET_FILES if p.startswith(".config/")})
+SECRET_IN_CONFIG = sorted({p.split("/")[1] for p in SECRET_FILES if p.startswith(".config/")
+                           and not p.startswith(".config/sops/")})  # only sops/age is a store
 SECRET_PREFIX = "PADDOCK-PLANTED-SECRET"
 
 BASHRC_ORIGINAL = "# host bashrc: original\nexport PS1='$ '\n"
@@ -418,22 +438,130 @@ def repo(sb):
 # ---------------------------------------------------------------------------------------------
 # the protected-path oracle (DESIGN 4), re-implemented on the host side
 
-PROTECTED_NAMES = {
+# The built-in names of src/policy/protected_names.cc, kept here as a second copy: the oracle must
+# not ask paddock what it protects (test_protected.py checks that the two lists agree). A name is
+# components separated by '/', matched against consecutive components at any depth; '*' matches
+# any run of characters within one component.
+PROTECTED_NAMES = [
+    # bash, zsh, sh, csh, ksh
     ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".bash_aliases", ".profile",
     ".zshrc", ".zshenv", ".zprofile", ".zlogin", ".zlogout", ".cshrc", ".tcshrc", ".login",
-    ".kshrc", ".mkshrc", ".gitconfig", ".gitmodules", ".vscode", ".idea", ".envrc", ".mcp.json",
-    ".husky",
-}
+    ".kshrc", ".mkshrc",
+    # bash-completion, oh-my-zsh, zsh with ZDOTDIR
+    ".bash_completion", ".local/share/bash-completion", ".oh-my-zsh", ".config/zsh",
+    # readline
+    ".inputrc",
+    # fish
+    ".config/fish", ".local/share/fish/vendor_conf.d", ".local/share/fish/vendor_functions.d",
+    ".local/share/fish/vendor_completions.d",
+    # nushell, PowerShell, xonsh
+    ".config/nushell", ".config/powershell", ".xonshrc", ".config/xonsh",
+    # starship
+    ".config/starship.toml",
+    # tmux, screen, terminal emulators
+    ".tmux.conf", ".config/tmux", ".screenrc", ".wezterm.lua", ".config/wezterm", ".config/kitty",
+    ".config/alacritty",
+    # desktop session, systemd --user
+    ".xprofile", ".xinitrc", ".xsession", ".xsessionrc", ".pam_environment", ".config/autostart",
+    ".config/plasma-workspace/env", ".config/plasma-workspace/shutdown", ".config/environment.d",
+    ".config/systemd/user", ".local/share/systemd/user", ".config/i3", ".config/sway",
+    ".config/hypr",
+    # git
+    ".gitconfig", ".config/git/config", ".gitmodules",
+    # git hook managers (husky, pre-commit, prek, lefthook, overcommit, hk)
+    ".husky", ".pre-commit-config.yaml", ".pre-commit-config.yml", "prek.toml", "lefthook.yml",
+    ".lefthook.yml", "lefthook.yaml", ".lefthook.yaml", "lefthook.toml", ".lefthook.toml",
+    "lefthook.json", ".lefthook.json", "lefthook.jsonc", ".lefthook.jsonc", ".config/lefthook.yml",
+    ".config/lefthook.yaml", ".config/lefthook.toml", ".config/lefthook.json",
+    ".config/lefthook.jsonc", "lefthook-local.yml", ".lefthook-local.yml", "lefthook-local.yaml",
+    ".lefthook-local.yaml", "lefthook-local.toml", ".lefthook-local.toml", "lefthook-local.json",
+    ".lefthook-local.json", "lefthook-local.jsonc", ".lefthook-local.jsonc",
+    ".config/lefthook-local.yml", ".config/lefthook-local.yaml", ".config/lefthook-local.toml",
+    ".config/lefthook-local.json", ".config/lefthook-local.jsonc", ".lefthook", ".lefthook-local",
+    ".overcommit.yml", ".git-hooks", "hk.pkl",
+    # direnv
+    ".envrc", ".config/direnv", ".local/share/direnv",
+    # mise
+    "mise.toml", ".mise.toml", "mise.*.toml", ".mise.*.toml", "mise/config.toml", ".mise",
+    ".config/mise.toml", ".config/mise", ".miserc.toml", ".local/state/mise",
+    # Python
+    ".local/lib/python*/site-packages",
+    # VS Code and its forks
+    ".vscode", "*.code-workspace", ".vscode-server", ".config/Code/User",
+    ".config/Code - OSS/User", ".config/VSCodium/User",
+    # Dev Containers
+    ".devcontainer", ".devcontainer.json",
+    # JetBrains IDEs
+    ".idea", ".config/JetBrains", ".local/share/JetBrains",
+    # Zed
+    ".zed", ".config/zed",
+    # Helix
+    ".helix", ".config/helix",
+    # Vim and Neovim
+    ".exrc", "_exrc", ".vimrc", "_vimrc", ".gvimrc", "_gvimrc", ".nvimrc", ".nvim.lua", ".vim",
+    ".config/vim", ".config/nvim", ".local/share/nvim",
+    # Emacs
+    ".dir-locals.el", ".dir-locals-2.el", ".emacs", ".emacs.el", ".emacs.d", ".config/emacs",
+    # Sublime Text
+    ".config/sublime-text",
+    # MCP clients (Claude Code, Claude Desktop)
+    ".mcp.json", ".config/Claude",
+    # Claude Code
+    ".claude/settings.json", ".claude/settings.local.json", ".claude/commands", ".claude/agents",
+    ".claude/hooks", ".claude/skills", ".claude/plugins",
+    # Cursor
+    ".cursor", ".config/Cursor/User",
+    # Gemini CLI
+    ".gemini/settings.json", ".gemini/extensions", ".gemini/commands",
+    # Qwen Code
+    ".qwen/settings.json", ".qwen/commands",
+    # Codex
+    ".codex",
+    # GitHub Copilot
+    ".github/hooks", ".copilot",
+    # Windsurf
+    ".windsurf", ".codeium/windsurf",
+    # Cline
+    ".clinerules", ".cline",
+    # Roo Code, Kilo Code
+    ".roo", ".kilocode",
+    # Kiro
+    ".kiro",
+    # OpenCode
+    "opencode.json", "opencode.jsonc", ".opencode", ".config/opencode",
+    # Amazon Q Developer
+    ".amazonq",
+    # Continue
+    ".continue",
+    # Crush
+    "crush.json", ".crush.json", ".config/crush",
+    # Goose
+    ".config/goose",
+    # Amp
+    ".config/amp",
+    # Aider
+    ".aider.conf.yml",
+    # Junie
+    ".junie",
+]
 GIT_CONTROL = {"hooks", "config", "config.worktree"}
 
 
-def is_protected_rel(rel: str) -> bool:
+def _name_pattern(name):
+    return [re.compile("".join("[^/]*" if ch == "*" else re.escape(ch) for ch in c) + r"\Z")
+            for c in name.split("/")]
+
+
+_PATTERNS = [_name_pattern(n) for n in PROTECTED_NAMES]
+
+
+def is_protected_rel(rel: str, extra_names=()) -> bool:
     comps = [c for c in rel.split("/") if c and c != "."]
+    patterns = _PATTERNS + [_name_pattern(n) for n in extra_names]
     for i, c in enumerate(comps):
-        if c in PROTECTED_NAMES:
-            return True
-        if c == ".config" and i + 1 < len(comps) and comps[i + 1] == "fish":
-            return True
+        for pat in patterns:
+            if len(pat) <= len(comps) - i and all(p.match(comps[i + k]) for k, p in enumerate(pat)):
+                return True
         if c == ".git" and i + 1 < len(comps):
             nxt = comps[i + 1]
             if nxt in GIT_CONTROL:
@@ -445,7 +573,7 @@ def is_protected_rel(rel: str) -> bool:
     return False
 
 
-def protected_state(root: Path):
+def protected_state(root: Path, extra_names=()):
     """Digest of every existing protected path under root (hooks dirs recursively)."""
     root = Path(root)
     state = {}
@@ -453,7 +581,7 @@ def protected_state(root: Path):
         for name in dirnames + filenames:
             full = Path(dirpath) / name
             rel = str(full.relative_to(root))
-            if is_protected_rel(rel):
+            if is_protected_rel(rel, extra_names):
                 state[rel] = file_digest(full)
     return state
 

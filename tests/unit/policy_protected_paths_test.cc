@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/protected_names.h"
 #include "policy/protected_paths.h"
 #include "policy/write_judge.h"
 
@@ -39,42 +40,75 @@ std::string rule(const ProtectedPaths& p, std::string_view path) {
   return p.check(path).rule;
 }
 
+// The names the design and issue 8 require, whatever else the list holds.
 const std::vector<std::string> kExpectedNames = {
     ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".bash_aliases", ".profile",
-    ".zshrc",  ".zshenv",       ".zprofile",   ".zlogin",      ".zlogout",      ".cshrc",
-    ".tcshrc", ".login",        ".kshrc",      ".mkshrc",      ".gitconfig",    ".gitmodules",
-    ".vscode", ".idea",         ".envrc",      ".mcp.json",    ".husky",
-};
+    ".zshrc", ".zshenv", ".zprofile", ".zlogin", ".zlogout", ".cshrc", ".tcshrc", ".login",
+    ".kshrc", ".mkshrc", ".gitconfig", ".gitmodules", ".vscode", ".idea", ".envrc", ".mcp.json",
+    ".husky", ".config/fish", ".config/git/config",
+    // issue 8
+    ".claude/settings.json", ".claude/settings.local.json", ".claude/commands", ".claude/agents",
+    ".claude/hooks", ".cursor", ".gemini/settings.json", ".codex", ".devcontainer",
+    ".devcontainer.json", ".nvim.lua", ".exrc", ".zed", ".pre-commit-config.yaml", "lefthook.yml",
+    ".lefthook.yml", "lefthook.yaml", ".lefthook.yaml", "lefthook.toml", "lefthook.json",
+    ".config/lefthook.yml", "lefthook-local.yml", ".lefthook-local.yml", ".vimrc", ".nvimrc",
+    "mise.toml", ".mise.toml", ".mise", ".config/mise", ".dir-locals.el", ".overcommit.yml",
+    ".inputrc", ".tmux.conf", ".config/nvim", ".config/autostart", ".config/systemd/user",
+    ".config/environment.d", ".pam_environment", ".bash_completion", ".xprofile", ".config/zsh"};
+
+// A path that the name matches: '*' stands for any run of characters.
+std::string instance(std::string n) {
+  for (size_t i = n.find('*'); i != std::string::npos; i = n.find('*', i)) n.replace(i, 1, "x3");
+  return n;
+}
 
 TEST(PolicyProtectedPaths, NameListHoldsTheDesignedNames) {
-  const auto& names = ProtectedPaths::protected_names();
+  const auto& names = ProtectedPaths::builtin_names();
   for (const auto& n : kExpectedNames)
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
 }
 
+TEST(PolicyProtectedPaths, NameListIsWellFormedData) {
+  std::vector<std::string> seen;
+  for (const ProtectedNameGroup& g : builtin_protected_name_groups()) {
+    EXPECT_FALSE(g.tool.empty());
+    EXPECT_FALSE(g.why.empty()) << g.tool;
+    EXPECT_FALSE(g.names.empty()) << g.tool;
+    for (std::string_view n : g.names) {
+      auto parsed = parse_protected_name(n);
+      ASSERT_TRUE(parsed.ok()) << n;
+      EXPECT_EQ(*parsed, n) << "not in normal form";
+      EXPECT_EQ(std::find(seen.begin(), seen.end(), n), seen.end()) << "listed twice: " << n;
+      seen.emplace_back(n);
+    }
+  }
+  EXPECT_EQ(seen, ProtectedPaths::builtin_names());
+  EXPECT_EQ(ProtectedPaths().names(), ProtectedPaths::builtin_names());
+}
+
 TEST(PolicyProtectedPaths, EveryNameProtectedAtTopLevel) {
   ProtectedPaths p;
-  for (const auto& n : ProtectedPaths::protected_names()) {
-    auto v = p.check("/" + n);
+  for (const auto& n : ProtectedPaths::builtin_names()) {
+    auto v = p.check("/" + instance(n));
     EXPECT_TRUE(v.is_protected) << n;
     EXPECT_EQ(v.rule, n);
-    EXPECT_TRUE(prot(p, "/home/u/" + n)) << n;
+    EXPECT_TRUE(prot(p, "/home/u/" + instance(n))) << n;
   }
 }
 
 TEST(PolicyProtectedPaths, EveryNameProtectedAtDepth) {
   ProtectedPaths p;
-  for (const auto& n : ProtectedPaths::protected_names()) {
-    EXPECT_TRUE(prot(p, "/work/a/b/c/" + n)) << n;
-    EXPECT_EQ(rule(p, "/work/a/b/c/" + n), n);
+  for (const auto& n : ProtectedPaths::builtin_names()) {
+    EXPECT_TRUE(prot(p, "/work/a/b/c/" + instance(n))) << n;
+    EXPECT_EQ(rule(p, "/work/a/b/c/" + instance(n)), n);
   }
 }
 
 TEST(PolicyProtectedPaths, EverythingBeneathAProtectedNameIsProtected) {
   ProtectedPaths p;
-  for (const auto& n : ProtectedPaths::protected_names()) {
-    EXPECT_TRUE(prot(p, "/w/" + n + "/x")) << n;
-    EXPECT_TRUE(prot(p, "/w/a/b/c/" + n + "/deep/er")) << n;
+  for (const auto& n : ProtectedPaths::builtin_names()) {
+    EXPECT_TRUE(prot(p, "/w/" + instance(n) + "/x")) << n;
+    EXPECT_TRUE(prot(p, "/w/a/b/c/" + instance(n) + "/deep/er")) << n;
   }
   EXPECT_TRUE(prot(p, "/w/a/b/c/.vscode/tasks.json"));
   EXPECT_EQ(rule(p, "/w/a/b/c/.vscode/tasks.json"), ".vscode");
@@ -82,13 +116,106 @@ TEST(PolicyProtectedPaths, EverythingBeneathAProtectedNameIsProtected) {
   EXPECT_TRUE(prot(p, "/w/.husky/pre-commit"));
 }
 
-TEST(PolicyProtectedPaths, SimilarNamesAreNotProtected) {
+TEST(PolicyProtectedPaths, EveryLeadingPartOfAMultiComponentNameIsAContainerNotProtected) {
+  // ".claude" alone is an ordinary directory: only the listed files beneath it are protected.
+  ProtectedPaths p;
+  for (const auto& n : ProtectedPaths::builtin_names()) {
+    const std::string path = "/w/" + instance(n);
+    for (size_t slash = path.find('/', 3); slash != std::string::npos;
+         slash = path.find('/', slash + 1)) {
+      const std::string lead = path.substr(0, slash);
+      EXPECT_TRUE(p.check_container(lead).is_protected) << lead << " of " << n;
+      if (!prot(p, lead)) continue;  // another name may protect it (.config/mise under .config)
+      EXPECT_NE(rule(p, lead), n) << lead;
+    }
+  }
+}
+
+TEST(PolicyProtectedPaths, MultiComponentNamesMatchOnlyTheirComponents) {
   ProtectedPaths p;
   for (const char* path :
-       {"/w/bashrc", "/w/.bashrc.d", "/w/.bashrc~", "/w/x.bashrc", "/w/.vscode-server",
-        "/w/vscode/tasks.json", "/w/.vscodeignore", "/w/.envrc.example", "/w/.mcp.json.bak",
-        "/w/.gitconfig.local", "/w/.gitignore", "/w/.gitattributes", "/w/.profile2", "/w/.config",
-        "/w/.config/nvim/init.lua", "/w/.configfish", "/w/.git"}) {
+       {"/w/.claude/settings.json", "/w/a/b/.claude/settings.local.json",
+        "/w/.claude/commands/deploy.md", "/w/x/.claude/agents/a/b.md", "/w/.claude/hooks/pre.sh",
+        "/home/u/.claude/settings.json", "/w/.gemini/settings.json",
+        "/w/pkg/.gemini/extensions/e/gemini-extension.json", "/w/.github/hooks/session.json",
+        "/home/u/.config/git/config", "/w/.config/lefthook.yml", "/w/sub/mise/config.toml",
+        "/home/u/.local/share/nvim/lazy/plugin/init.lua",
+        "/home/u/.local/lib/python3.11/site-packages/evil.pth",
+        "/home/u/.config/systemd/user/evil.service"}) {
+    EXPECT_TRUE(prot(p, path)) << path;
+  }
+  for (const char* path : {"/w/.claude",
+                           "/w/.claude/other.txt",
+                           "/w/.claude/settings.json.bak",
+                           "/w/.claude/settingsXjson",
+                           "/w/x.claude/settings.json",
+                           "/w/claude/settings.json",
+                           "/w/settings.json",
+                           "/w/.claude/projects/p/settings.json2",
+                           "/w/.gemini",
+                           "/w/.gemini/tmp/chat.json",
+                           "/w/.gemini/GEMINI.md",
+                           "/w/.github",
+                           "/w/.github/workflows/ci.yml",
+                           "/w/.config/git/ignore",
+                           "/w/.config/git",
+                           "/w/.config/nvim-old/init.lua",
+                           "/home/u/.local/share/other/x",
+                           "/home/u/.local/lib/python3.11/other",
+                           "/w/mise/tasks/build",
+                           "/w/mise.toml.bak",
+                           "/w/xmise.toml",
+                           "/w/code-workspace",
+                           "/w/.settings.json",
+                           "/w/.codexrc"}) {
+    EXPECT_FALSE(prot(p, path)) << path << " (" << rule(p, path) << ")";
+  }
+}
+
+TEST(PolicyProtectedPaths, WildcardNames) {
+  ProtectedPaths p;
+  EXPECT_EQ(rule(p, "/w/mise.production.toml"), "mise.*.toml");
+  EXPECT_EQ(rule(p, "/w/mise.local.toml"), "mise.*.toml");
+  EXPECT_EQ(rule(p, "/w/.mise.dev.local.toml"), ".mise.*.toml");
+  EXPECT_EQ(rule(p, "/w/team.code-workspace"), "*.code-workspace");
+  EXPECT_EQ(rule(p, "/w/.code-workspace"), "*.code-workspace");
+  EXPECT_EQ(rule(p, "/home/u/.local/lib/python3.12/site-packages"),
+            ".local/lib/python*/site-packages");
+  EXPECT_FALSE(prot(p, "/w/mise.toml.d"));
+  EXPECT_FALSE(prot(p, "/w/mise.tomlx"));
+  EXPECT_FALSE(prot(p, "/w/team.code-workspace.bak"));
+  EXPECT_FALSE(prot(p, "/home/u/.local/lib/node/site-packages"));
+}
+
+TEST(PolicyProtectedPaths, SimilarNamesAreNotProtected) {
+  ProtectedPaths p;
+  for (const char* path : {"/w/bashrc",
+                           "/w/.bashrc.d",
+                           "/w/.bashrc~",
+                           "/w/x.bashrc",
+                           "/w/.vscode-test",
+                           "/w/vscode/tasks.json",
+                           "/w/.vscodeignore",
+                           "/w/.envrc.example",
+                           "/w/.mcp.json.bak",
+                           "/w/.gitconfig.local",
+                           "/w/.gitignore",
+                           "/w/.gitattributes",
+                           "/w/.profile2",
+                           "/w/.config",
+                           "/w/.config/nvim-old/init.lua",
+                           "/w/.configfish",
+                           "/w/.git",
+                           "/w/.exrc.bak",
+                           "/w/vimrc",
+                           "/w/.envrc.d",
+                           "/w/lefthook",
+                           "/w/lefthook.yml.example",
+                           "/w/.pre-commit-hooks.yaml",
+                           "/w/.devcontainers",
+                           "/w/.zed2",
+                           "/w/.cursorignore",
+                           "/w/.codex-cache"}) {
     EXPECT_FALSE(prot(p, path)) << path << " (" << rule(p, path) << ")";
   }
 }
@@ -207,14 +334,90 @@ TEST(PolicyProtectedPaths, UnprotectedVerdictHasNoRule) {
 }
 
 TEST(PolicyProtectedPaths, NamesToBindInRoot) {
-  const auto& names = ProtectedPaths::names_to_bind_in_root();
-  for (const auto& n : ProtectedPaths::protected_names())
-    EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
-  for (const char* n : {".git/hooks", ".git/config", ".git/config.worktree", ".config/fish"})
+  ProtectedPaths p;
+  const auto& names = p.names_to_bind_in_root();
+  for (const auto& n : p.names()) {
+    const bool listed = std::find(names.begin(), names.end(), n) != names.end();
+    EXPECT_EQ(listed, n.find('*') == std::string::npos) << n;  // wildcards cannot be looked up
+  }
+  for (const char* n : {".git/hooks", ".git/config", ".git/config.worktree", ".config/fish",
+                        ".claude/settings.json"})
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
   // Every name listed for binding is itself judged protected.
-  ProtectedPaths p;
   for (const auto& n : names) EXPECT_TRUE(prot(p, "/w/" + n)) << n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// filesystem.protectedNames
+
+TEST(PolicyProtectedNames, ExtraNamesAreProtectedLikeBuiltinOnes) {
+  ProtectedPaths p({}, {}, {".tool", "ci/hooks", "*.hook.sh", ".claude/settings.json"});
+  EXPECT_TRUE(prot(p, "/w/a/.tool/x"));
+  EXPECT_EQ(rule(p, "/w/a/.tool/x"), ".tool");
+  EXPECT_TRUE(prot(p, "/w/ci/hooks/pre"));
+  EXPECT_FALSE(prot(p, "/w/ci/other"));
+  EXPECT_TRUE(p.check_container("/w/x/ci").is_protected);
+  EXPECT_TRUE(prot(p, "/w/deep/run.hook.sh"));
+  EXPECT_FALSE(prot(p, "/w/deep/run.hook.sh.txt"));
+  // Appended after the built-in names, each once.
+  const auto& names = p.names();
+  ASSERT_EQ(names.size(), ProtectedPaths::builtin_names().size() + 3);
+  EXPECT_EQ(names.back(), "*.hook.sh");
+  const auto& bind = p.names_to_bind_in_root();
+  EXPECT_NE(std::find(bind.begin(), bind.end(), "ci/hooks"), bind.end());
+  EXPECT_EQ(std::find(bind.begin(), bind.end(), "*.hook.sh"), bind.end());
+}
+
+TEST(PolicyProtectedNames, ParsedAndNormalised) {
+  for (const auto& [raw, want] :
+       std::vector<std::pair<std::string, std::string>>{{".tool", ".tool"},
+                                                        {".tool/", ".tool"},
+                                                        {"a/b/c", "a/b/c"},
+                                                        {"*.hook", "*.hook"},
+                                                        {"x*y/z*", "x*y/z*"},
+                                                        {"name with space", "name with space"}}) {
+    auto r = parse_protected_name(raw);
+    ASSERT_TRUE(r.ok()) << raw << ": " << r.error().message();
+    EXPECT_EQ(*r, want);
+  }
+}
+
+TEST(PolicyProtectedNames, RefusedWithTheKeyAndTheEntry) {
+  for (const char* raw : {"", "/", "/etc/passwd", "/abs/name", "~/.tool", "~", "a//b", "./a",
+                          "a/./b", "a/..", "../a", "..", ".", "*", "**", "a/*/b", "a//", "//"}) {
+    auto r = parse_protected_name(raw);
+    ASSERT_FALSE(r.ok()) << "accepted: \"" << raw << "\"";
+    EXPECT_EQ(r.error().op, "filesystem.protectedNames");
+    EXPECT_EQ(r.error().path, raw);
+    EXPECT_FALSE(r.error().detail.empty());
+  }
+  EXPECT_NE(parse_protected_name("/x").error().detail.find("denyWrite"), std::string::npos);
+  EXPECT_NE(parse_protected_name("a/../b").error().detail.find(".."), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// aliases: the spellings that lead to a denyWrite entry
+
+TEST(PolicyProtectedPaths, AliasesAreProtectedButNotBound) {
+  ProtectedPaths p({"/w/scripts/deploy.sh"}, {"/w/deploy.sh", "/w/lnk/deploy.sh"});
+  EXPECT_EQ(p.exact(), std::vector<std::string>{"/w/scripts/deploy.sh"});
+  EXPECT_EQ(p.aliases(), (std::vector<std::string>{"/w/deploy.sh", "/w/lnk/deploy.sh"}));
+  EXPECT_EQ(rule(p, "/w/deploy.sh"), "denyWrite /w/deploy.sh");
+  EXPECT_TRUE(prot(p, "/w/scripts/deploy.sh"));
+  EXPECT_TRUE(prot(p, "/w/lnk/deploy.sh"));
+  EXPECT_FALSE(prot(p, "/w/deploy.sh2"));
+  // rm deploy.sh && echo evil > deploy.sh: neither the link nor a file in its place.
+  FsPolicy fs;
+  fs.writable = {"/w"};
+  fs.protect = p;
+  EXPECT_FALSE(judge_remove(fs, "/w/deploy.sh").allowed);
+  EXPECT_FALSE(judge_write(fs, "/w/deploy.sh", EntryType::Missing).allowed);
+  EXPECT_FALSE(judge_rename(fs, "/w/x", "/w/deploy.sh", false).allowed);
+  EXPECT_FALSE(judge_special_create(fs, "/w/deploy.sh").allowed);
+  // The directory link on the way is an ancestor: it cannot be moved or replaced either.
+  EXPECT_FALSE(judge_rename(fs, "/w/lnk", "/w/lnk2", false).allowed);
+  EXPECT_FALSE(judge_remove(fs, "/w/lnk/deploy.sh").allowed);
+  EXPECT_TRUE(judge_write(fs, "/w/notes.txt", EntryType::Missing).allowed);  // control
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,6 +525,54 @@ TEST(PolicyProtectedRename, GitDirectoryCannotBeSwappedForAGitFile) {
   // `git worktree add` creates a new gitfile: allowed (a documented residual, see
   // docs/ARCHITECTURE.md), and a new .git directory for `mkdir`.
   EXPECT_TRUE(judge_write(fs, "/w/wt/.git", EntryType::Missing).allowed);
+}
+
+TEST(PolicyProtectedRename, DirectoryMovedOntoAnAncestorOfAnExactEntryRefused) {
+  // --deny-write ./deploy/run.sh while deploy/ does not exist yet:
+  // mkdir x && echo evil > x/run.sh && mv x deploy would plant the protected file.
+  ProtectedPaths p({"/w/deploy/run.sh"});
+  auto v = p.check_rename("/w/x", "/w/deploy", true);
+  EXPECT_TRUE(v.is_protected);
+  EXPECT_NE(v.rule.find("denyWrite /w/deploy/run.sh"), std::string::npos) << v.rule;
+  EXPECT_NE(v.rule.find("replaced"), std::string::npos) << v.rule;
+  EXPECT_TRUE(p.check_rename("/tmp/x", "/w/deploy", true).is_protected);
+  EXPECT_TRUE(p.check_rename("/w/x", "/w", true).is_protected);  // deeper ancestors too
+  // And as a symlink: ln -s x deploy.
+  FsPolicy fs;
+  fs.writable = {"/w"};
+  fs.protect = p;
+  EXPECT_FALSE(judge_special_create(fs, "/w/deploy").allowed);
+  EXPECT_TRUE(judge_write(fs, "/w/deploy", EntryType::Missing).allowed);  // mkdir deploy is fine
+  EXPECT_FALSE(judge_write(fs, "/w/deploy/run.sh", EntryType::Missing).allowed);
+  // Unrelated destinations stay ordinary.
+  EXPECT_FALSE(p.check_rename("/w/x", "/w/deployment", true).is_protected);
+  EXPECT_FALSE(p.check_rename("/w/x", "/w/deploy2/run.sh", true).is_protected);
+  EXPECT_FALSE(p.check_rename("/w/x", "/w/other/deploy", true).is_protected);
+}
+
+TEST(PolicyProtectedRename, ContainersOfMultiComponentNamesCannotBeMovedOrReplaced) {
+  // mkdir c && echo '{"hooks":...}' > c/settings.json && mv c .claude, or ln -s c .claude.
+  ProtectedPaths p;
+  for (const char* dst :
+       {"/w/.claude", "/w/a/b/.claude", "/home/u/.config", "/home/u/.config/git", "/w/.github",
+        "/w/.gemini", "/home/u/.local/share", "/home/u/.local/lib/python3.11", "/w/mise"}) {
+    auto v = p.check_rename("/w/prepared", dst, true);
+    EXPECT_TRUE(v.is_protected) << dst;
+    EXPECT_NE(v.rule.find("an ancestor of it"), std::string::npos) << v.rule;
+    EXPECT_TRUE(p.check_rename(dst, "/w/away", true).is_protected) << dst;  // nor moved away
+    FsPolicy fs;
+    fs.writable = {"/w", "/home/u"};
+    EXPECT_FALSE(judge_special_create(fs, dst).allowed) << dst;            // ln -s prepared DST
+    EXPECT_TRUE(judge_write(fs, dst, EntryType::Missing).allowed) << dst;  // mkdir DST is fine
+  }
+  for (const char* dst : {"/w/.claude2", "/w/claude", "/home/u/.config2", "/home/u/.config/gitx",
+                          "/w/.githubx", "/home/u/.local/lib/node", "/w/x/git"}) {
+    EXPECT_FALSE(p.check_rename("/w/prepared", dst, true).is_protected) << dst;
+    EXPECT_FALSE(p.check_container(dst).is_protected) << dst;
+  }
+  // A directory moved into a container under an ordinary name is ordinary.
+  EXPECT_FALSE(p.check_rename("/w/prepared", "/w/.claude/prepared", true).is_protected);
+  EXPECT_TRUE(p.check_rename("/w/prepared", "/w/.claude/commands", true).is_protected);
 }
 
 }  // namespace

@@ -158,6 +158,53 @@ TEST(ProxyDecision, FilterResolvedPicksFirstSurvivor) {
   EXPECT_NE(c.reason.find("6 more"), std::string::npos) << c.reason;
 }
 
+TEST(ProxyDecision, NameResolvingIntoAPrivateNetworkRefusedUnlessOptedIn) {
+  // DNS rebinding into the LAN or tailnet: the name is allowed, its answer is not.
+  const NetworkRules r = compile({"app.example.com"});
+  const Verdict v = decide(r, {Protocol::Connect, "app.example.com", 443});
+  ASSERT_TRUE(v.allowed);
+  ASSERT_FALSE(v.dial_address().has_value());  // resolved, then filtered
+  for (const char* s : {"10.0.0.5", "172.16.0.1", "192.168.0.10", "100.100.1.1", "fd7a:115c::1",
+                        "fec0::1", "::ffff:192.168.0.10", "64:ff9b::a00:5"}) {
+    const AddressChoice c = filter_resolved(r, {ip(s)});
+    EXPECT_FALSE(c.allowed) << s;
+    EXPECT_NE(c.reason.find("private address"), std::string::npos) << c.reason;
+    EXPECT_NE(c.reason.find("network.allowPrivateAddresses"), std::string::npos) << c.reason;
+  }
+  // A public answer next to a private one: the public one is dialled.
+  AddressChoice c = filter_resolved(r, {ip("10.0.0.5"), ip("93.184.216.34")});
+  ASSERT_TRUE(c.allowed);
+  EXPECT_EQ(c.address, ip("93.184.216.34"));
+
+  auto opened =
+      NetworkRules::compile({"app.example.com"}, {}, {}, {}, {*parse_ip_literal("192.168.1.23")},
+                            PrivateAddresses::kAllowed);
+  ASSERT_TRUE(opened.ok());
+  c = filter_resolved(*opened, {ip("10.0.0.5"), ip("93.184.216.34")});
+  ASSERT_TRUE(c.allowed);
+  EXPECT_EQ(c.address, ip("10.0.0.5"));
+  // The host's own private address stays refused even then.
+  c = filter_resolved(*opened, {ip("192.168.1.23")});
+  EXPECT_FALSE(c.allowed);
+  EXPECT_NE(c.reason.find("this host"), std::string::npos) << c.reason;
+}
+
+TEST(ProxyDecision, PinsAndLiteralsToPrivateAddressesAreTheUsersChoice) {
+  const NetworkRules r = compile({"registry.corp.example", "10.9.8.7", "[fd00::7]:443"}, {}, {},
+                                 {{"registry.corp.example", "192.168.50.5"}});
+  Verdict v = decide(r, {Protocol::Http, "registry.corp.example", 80});
+  ASSERT_TRUE(v.allowed);
+  EXPECT_EQ(v.dial_address(), ip("192.168.50.5"));
+  v = decide(r, {Protocol::Socks5, "10.9.8.7", 22});
+  ASSERT_TRUE(v.allowed);
+  EXPECT_EQ(v.dial_address(), ip("10.9.8.7"));
+  v = decide(r, {Protocol::Connect, "[fd00::7]", 443});
+  ASSERT_TRUE(v.allowed);
+  EXPECT_EQ(v.dial_address(), ip("fd00::7"));
+  // Another private literal is not allowed by them.
+  EXPECT_FALSE(decide(r, {Protocol::Http, "10.9.8.8", 80}).allowed);
+}
+
 TEST(ProxyDecision, ResolveFlagParsing) {
   auto p = parse_resolve_flag("registry.example.com=10.1.2.3");
   ASSERT_TRUE(p.ok());

@@ -58,13 +58,15 @@ TEST(SettingsParse, FullFile) {
       "allowAllUnixSockets": false,
       "allowLocalBinding": true,
       "deniedResolvedAddresses": ["10.0.0.0/8", "fd00::/8"],
-      "resolve": {"internal.example.com": "192.0.2.7", "db.example.com": "2001:db8::1"}
+      "resolve": {"internal.example.com": "192.0.2.7", "db.example.com": "2001:db8::1"},
+      "allowPrivateAddresses": true
     },
     "filesystem": {
       "denyRead": ["~/.ssh", "/etc/shadow"],
       "allowRead": ["~/.ssh/known_hosts"],
       "allowWrite": [".", "/tmp/build", "~/.cache/npm"],
-      "denyWrite": [".env", "caf\u00e9/notes"]
+      "denyWrite": [".env", "caf\u00e9/notes"],
+      "protectedNames": [".tool/config", "*.hook"]
     },
     "paddock": {}
   })");
@@ -88,6 +90,8 @@ TEST(SettingsParse, FullFile) {
   EXPECT_EQ(s.filesystem.allow_write,
             (std::vector<std::string>{".", "/tmp/build", "~/.cache/npm"}));
   EXPECT_EQ(s.filesystem.deny_write, (std::vector<std::string>{".env", "caf\xC3\xA9/notes"}));
+  EXPECT_TRUE(s.network.allow_private_addresses);
+  EXPECT_EQ(s.filesystem.protected_names, (std::vector<std::string>{".tool/config", "*.hook"}));
   EXPECT_TRUE(s.notes.empty());
   EXPECT_TRUE(s.source_path.empty());
   EXPECT_TRUE(s.unset_env.empty());
@@ -98,6 +102,8 @@ TEST(SettingsParse, EmptyObjectIsDefaults) {
   EXPECT_TRUE(s.network.allowed_domains.empty());
   EXPECT_TRUE(s.filesystem.allow_write.empty());
   EXPECT_FALSE(s.network.allow_local_binding);
+  EXPECT_FALSE(s.network.allow_private_addresses);
+  EXPECT_TRUE(s.filesystem.protected_names.empty());
   EXPECT_TRUE(s.notes.empty());
 }
 
@@ -199,6 +205,16 @@ INSTANTIATE_TEST_SUITE_P(
              "network.allowLocalBinding: expected true or false, got number"},
         Case{R"({"network": {"allowLocalBinding": null}})",
              "network.allowLocalBinding: expected true or false, got null"},
+        Case{R"({"network": {"allowPrivateAddresses": "yes"}})",
+             "network.allowPrivateAddresses: expected true or false, got string"},
+        Case{R"({"network": {"allowPrivateAddresses": 1}})",
+             "network.allowPrivateAddresses: expected true or false, got number"},
+        Case{R"({"filesystem": {"protectedNames": ".tool"}})",
+             "filesystem.protectedNames: expected an array of strings, got string"},
+        Case{R"({"filesystem": {"protectedNames": [1]}})",
+             "filesystem.protectedNames[0]: expected a string, got number"},
+        Case{R"({"filesystem": {"protectedNames": [""]}})",
+             "filesystem.protectedNames[0]: is empty; expected a path"},
         Case{R"({"network": {"deniedResolvedAddresses": {}}})",
              "network.deniedResolvedAddresses: expected an array of strings, got object"},
         Case{R"({"network": {"deniedResolvedAddresses": [null]}})",
@@ -372,6 +388,10 @@ INSTANTIATE_TEST_SUITE_P(
              "network.denyRead: unknown key (did you mean filesystem.denyRead?)"},
         Case{R"({"filesystem": {"allowedDomains": []}})",
              "filesystem.allowedDomains: unknown key (did you mean network.allowedDomains?)"},
+        Case{R"({"network": {"allowPrivateAddress": true}})",
+             "network.allowPrivateAddress: unknown key (did you mean allowPrivateAddresses?)"},
+        Case{R"({"filesystem": {"protectedname": []}})",
+             "filesystem.protectedname: unknown key (did you mean protectedNames?)"},
         Case{R"({"allowLocalBinding": true})",
              "allowLocalBinding: unknown key (did you mean network.allowLocalBinding?)"},
         Case{R"({"paddock": {"denyRead": []}})",
@@ -379,7 +399,7 @@ INSTANTIATE_TEST_SUITE_P(
         // Nothing close: the known keys are listed.
         Case{R"({"filesystem": {"readOnly": ["/a"]}})",
              "filesystem.readOnly: unknown key (known keys here: denyRead, allowRead, "
-             "allowWrite, denyWrite, disabled, allowGitConfig)"},
+             "allowWrite, denyWrite, protectedNames, disabled, allowGitConfig)"},
         Case{R"({"paddock": {"future": 1}})",
              "paddock.future: unknown key (paddock defines no keys here yet)"},
         Case{R"({"credentials": {"file": []}})",
@@ -391,7 +411,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{R"({"network": {"resolve": {}, "x": 1}})",
              "network.x: unknown key (known keys here: allowedDomains, deniedDomains, "
              "allowUnixSockets, allowAllUnixSockets, allowLocalBinding, deniedResolvedAddresses, "
-             "resolve, deniedDomainReasons, strictAllowlist, allowAllDomains, allowMachLookup, "
+             "resolve, allowPrivateAddresses, deniedDomainReasons, strictAllowlist, "
+             "allowAllDomains, allowMachLookup, "
              "httpProxyPort, socksProxyPort, mitmProxy, filterRequest, tlsTerminate, "
              "parentProxy)"},
         Case{R"({"a b": 1})",

@@ -1,0 +1,117 @@
+#include <gtest/gtest.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "policy/policy.h"
+
+namespace paddock {
+namespace {
+
+namespace fs = std::filesystem;
+
+// build_policy on a real temporary project: its paths are resolved on the host.
+class PolicyBuild : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/paddock-build-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    made_ = tmpl;
+    char buf[PATH_MAX];
+    ASSERT_NE(::realpath(tmpl, buf), nullptr);
+    root_ = buf;
+    home_ = root_ + "/home";
+    proj_ = root_ + "/proj";
+    fs::create_directories(home_);
+    fs::create_directories(proj_ + "/scripts");
+    std::ofstream(proj_ + "/scripts/deploy.sh") << "x";
+    fs::create_symlink("scripts/deploy.sh", proj_ + "/deploy.sh");
+    fs::create_directory_symlink("scripts", proj_ + "/bin");
+    fs::create_symlink("bin/deploy.sh", proj_ + "/chain.sh");
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(made_, ec);
+  }
+  Result<Policy> build(const Settings& s) { return build_policy(s, home_, proj_, ""); }
+  static bool has(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  }
+
+  std::string made_, root_, home_, proj_;
+};
+
+TEST_F(PolicyBuild, DenyWriteProtectsEverySpellingOfASymlinkedEntry) {
+  Settings s;
+  s.filesystem.deny_write = {"./deploy.sh", "chain.sh", proj_ + "/bin/../scripts/other.sh"};
+  auto p = build(s);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  const ProtectedPaths& pp = p->fs.protect;
+  // The canonical path is the entry (bound read-only when it exists) ...
+  EXPECT_TRUE(has(pp.exact(), proj_ + "/scripts/deploy.sh"));
+  EXPECT_TRUE(has(pp.exact(), proj_ + "/scripts/other.sh"));
+  EXPECT_FALSE(has(pp.exact(), proj_ + "/deploy.sh"));
+  // ... and every form met on the way to it is protected as well.
+  for (const std::string& a : {proj_ + "/deploy.sh", proj_ + "/chain.sh", proj_ + "/bin/deploy.sh"})
+    EXPECT_TRUE(has(pp.aliases(), a)) << a;
+  for (const std::string& path :
+       {proj_ + "/deploy.sh", proj_ + "/chain.sh", proj_ + "/bin/deploy.sh",
+        proj_ + "/scripts/deploy.sh", proj_ + "/scripts/other.sh"})
+    EXPECT_TRUE(pp.check(path).is_protected) << path;
+  EXPECT_FALSE(pp.check(proj_ + "/scripts/readme").is_protected);
+  // The directory link on the way is an ancestor of a spelling: not movable.
+  EXPECT_TRUE(pp.check_rename(proj_ + "/bin", proj_ + "/bin2", false).is_protected);
+}
+
+TEST_F(PolicyBuild, DenyWriteWithoutSymlinksHasNoAliases) {
+  Settings s;
+  s.filesystem.deny_write = {"scripts/deploy.sh", "./future/x"};
+  auto p = build(s);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_TRUE(p->fs.protect.aliases().empty());
+  EXPECT_EQ(p->fs.protect.exact(),
+            (std::vector<std::string>{proj_ + "/scripts/deploy.sh", proj_ + "/future/x"}));
+  // A directory prepared elsewhere cannot become future/.
+  EXPECT_TRUE(p->fs.protect.check_rename(proj_ + "/t", proj_ + "/future", true).is_protected);
+}
+
+TEST_F(PolicyBuild, ProtectedNamesFromSettings) {
+  Settings s;
+  s.filesystem.protected_names = {".tool/", "ci/hooks"};
+  auto p = build(s);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  const auto& names = p->fs.protect.names();
+  EXPECT_EQ(names[names.size() - 2], ".tool");
+  EXPECT_EQ(names.back(), "ci/hooks");
+  EXPECT_TRUE(p->fs.protect.check(proj_ + "/a/.tool/x").is_protected);
+
+  s.filesystem.protected_names = {".ok", "../escape"};
+  auto bad = build(s);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().op, "filesystem.protectedNames");
+  EXPECT_EQ(bad.error().path, "../escape");
+}
+
+TEST_F(PolicyBuild, AllowPrivateAddressesIsWarned) {
+  Settings s;
+  auto quiet = build(s);
+  ASSERT_TRUE(quiet.ok());
+  for (const auto& w : quiet->warnings)
+    EXPECT_EQ(w.find("allowPrivateAddresses"), std::string::npos) << w;
+  s.network.allow_private_addresses = true;
+  auto p = build(s);
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->network.allow_private_addresses);
+  EXPECT_TRUE(std::any_of(p->warnings.begin(), p->warnings.end(), [](const std::string& w) {
+    return w.find("network.allowPrivateAddresses") != std::string::npos &&
+           w.find("tailnet") != std::string::npos;
+  }));
+}
+
+}  // namespace
+}  // namespace paddock
