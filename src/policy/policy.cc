@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "policy/credential_stores.h"
+#include "policy/host_fs.h"
 #include "policy/paths.h"
 #include "policy/protected_names.h"
 
@@ -67,6 +69,49 @@ Status add_denied(PathResolver& resolver, UniqueList& out, const std::string& ra
   if (!full) return full.error();
   if (*full != "/") out.add(*full);
   return ok_status();
+}
+
+// For each writable root, the protected names found there through a symlink, with where they
+// lead. One directory read per root decides which names need a closer look.
+Result<std::vector<std::pair<std::string, std::string>>> protected_link_targets(
+    PathResolver& resolver, const std::vector<std::string>& writable,
+    const std::vector<std::string>& extra_names, std::vector<std::string>& warnings) {
+  std::vector<std::string> names;
+  for (const auto& n : ProtectedPaths::builtin_names())
+    if (n.find('*') == std::string::npos) names.push_back(n);
+  for (const auto& n : extra_names)
+    if (n.find('*') == std::string::npos) names.push_back(n);
+  std::vector<std::string> firsts;
+  std::unordered_set<std::string> seen;
+  for (const auto& n : names) {
+    std::string f = n.substr(0, n.find('/'));
+    if (seen.insert(f).second) firsts.push_back(f);
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& w : writable) {
+    std::vector<EntryType> types = real_host_fs().types_in(w, firsts);
+    std::unordered_map<std::string, EntryType> type_of;
+    for (size_t i = 0; i < firsts.size(); ++i) type_of[firsts[i]] = types[i];
+    for (const auto& n : names) {
+      bool multi = n.find('/') != std::string::npos;
+      EntryType t = type_of[n.substr(0, n.find('/'))];
+      if (t != EntryType::Symlink && !(multi && t == EntryType::Dir)) continue;
+      std::string lexical = join_path(w, n);
+      auto r = resolver.resolve(lexical);
+      if (!r) return r.error();
+      if (*r == lexical) continue;
+      // A target holding a writable root cannot be read-only without the root.
+      bool holds_root = *r == "/";
+      for (const auto& other : writable) holds_root = holds_root || path_within(other, *r);
+      if (holds_root) {
+        warnings.push_back(lexical + " is a symlink to " + *r +
+                           ", which holds a writable path: its target cannot be protected");
+        continue;
+      }
+      out.emplace_back(*r, n + " (the target of the symlink " + lexical + ")");
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -159,7 +204,12 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
     if (!name) return name.error();
     extra_names.push_back(std::move(*name));
   }
-  p.fs.protect = ProtectedPaths(std::move(exact), std::move(aliases), extra_names);
+  // A protected name that is a symlink protects where it leads as well (a stow-style
+  // ~/.bashrc -> dotfiles/bashrc, .vscode -> editor-settings): the mediator judges a write
+  // through the link by the link's name, and this covers a write to the target itself.
+  auto linked = protected_link_targets(resolver, p.fs.writable, extra_names, p.warnings);
+  if (!linked) return linked.error();
+  p.fs.protect = ProtectedPaths(std::move(exact), std::move(aliases), extra_names, *linked);
   for (const auto& w : p.fs.writable)
     if (const std::string* e = p.fs.protect.exact_covering(w))
       return plain_error("filesystem.allowWrite", "is inside the write-protected path " + *e, w);

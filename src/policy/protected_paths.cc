@@ -83,8 +83,15 @@ const std::vector<std::string>& ProtectedPaths::builtin_names() {
 }
 
 ProtectedPaths::ProtectedPaths(std::vector<std::string> exact, std::vector<std::string> aliases,
-                               const std::vector<std::string>& extra_names)
-    : exact_(std::move(exact)), aliases_(std::move(aliases)), exact_set_(exact_) {
+                               const std::vector<std::string>& extra_names,
+                               const std::vector<std::pair<std::string, std::string>>& linked)
+    : exact_(std::move(exact)), aliases_(std::move(aliases)) {
+  for (const auto& [path, rule] : linked) {
+    if (std::find(exact_.begin(), exact_.end(), path) != exact_.end()) continue;
+    exact_.push_back(path);
+    labels_.emplace(path, rule);
+  }
+  exact_set_ = PathSet(exact_);
   for (const auto& a : aliases_) exact_set_.insert(a);
   for (const auto* list : {&exact_, &aliases_}) {
     for (const std::string& e : *list) {
@@ -137,7 +144,10 @@ const ProtectedPaths::Name* ProtectedPaths::match_at(const std::vector<std::stri
 
 ProtectionVerdict ProtectedPaths::check(std::string_view path) const {
   // Every mediated write asks this: a lookup per ancestor, not a scan of the denyWrite list.
-  if (const std::string* e = exact_covering(path)) return {true, "denyWrite " + *e};
+  if (const std::string* e = exact_covering(path)) {
+    if (auto it = labels_.find(*e); it != labels_.end()) return {true, it->second};
+    return {true, "denyWrite " + *e};
+  }
   auto comps = path_components(path);
   for (size_t i = 0; i < comps.size(); ++i) {
     if (single_.find(comps[i]) != single_.end()) return {true, std::string(comps[i])};

@@ -27,8 +27,11 @@ class ProtectedPaths {
   // one, and each form met while resolving it), protected the same way; they are kept apart
   // because they are not the file's own path (nothing is bound there). `extra_names`:
   // filesystem.protectedNames, each already checked by parse_protected_name().
+  // `linked`: more exact entries, each with the rule to report: the targets of protected names
+  // that are symlinks ("~/.bashrc -> dotfiles/bashrc" protects dotfiles/bashrc too).
   explicit ProtectedPaths(std::vector<std::string> exact, std::vector<std::string> aliases = {},
-                          const std::vector<std::string>& extra_names = {});
+                          const std::vector<std::string>& extra_names = {},
+                          const std::vector<std::pair<std::string, std::string>>& linked = {});
 
   // Is this path (or one of its ancestors) protected?
   ProtectionVerdict check(std::string_view canonical_path) const;
@@ -81,6 +84,7 @@ class ProtectedPaths {
   std::vector<std::string> exact_;
   std::vector<std::string> aliases_;
   PathSet exact_set_;  // exact_ and aliases_, for checks in time proportional to a path's depth
+  std::unordered_map<std::string, std::string> labels_;  // exact entry -> rule, when not denyWrite
   // proper ancestor of an exact entry or alias -> that entry
   std::unordered_map<std::string, std::string, Hash, std::equal_to<>> exact_ancestors_;
 

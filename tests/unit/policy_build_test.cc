@@ -115,3 +115,37 @@ TEST_F(PolicyBuild, AllowPrivateAddressesIsWarned) {
 
 }  // namespace
 }  // namespace paddock
+
+namespace paddock {
+namespace {
+
+// A protected name that is a symlink in a writable root protects where it leads: a write
+// through the link is judged by the link's name, a write to the target by this.
+TEST_F(PolicyBuild, ProtectedNamesThatAreSymlinksProtectTheirTargets) {
+  fs::create_directories(proj_ + "/editor-settings");
+  fs::create_directory_symlink("editor-settings", proj_ + "/.vscode");
+  fs::create_directories(proj_ + "/dotfiles/fish");
+  std::ofstream(proj_ + "/dotfiles/bashrc") << "x";
+  fs::create_symlink("dotfiles/bashrc", proj_ + "/.bashrc");
+  fs::create_directories(proj_ + "/.config");
+  fs::create_directory_symlink("../dotfiles/fish", proj_ + "/.config/fish");
+  fs::create_directory_symlink(".", proj_ + "/.idea");  // holds the root: cannot be protected
+  auto p = build(Settings{});
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  const ProtectedPaths& pp = p->fs.protect;
+  for (const std::string& t : {proj_ + "/editor-settings/tasks.json", proj_ + "/dotfiles/bashrc",
+                               proj_ + "/dotfiles/fish/config.fish"}) {
+    auto v = pp.check(t);
+    EXPECT_TRUE(v.is_protected) << t;
+    EXPECT_NE(v.rule.find("the target of the symlink"), std::string::npos) << v.rule;
+  }
+  EXPECT_FALSE(pp.check(proj_ + "/dotfiles/other").is_protected);
+  EXPECT_FALSE(pp.check(proj_ + "/src/main.cc").is_protected);
+  bool warned = false;
+  for (const auto& w : p->warnings)
+    warned = warned || w.find(".idea is a symlink") != std::string::npos;
+  EXPECT_TRUE(warned);
+}
+
+}  // namespace
+}  // namespace paddock
