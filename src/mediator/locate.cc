@@ -14,6 +14,13 @@
 
 namespace paddock::mediator {
 
+int open_in_sandbox(const Context& ctx, const std::string& path, uint64_t flags) {
+  kabi::open_how how{};
+  how.flags = flags | O_PATH | O_CLOEXEC;
+  how.resolve = kabi::RESOLVE_IN_ROOT | kabi::RESOLVE_NO_MAGICLINKS | kabi::RESOLVE_NO_SYMLINKS;
+  return int(::syscall(kabi::NR_openat2, ctx.root.get(), path.c_str(), &how, sizeof how));
+}
+
 namespace {
 
 constexpr int kMaxSymlinks = 40;
@@ -35,15 +42,6 @@ bool strip_deleted(std::string& path) {
   return true;
 }
 
-// openat2 in the sandbox's root. The paths we pass are built by us; RESOLVE_NO_SYMLINKS makes
-// any symlink among their components an ELOOP we handle ourselves (so we see it).
-int open_in_root(const Context& ctx, const std::string& path, uint64_t flags, bool no_symlinks) {
-  kabi::open_how how{};
-  how.flags = flags | O_PATH | O_CLOEXEC;
-  how.resolve = kabi::RESOLVE_IN_ROOT | kabi::RESOLVE_NO_MAGICLINKS |
-                (no_symlinks ? kabi::RESOLVE_NO_SYMLINKS : 0);
-  return int(::syscall(kabi::NR_openat2, ctx.root.get(), path.c_str(), &how, sizeof how));
-}
 
 std::string join_components(const std::vector<std::string>& comps, size_t from, size_t to) {
   std::string out;
@@ -89,7 +87,7 @@ Out<Expansion> expand_first_symlink(const Context& ctx, const std::string& dir) 
     }
     stack.push_back(c);
     std::string here = join_components(stack, 0, stack.size());
-    UniqueFd fd(open_in_root(ctx, here, O_NOFOLLOW, true));
+    UniqueFd fd(open_in_sandbox(ctx, here, O_NOFOLLOW));
     if (!fd.valid()) return CallError{errno};
     struct stat st;
     if (::fstat(fd.get(), &st) != 0) return CallError{errno};
@@ -194,7 +192,7 @@ Out<Location> locate(const Context& ctx, Caller& caller, const std::string& raw,
 
     FinalSplit split = split_final(path);
     if (split.parent.empty()) return CallError{ENOENT};
-    int pfd = open_in_root(ctx, split.parent, O_DIRECTORY, true);
+    int pfd = open_in_sandbox(ctx, split.parent, O_DIRECTORY);
     if (pfd < 0 && errno == ELOOP) {
       auto e = expand_first_symlink(ctx, split.parent);
       if (!e.ok()) return CallError{e.err};
@@ -255,7 +253,7 @@ Out<FdTarget> examine_fd(const Context& ctx, Caller& caller, int theirs) {
   if (deleted) return t;
   // The same inode at the same path in the sandbox's tree, or not reachable at all: a host
   // file given on stdin is not judged by a look-alike name in the sandbox's private /tmp.
-  UniqueFd here(open_in_root(ctx, *p, O_NOFOLLOW, true));
+  UniqueFd here(open_in_sandbox(ctx, *p, O_NOFOLLOW));
   struct stat hs;
   if (here.valid() && ::fstat(here.get(), &hs) == 0 && hs.st_dev == t.st.st_dev &&
       hs.st_ino == t.st.st_ino) {

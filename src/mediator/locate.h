@@ -57,4 +57,8 @@ Out<FdTarget> examine_fd(const Context& ctx, Caller& caller, int theirs);
 
 EntryType type_of(mode_t m);
 
+// An O_PATH descriptor of `path` (canonical, sandbox view) in the sandbox's tree; any symlink on
+// the way is an ELOOP (the caller built the path from resolved parts). -1 with errno on failure.
+int open_in_sandbox(const Context& ctx, const std::string& path, uint64_t flags);
+
 }  // namespace paddock::mediator

@@ -79,6 +79,9 @@ GitControl classify_git_path(std::string_view path,
     bool todo = (pname == "rebase-merge" && name == "git-rebase-todo") ||
                 (pname == "sequencer" && name == "todo");
     if (todo && in(GitRole::TodoList, grand)) return c;
+    // git stopped writing these long ago but still reads them when the config names no such
+    // remote: a planted .git/remotes/origin would send the user's next push elsewhere.
+    if ((pname == "remotes" || pname == "branches") && in(GitRole::RemoteFile, grand)) return c;
   }
   if (is_gitdir_marker(name) && !is_gitdir(parent)) {
     c.role = GitRole::Completing;
@@ -98,6 +101,15 @@ GitVerdict judge_git_op(const GitControl& c, std::string_view path, GitOp op, bo
       return judged_file(op, is_dir, "a rebase or sequencer todo list");
     case GitRole::Gitmodules:
       return judged_file(op, is_dir, ".gitmodules");
+    case GitRole::RemoteFile:
+      switch (op) {
+        case GitOp::Chmod:
+        case GitOp::Remove:
+        case GitOp::RenameFrom:
+          return allow();
+        default:
+          return refuse("git reads it as a remote's URL (legacy remotes/ and branches/ files)");
+      }
     case GitRole::HooksDir:
       switch (op) {
         case GitOp::Create:

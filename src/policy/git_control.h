@@ -19,6 +19,7 @@ enum class GitRole {
   Hook,        // an entry of D/hooks: only names git never runs (*.sample) may be made
   TodoList,    // D/rebase-merge/git-rebase-todo, D/sequencer/todo: judged install, no exec
   Gitmodules,  // .gitmodules of a work tree: judged install
+  RemoteFile,  // D/remotes/NAME, D/branches/NAME: legacy remote definitions git still reads
   Completing,  // HEAD, objects, refs or commondir added to a directory that is no gitdir yet
 };
 

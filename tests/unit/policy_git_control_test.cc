@@ -56,6 +56,18 @@ TEST(GitControl, TodoListsAndGitmodules) {
   EXPECT_EQ(classify(f, "/p/a/b/.gitmodules").role, GitRole::Gitmodules);
 }
 
+TEST(GitControl, LegacyRemoteFiles) {
+  Fake f{{"/p/.git"}};
+  auto c = classify(f, "/p/.git/remotes/origin");
+  EXPECT_EQ(c.role, GitRole::RemoteFile);
+  EXPECT_EQ(classify(f, "/p/.git/branches/origin").role, GitRole::RemoteFile);
+  EXPECT_EQ(classify(f, "/p/src/remotes/origin").role, GitRole::None);
+  EXPECT_EQ(judge_git_op(c, "/p/.git/remotes/origin", GitOp::Create, false).kind,
+            GitVerdict::Kind::Refuse);
+  EXPECT_EQ(judge_git_op(c, "/p/.git/remotes/origin", GitOp::Remove, false).kind,
+            GitVerdict::Kind::Allow);
+}
+
 TEST(GitControl, MarkersCompleteADirectory) {
   Fake f{{"/p/.git"}};
   for (const char* p : {"/p/gd/HEAD", "/p/gd/objects", "/p/gd/refs", "/p/gd/commondir"}) {
