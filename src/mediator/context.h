@@ -5,6 +5,8 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +18,7 @@
 #include "base/unique_fd.h"
 #include "mediator/workers.h"
 #include "policy/fs_policy.h"
+#include "policy/git_control.h"
 
 namespace paddock::mediator {
 
@@ -33,15 +36,25 @@ class Records {
   std::map<std::string, unsigned> denials() const;
   void bound_socket(dev_t dev, ino_t ino);
   bool is_bound_socket(dev_t dev, ino_t ino) const;
-  void new_gitfile(const std::string& path);
-  std::vector<std::string> new_gitfiles() const;
+  // `.git` directories made in this run (git init, clone): the sandbox may remove its own.
+  void created_gitdir(dev_t dev, ino_t ino);
+  bool is_created_gitdir(dev_t dev, ino_t ino) const;
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, unsigned> denials_;
   std::set<std::pair<dev_t, ino_t>> bound_;
-  std::vector<std::string> gitfiles_;
+  std::set<std::pair<dev_t, ino_t>> gitdirs_;
 };
+
+// Judges the content of a file the sandbox wants installed at a git control path (a config, a
+// todo list, .gitmodules): empty when allowed, else the reason. `previous` is the file it
+// replaces; for .gitmodules, `superproject_config` is its work tree's .git/config (relative
+// submodule URLs are resolved against that repository's remote). Set by the supervisor, which
+// knows the network policy (where remotes may point) and the user's git.allowConfigKeys.
+using GitContentJudge = std::function<std::string(
+    const GitControl& where, const std::string& path, std::string_view text,
+    std::string_view previous, std::string_view superproject_config)>;
 
 struct Context {
   const FsPolicy& policy;
@@ -52,6 +65,7 @@ struct Context {
   std::shared_ptr<Workers> workers;
   // The seccomp listener; shared with workers, which may answer after the mediator is gone.
   std::shared_ptr<const UniqueFd> notify;
+  GitContentJudge git_content;
   int notify_fd() const { return notify->get(); }
 
   bool is_private(dev_t d) const { return private_devs.count(d) != 0; }

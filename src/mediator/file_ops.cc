@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "mediator/call.h"
+#include "mediator/git_rules.h"
 #include "mediator/locate.h"
 #include "policy/paths.h"
 
@@ -76,6 +77,30 @@ WriteVerdict judge_fd_target(const Context& ctx, const FdTarget& t,
   return judge_write(ctx.policy, p);
 }
 
+// The git rules (mediator/git_rules) as a write verdict. `out` keeps the control of the
+// canonical path (a call that completes a gitdir adopts it afterwards).
+WriteVerdict judge_git(Call& c, const Place& at, GitOp op, bool is_dir, GitCheck* out = nullptr) {
+  GitCheck g = check_git(c.ctx, at, op, is_dir);
+  if (out) *out = g;
+  if (g.kind == GitVerdict::Kind::Refuse) return {false, EACCES, g.reason};
+  return {};
+}
+
+// After a call that made a new entry: if its name completed a gitdir, adopt it.
+void after_create(Call& c, const GitCheck& g) {
+  if (g.control.role == GitRole::Completing) adopt_if_gitdir(c.ctx, g.control.gitdir);
+}
+
+// The place a caller's descriptor stands for, for the git rules: only a reachable one has a
+// path to judge.
+Place fd_place(const FdTarget& t) {
+  Place p;
+  p.type = t.type();
+  p.private_mount = t.private_mount || t.unlinked || !t.reachable;
+  if (t.reachable) p.path = t.path;
+  return p;
+}
+
 // Opening a FIFO waits for the other end, unless O_NONBLOCK or O_RDWR: a worker does that.
 bool open_may_wait(mode_t mode, int flags) {
   return S_ISFIFO(mode) && !(flags & O_NONBLOCK) && (flags & O_ACCMODE) != O_RDWR;
@@ -127,6 +152,11 @@ Out<long> reopen_fd(Call& c, int theirs, int flags, const std::vector<std::strin
       theirs_flags >= 0 && !(theirs_flags & O_PATH) && (theirs_flags & O_ACCMODE) != O_RDONLY;
   if (wants_write && !already_writable) {
     WriteVerdict v = judge_fd_target(c.ctx, f, aliases);
+    if (v.allowed) {
+      Place p = fd_place(f);
+      p.aliases = aliases;
+      v = judge_git(c, p, GitOp::Write, false);
+    }
     if (!v.allowed)
       return c.refuse(v, "write", f.reachable ? f.path : "fd " + std::to_string(theirs));
   }
@@ -144,6 +174,9 @@ Out<long> open_once(Call& c, const Location& l, int flags, mode_t mode) {
   std::string where = l.canonical();
   Place at = l.place(where);
   WriteVerdict v = judge_write(c.ctx.policy, at);
+  GitCheck git;
+  if (v.allowed && !(flags & __O_TMPFILE))
+    v = judge_git(c, at, l.type == EntryType::Missing ? GitOp::Create : GitOp::Write, false, &git);
   if (!v.allowed) {
     if ((flags & O_CREAT) && (flags & O_EXCL) && l.type != EntryType::Missing)
       return CallError{EEXIST};
@@ -161,8 +194,7 @@ Out<long> open_once(Call& c, const Location& l, int flags, mode_t mode) {
                  O_NOCTTY | O_NONBLOCK;
     UniqueFd fd(::openat(l.parent.get(), name.c_str(), oflags, mode & ~um & 01777));
     if (!fd.valid()) return CallError{errno == EEXIST && !(flags & O_EXCL) ? kRetry : errno};
-    // A new gitfile (git worktree add writes one) is checked when the sandbox ends.
-    if (l.name == ".git" && !l.private_mount) c.ctx.records.new_gitfile(where);
+    after_create(c, git);
     return finish_open(c, std::move(fd), flags, false);
   }
   if (l.name.empty() && !(flags & __O_TMPFILE)) return CallError{EISDIR};
@@ -195,6 +227,11 @@ Out<long> chmod_fd_target(Call& c, FdTarget& t, mode_t mode,
                           const std::vector<std::string>& aliases) {
   WriteVerdict v = judge_fd_target(c.ctx, t, aliases);
   std::string where = t.reachable ? t.path : "(a descriptor)";
+  if (v.allowed) {
+    Place p = fd_place(t);
+    p.aliases = aliases;
+    v = judge_git(c, p, GitOp::Chmod, S_ISDIR(t.st.st_mode));
+  }
   if (!v.allowed) return c.refuse(v, "chmod", where);
   if (S_ISLNK(t.st.st_mode)) return CallError{EOPNOTSUPP};
   if (!S_ISDIR(t.st.st_mode) && (mode & (S_ISUID | S_ISGID)))
@@ -257,12 +294,20 @@ Out<long> do_mknod(Call& c, int dirfd, uint64_t path_addr, mode_t mode, dev_t de
   Place at = l.place(where);
   WriteVerdict v =
       fmt == S_IFDIR ? judge_write(c.ctx.policy, at) : judge_special_create(c.ctx.policy, at);
+  GitCheck git;
+  if (v.allowed) v = judge_git(c, at, GitOp::Create, fmt == S_IFDIR, &git);
   if (!v.allowed) return c.refuse(v, fmt == S_IFDIR ? "mkdir" : "mknod", where);
   mode_t um = c.caller.umask();
   int r = fmt == S_IFDIR ? ::mkdirat(l.parent.get(), l.name.c_str(), mode & 07777 & ~um)
                          : ::mknodat(l.parent.get(), l.name.c_str(), fmt | (mode & 01777 & ~um), 0);
   (void)dev;
   if (r != 0) return CallError{errno};
+  if (fmt == S_IFDIR && l.name == ".git" && !l.private_mount) {
+    struct stat st;
+    if (::fstatat(l.parent.get(), ".git", &st, AT_SYMLINK_NOFOLLOW) == 0)
+      c.ctx.records.created_gitdir(st.st_dev, st.st_ino);
+  }
+  after_create(c, git);
   return 0L;
 }
 
@@ -274,10 +319,14 @@ Out<long> do_symlink(Call& c, uint64_t target_addr, int dirfd, uint64_t path_add
   Location& l = loc.value;
   if (l.fd_ref >= 0 || l.name.empty() || l.type != EntryType::Missing) return CallError{EEXIST};
   std::string where = l.canonical();
-  WriteVerdict v = judge_special_create(c.ctx.policy, l.place(where));
+  Place at = l.place(where);
+  WriteVerdict v = judge_special_create(c.ctx.policy, at);
+  GitCheck git;
+  if (v.allowed) v = judge_git(c, at, GitOp::Create, false, &git);
   if (!v.allowed) return c.refuse(v, "symlink", where);
   if (::symlinkat(target.value.c_str(), l.parent.get(), l.name.c_str()) != 0)
     return CallError{errno};
+  after_create(c, git);
   return 0L;
 }
 
@@ -311,10 +360,16 @@ Out<long> do_link(Call& c, int olddirfd, uint64_t old_addr, int newdirfd, uint64
       if (s.name.empty()) return CallError{EPERM};
       if (s.type == EntryType::Missing) return CallError{ENOENT};
       std::string swhere = s.canonical();
-      WriteVerdict v = judge_link(c.ctx.policy, s.place(swhere), dplace);
+      Place splace0 = s.place(swhere);
+      WriteVerdict v = judge_link(c.ctx.policy, splace0, dplace);
+      // A second name for a control file would be a way to write it.
+      if (v.allowed) v = judge_git(c, splace0, GitOp::Write, false);
+      GitCheck git;
+      if (v.allowed) v = judge_git(c, dplace, GitOp::LinkTo, false, &git);
       if (!v.allowed) return c.refuse(v, "link", dwhere);
       if (::linkat(s.parent.get(), s.name.c_str(), d.parent.get(), d.name.c_str(), 0) != 0)
         return CallError{errno};
+      after_create(c, git);
       return 0L;
     }
   }
@@ -333,10 +388,14 @@ Out<long> do_link(Call& c, int olddirfd, uint64_t old_addr, int newdirfd, uint64
     return c.refuse({false, EACCES, "source not reachable in the sandbox's view"}, "link", dwhere);
   }
   WriteVerdict v = judge_link(c.ctx.policy, splace, dplace);
+  if (v.allowed) v = judge_git(c, splace, GitOp::Write, false);
+  GitCheck git;
+  if (v.allowed) v = judge_git(c, dplace, GitOp::LinkTo, false, &git);
   if (!v.allowed) return c.refuse(v, "link", dwhere);
   if (::linkat(AT_FDCWD, f.proc_path().c_str(), d.parent.get(), d.name.c_str(),
                AT_SYMLINK_FOLLOW) != 0)
     return CallError{errno};
+  after_create(c, git);
   return 0L;
 }
 
@@ -355,14 +414,25 @@ Out<long> do_rename(Call& c, int olddirfd, uint64_t old_addr, int newdirfd, uint
   // RENAME_WHITEOUT leaves a 0:0 character device where the source was.
   if (flags & RENAME_WHITEOUT)
     return c.refuse({false, EPERM, "whiteout (a device node)"}, "rename " + swhere + " to", dwhere);
-  WriteVerdict v =
-      judge_rename(c.ctx.policy, s.place(swhere), d.place(dwhere), s.type == EntryType::Dir);
-  if (v.allowed && (flags & RENAME_EXCHANGE))
-    v = judge_rename(c.ctx.policy, d.place(dwhere), s.place(swhere), d.type == EntryType::Dir);
+  Place sp = s.place(swhere), dp = d.place(dwhere);
+  bool sdir = s.type == EntryType::Dir, ddir = d.type == EntryType::Dir;
+  sp.created_in_run = s.name == ".git" && sdir && c.ctx.records.is_created_gitdir(s.st.st_dev,
+                                                                                   s.st.st_ino);
+  bool exchange = flags & RENAME_EXCHANGE;
+  WriteVerdict v = judge_rename(c.ctx.policy, sp, dp, sdir);
+  if (v.allowed && exchange) v = judge_rename(c.ctx.policy, dp, sp, ddir);
+  GitCheck sgit, dgit;
+  if (v.allowed)
+    v = judge_git(c, sp, exchange ? GitOp::Exchange : GitOp::RenameFrom, sdir, &sgit);
+  if (v.allowed) v = judge_git(c, dp, exchange ? GitOp::Exchange : GitOp::RenameTo, sdir, &dgit);
   if (!v.allowed) return c.refuse(v, "rename " + swhere + " to", dwhere);
+  // A config, todo list or .gitmodules: our checked copy is installed instead.
+  if (dgit.kind == GitVerdict::Kind::Install) return install_checked(c, s, d, dgit.control, flags);
   if (::syscall(SYS_renameat2, s.parent.get(), s.name.c_str(), d.parent.get(), d.name.c_str(),
                 flags) != 0)
     return CallError{errno};
+  after_create(c, dgit);
+  if (exchange) after_create(c, sgit);
   return 0L;
 }
 
@@ -377,6 +447,11 @@ Out<long> do_truncate(Call& c, uint64_t path_addr, off_t len) {
     if (!t.ok()) return CallError{t.err == EBADF ? ENOENT : t.err};
     WriteVerdict v = judge_fd_target(c.ctx, t.value, l.aliases);
     where = t.value.reachable ? t.value.path : "(a descriptor)";
+    if (v.allowed) {
+      Place p = fd_place(t.value);
+      p.aliases = l.aliases;
+      v = judge_git(c, p, GitOp::Write, false);
+    }
     if (!v.allowed) return c.refuse(v, "truncate", where);
     if (S_ISDIR(t.value.st.st_mode)) return CallError{EISDIR};
     if (!S_ISREG(t.value.st.st_mode)) return CallError{EINVAL};
@@ -386,6 +461,7 @@ Out<long> do_truncate(Call& c, uint64_t path_addr, off_t len) {
     if (l.type == EntryType::Missing) return CallError{ENOENT};
     where = l.canonical();
     WriteVerdict v = judge_write(c.ctx.policy, l.place(where));
+    if (v.allowed) v = judge_git(c, l.place(where), GitOp::Write, false);
     if (!v.allowed) return c.refuse(v, "truncate", where);
     if (l.type == EntryType::Dir) return CallError{EISDIR};
     if (l.type != EntryType::File) return CallError{EINVAL};
@@ -428,6 +504,7 @@ Out<long> do_chmod(Call& c, int dirfd, uint64_t path_addr, mode_t mode, int flag
   if (!pin.ok()) return CallError{pin.err == kRetry ? ENOENT : pin.err};
   std::string where = l.canonical();
   WriteVerdict v = judge_write(c.ctx.policy, l.place(where));
+  if (v.allowed) v = judge_git(c, l.place(where), GitOp::Chmod, l.type == EntryType::Dir);
   if (!v.allowed) return c.refuse(v, "chmod", where);
   if (l.type == EntryType::Symlink) return CallError{EOPNOTSUPP};
   if (l.type != EntryType::Dir && (mode & (S_ISUID | S_ISGID)))
@@ -452,7 +529,11 @@ Out<long> do_unlink(Call& c, int dirfd, uint64_t path_addr, int flags) {
   if (l.name.empty()) return CallError{dir ? EINVAL : EISDIR};
   if (l.type == EntryType::Missing) return CallError{ENOENT};
   std::string where = l.canonical();
-  WriteVerdict v = judge_remove(c.ctx.policy, l.place(where));
+  Place at = l.place(where);
+  at.created_in_run = l.name == ".git" && l.type == EntryType::Dir &&
+                      c.ctx.records.is_created_gitdir(l.st.st_dev, l.st.st_ino);
+  WriteVerdict v = judge_remove(c.ctx.policy, at);
+  if (v.allowed) v = judge_git(c, at, GitOp::Remove, dir);
   if (!v.allowed) return c.refuse(v, dir ? "rmdir" : "unlink", where);
   if (::unlinkat(l.parent.get(), l.name.c_str(), dir ? AT_REMOVEDIR : 0) != 0)
     return CallError{errno};

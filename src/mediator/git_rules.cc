@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <optional>
 #include <cerrno>
 #include <vector>
 
@@ -124,7 +125,12 @@ GitVerdict::Kind worst(GitVerdict::Kind a, GitVerdict::Kind b) {
 std::string judge_content(const Context& ctx, const GitControl& control, const std::string& path,
                           std::string_view text, std::string_view previous) {
   if (!ctx.git_content) return "no judge for git control files";
-  return ctx.git_content(control, path, text, previous);
+  std::string super;
+  if (control.role == GitRole::Gitmodules) {
+    UniqueFd g(open_in_sandbox(ctx, join_path(parent_path(path), ".git"), O_DIRECTORY));
+    if (g.valid()) super = read_entry(g.get(), "config").value_or("");
+  }
+  return ctx.git_content(control, path, text, previous, super);
 }
 
 }  // namespace

@@ -20,7 +20,6 @@
 #include "base/kernel_abi.h"
 #include "mediator/call.h"
 #include "mediator/dispatch.h"
-#include "mediator/gitfiles.h"
 
 namespace paddock::mediator {
 
@@ -202,8 +201,8 @@ std::map<std::string, unsigned> Mediator::denials() const {
   return shared_->ctx.records.denials();
 }
 
-std::vector<std::string> Mediator::quarantine_foreign_gitfiles() {
-  return quarantine_gitfiles(shared_->ctx);
+void Mediator::set_git_judge(GitContentJudge judge) {
+  shared_->ctx.git_content = std::move(judge);
 }
 
 }  // namespace paddock::mediator

@@ -39,9 +39,8 @@ class Mediator {
   // the sandbox: print them through printable() (base/printable.h).
   std::map<std::string, unsigned> denials() const;
 
-  // Gitfiles created during the run that are not `git worktree add` links are renamed aside
-  // (after the sandbox has ended); returns what was moved.
-  std::vector<std::string> quarantine_foreign_gitfiles();
+  // The judge of content installed at git control paths (before start()).
+  void set_git_judge(GitContentJudge judge);
 
  private:
   struct Shared;

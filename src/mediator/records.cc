@@ -31,14 +31,14 @@ bool Records::is_bound_socket(dev_t dev, ino_t ino) const {
   return bound_.count({dev, ino}) != 0;
 }
 
-void Records::new_gitfile(const std::string& path) {
+void Records::created_gitdir(dev_t dev, ino_t ino) {
   std::lock_guard<std::mutex> g(mu_);
-  if (gitfiles_.size() < kMaxRecords) gitfiles_.push_back(path);
+  if (gitdirs_.size() < kMaxRecords) gitdirs_.insert({dev, ino});
 }
 
-std::vector<std::string> Records::new_gitfiles() const {
+bool Records::is_created_gitdir(dev_t dev, ino_t ino) const {
   std::lock_guard<std::mutex> g(mu_);
-  return gitfiles_;
+  return gitdirs_.count({dev, ino}) != 0;
 }
 
 }  // namespace paddock::mediator

@@ -18,6 +18,7 @@
 
 #include "mediator/call.h"
 #include "mediator/decode.h"
+#include "mediator/git_rules.h"
 #include "mediator/locate.h"
 
 namespace paddock::mediator {
@@ -180,6 +181,10 @@ Out<long> do_bind(Call& c, int fd, uint64_t addr, socklen_t len) {
   if (l.fd_ref >= 0 || l.name.empty() || l.type != EntryType::Missing) return CallError{EADDRINUSE};
   std::string where = l.canonical();
   WriteVerdict v = judge_special_create(c.ctx.policy, l.place(where));
+  if (v.allowed) {
+    GitCheck g = check_git(c.ctx, l.place(where), GitOp::Create, false);
+    if (g.kind == GitVerdict::Kind::Refuse) v = {false, EACCES, g.reason};
+  }
   if (!v.allowed) return c.refuse(v, "bind unix", where);
   sockaddr_un un{};
   un.sun_family = AF_UNIX;

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "mediator/call.h"
+#include "mediator/git_rules.h"
 #include "mediator/locate.h"
 
 namespace paddock::mediator {
@@ -56,6 +57,10 @@ Out<Judged> judged_target(Call& c, const XattrTarget& t, const char* what) {
       if (l.type == EntryType::Missing) return CallError{ENOENT};
       j.where = l.canonical();
       WriteVerdict v = judge_write(c.ctx.policy, l.place(j.where));
+      if (v.allowed) {
+        GitCheck g = check_git(c.ctx, l.place(j.where), GitOp::Write, l.type == EntryType::Dir);
+        if (g.kind == GitVerdict::Kind::Refuse) v = {false, EACCES, g.reason};
+      }
       if (!v.allowed) return c.refuse(v, what, j.where);
       if (l.type == EntryType::Symlink) return CallError{EPERM};
       j.pin.reset(::openat(l.parent.get(), l.name_or_dot(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
@@ -82,6 +87,10 @@ Out<Judged> judged_target(Call& c, const XattrTarget& t, const char* what) {
       return c.refuse({false, EACCES, "not reachable in the sandbox's view"}, what, j.where);
     }
     WriteVerdict v = judge_write(c.ctx.policy, p);
+    if (v.allowed && !p.private_mount) {
+      GitCheck g = check_git(c.ctx, p, GitOp::Write, S_ISDIR(ft.st.st_mode));
+      if (g.kind == GitVerdict::Kind::Refuse) v = {false, EACCES, g.reason};
+    }
     if (!v.allowed) return c.refuse(v, what, j.where);
     if (S_ISLNK(ft.st.st_mode)) return CallError{EPERM};
     j.pin = std::move(ft.fd);

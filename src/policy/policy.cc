@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "policy/credential_stores.h"
+#include "policy/git_config_judge.h"
 #include "policy/host_fs.h"
 #include "policy/paths.h"
 #include "policy/protected_names.h"
@@ -123,6 +124,8 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   p.notes = s.notes;
   p.network = s.network;
   p.unset_env = s.unset_env;
+  p.git_allow_config_keys = s.git.allow_config_keys;
+  for (auto& w : git_allow_config_key_warnings(p.git_allow_config_keys)) p.warnings.push_back(w);
   PathResolver resolver;
   auto home = resolver.resolve(normalize_path(home_raw));
   if (!home) return home.error();

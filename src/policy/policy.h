@@ -6,6 +6,7 @@
 
 #include "base/result.h"
 #include "policy/fs_policy.h"
+#include "settings/git_key_pattern.h"
 #include "settings/settings.h"
 
 namespace paddock {
@@ -15,6 +16,7 @@ struct Policy {
   NetworkSettings network;
   std::string settings_source;         // empty for built-in defaults
   std::vector<std::string> unset_env;  // variables removed from the command's environment
+  std::vector<GitKeyPattern> git_allow_config_keys;  // git.allowConfigKeys (with a warning)
   std::vector<std::string> notes;      // informational (srt keys not acted on, ...)
   std::vector<std::string> warnings;   // self-sabotage: writable $PATH dirs, docker.sock, ...
 };

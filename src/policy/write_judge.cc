@@ -97,7 +97,17 @@ WriteVerdict judge_link(const FsPolicy& p, const Place& src, const Place& dst) {
 }
 
 WriteVerdict judge_remove(const FsPolicy& p, const Place& at) {
-  if (!at.private_mount && base_name(at.path) == ".git") return refuse(EACCES, "protected (.git)");
+  // A repository's .git directory stays (unless this run made it); a gitfile may go: what is
+  // left is an ordinary directory of the enclosing work tree.
+  if (!at.private_mount && base_name(at.path) == ".git" && at.type == EntryType::Dir &&
+      !at.created_in_run)
+    return refuse(EACCES, "protected (.git)");
+  if (base_name(at.path) == ".git" && !at.private_mount) {
+    if (auto v = p.protect.check(at.path); v.is_protected)
+      return refuse(EACCES, "protected (" + v.rule + ")");
+    if (in_writable(p, at.path)) return {};
+    return refuse(EROFS, "outside the writable paths");
+  }
   Place existing = at;
   existing.type = EntryType::File;
   return judge_write(p, existing);

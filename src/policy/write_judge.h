@@ -26,6 +26,8 @@ struct Place {
   // The path as spelled through each symlink followed to reach it ("~/.bashrc" for a
   // stow-style link to dotfiles/bashrc): a protected name protects the link and its target.
   std::span<const std::string> aliases = {};
+  // A `.git` directory this run made (git init, a clone): the sandbox may remove or move it.
+  bool created_in_run = false;
 };
 
 // A write to (or creation of) a place.

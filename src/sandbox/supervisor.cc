@@ -18,6 +18,7 @@
 #include "proxy/address_filter.h"
 #include "proxy/proxy_server.h"
 #include "sandbox/environment.h"
+#include "sandbox/git_judge.h"
 #include "sandbox/launcher.h"
 #include "sandbox/sync_channel.h"
 #include "walls/landlock.h"
@@ -113,7 +114,11 @@ Result<std::string> describe_plan(const Policy& policy) {
          describe_seccomp(sandbox_seccomp_policy(true));
   out += "write mediation: protected names at any depth:";
   for (const auto& n : policy.fs.protect.names()) out += " " + n;
-  out += " .git/{hooks,config,config.worktree}\n";
+  out += "
+  git control files (of any directory git accepts as a repository): config and "
+         "config.worktree (checked installs only), hooks/ (*.sample only), todo lists (no exec), "
+         ".gitmodules (checked installs only), remotes/ and branches/ files
+";
   for (const auto& e : policy.fs.protect.exact()) out += "  write-protected: " + e + "\n";
   for (const auto& a : policy.fs.protect.aliases())
     out += "  write-protected (a spelling that leads to one above): " + a + "\n";
@@ -152,6 +157,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   socket_rules.allow_local_binding = policy.network.allow_local_binding;
   socket_rules.connect_ports = {kHttpProxyPort, kSocksProxyPort};
   mediator::Mediator mediator(std::move(launched->notify), policy.fs, socket_rules);
+  mediator.set_git_judge(make_git_judge(policy, network));
   Status ms = mediator.start(std::move(launched->root));
   if (!ms.ok()) {
     ::kill(launched->init_pid, SIGKILL);
@@ -217,9 +223,6 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   }
   mediator.stop();
   (*proxy)->stop();
-  for (const auto& q : mediator.quarantine_foreign_gitfiles())
-    std::fprintf(stderr, "paddock: quarantined a gitfile that points outside a worktree: %s\n",
-                 printable(q).c_str());
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   if (!req.quiet) {
     print_denials(mediator.denials());
