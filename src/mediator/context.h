@@ -6,12 +6,12 @@
 
 #include <cstdint>
 #include <functional>
-#include <string_view>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -52,9 +52,9 @@ class Records {
 // replaces; for .gitmodules, `superproject_config` is its work tree's .git/config (relative
 // submodule URLs are resolved against that repository's remote). Set by the supervisor, which
 // knows the network policy (where remotes may point) and the user's git.allowConfigKeys.
-using GitContentJudge = std::function<std::string(
-    const GitControl& where, const std::string& path, std::string_view text,
-    std::string_view previous, std::string_view superproject_config)>;
+using GitContentJudge = std::function<std::string(const GitControl& where, const std::string& path,
+                                                  std::string_view text, std::string_view previous,
+                                                  std::string_view superproject_config)>;
 
 struct Context {
   const FsPolicy& policy;

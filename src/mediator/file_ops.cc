@@ -3,6 +3,7 @@
 // through descriptors pinned during the judgement: a final symlink is never followed by the
 // kernel, an existing entry is acted on only when it is the inode that was judged, and a call
 // that may wait (a FIFO, a lease) is finished by a worker.
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -54,6 +55,20 @@ Out<UniqueFd> pin_entry(const Location& l) {
 
 std::string proc_fd(int fd) {
   return "/proc/self/fd/" + std::to_string(fd);
+}
+
+bool directory_is_empty(int dirfd) {
+  char buf[1024];
+  for (;;) {
+    long n = ::syscall(SYS_getdents64, dirfd, buf, sizeof buf);
+    if (n <= 0) return n == 0;
+    for (long off = 0; off < n;) {
+      auto* d = reinterpret_cast<const struct dirent64*>(buf + off);
+      std::string_view name = d->d_name;
+      if (name != "." && name != "..") return false;
+      off += d->d_reclen;
+    }
+  }
 }
 
 // The verdict on one of the caller's own descriptors. Judged by where the sandbox's tree holds
@@ -416,14 +431,13 @@ Out<long> do_rename(Call& c, int olddirfd, uint64_t old_addr, int newdirfd, uint
     return c.refuse({false, EPERM, "whiteout (a device node)"}, "rename " + swhere + " to", dwhere);
   Place sp = s.place(swhere), dp = d.place(dwhere);
   bool sdir = s.type == EntryType::Dir, ddir = d.type == EntryType::Dir;
-  sp.created_in_run = s.name == ".git" && sdir && c.ctx.records.is_created_gitdir(s.st.st_dev,
-                                                                                   s.st.st_ino);
+  sp.created_in_run =
+      s.name == ".git" && sdir && c.ctx.records.is_created_gitdir(s.st.st_dev, s.st.st_ino);
   bool exchange = flags & RENAME_EXCHANGE;
   WriteVerdict v = judge_rename(c.ctx.policy, sp, dp, sdir);
   if (v.allowed && exchange) v = judge_rename(c.ctx.policy, dp, sp, ddir);
   GitCheck sgit, dgit;
-  if (v.allowed)
-    v = judge_git(c, sp, exchange ? GitOp::Exchange : GitOp::RenameFrom, sdir, &sgit);
+  if (v.allowed) v = judge_git(c, sp, exchange ? GitOp::Exchange : GitOp::RenameFrom, sdir, &sgit);
   if (v.allowed) v = judge_git(c, dp, exchange ? GitOp::Exchange : GitOp::RenameTo, sdir, &dgit);
   if (!v.allowed) return c.refuse(v, "rename " + swhere + " to", dwhere);
   // A config, todo list or .gitmodules: our checked copy is installed instead.
@@ -532,6 +546,15 @@ Out<long> do_unlink(Call& c, int dirfd, uint64_t path_addr, int flags) {
   Place at = l.place(where);
   at.created_in_run = l.name == ".git" && l.type == EntryType::Dir &&
                       c.ctx.records.is_created_gitdir(l.st.st_dev, l.st.st_ino);
+  if (dir && l.name == ".git" && l.type == EntryType::Dir && !at.created_in_run &&
+      !l.private_mount) {
+    // The user's repository stays. An rmdir of it fails as the kernel would fail it (git
+    // tries this while cleaning up empty directories): no refusal to report. An empty .git
+    // is no repository and may go.
+    UniqueFd d(::openat(l.parent.get(), ".git", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (d.valid() && !directory_is_empty(d.get())) return CallError{ENOTEMPTY};
+    at.created_in_run = d.valid();
+  }
   WriteVerdict v = judge_remove(c.ctx.policy, at);
   if (v.allowed) v = judge_git(c, at, GitOp::Remove, dir);
   if (!v.allowed) return c.refuse(v, dir ? "rmdir" : "unlink", where);

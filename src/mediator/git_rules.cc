@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <optional>
 #include <cerrno>
+#include <optional>
 #include <vector>
 
 #include "policy/paths.h"
@@ -151,8 +151,8 @@ GitCheck check_git(const Context& ctx, const Place& at, GitOp op, bool is_dir) {
     if (canonical) out.control = c;
     GitVerdict v = judge_git_op(c, path, op, is_dir);
     if (v.kind == GitVerdict::Kind::Refuse && out.kind != GitVerdict::Kind::Refuse)
-      out.reason = v.reason + (canonical ? "" : " (reached through a symlink: " +
-                                                    std::string(path) + ")");
+      out.reason =
+          v.reason + (canonical ? "" : " (reached through a symlink: " + std::string(path) + ")");
     out.kind = worst(out.kind, v.kind);
   };
   judge_one(at.path, true);
@@ -160,27 +160,27 @@ GitCheck check_git(const Context& ctx, const Place& at, GitOp op, bool is_dir) {
   return out;
 }
 
-Out<long> install_checked(Call& c, const Location& s, const Location& d,
-                          const GitControl& control, unsigned flags) {
+Out<long> install_checked(Call& c, const Location& s, const Location& d, const GitControl& control,
+                          unsigned flags) {
   std::string dwhere = d.canonical();
   if (flags & ~unsigned(RENAME_NOREPLACE))
     return c.refuse({false, EPERM, "changes only through a plain rename"}, "rename to", dwhere);
-  UniqueFd src(::openat(s.parent.get(), s.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-                                                            O_CLOEXEC | O_NOCTTY));
+  UniqueFd src(::openat(s.parent.get(), s.name.c_str(),
+                        O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
   if (!src.valid()) return CallError{errno};
   struct stat st;
   if (::fstat(src.get(), &st) != 0) return CallError{errno};
   if (st.st_dev != s.st.st_dev || st.st_ino != s.st.st_ino) return CallError{ENOENT};
   auto text = read_all(src.get());
-  if (!text) return c.refuse({false, EPERM, "not a regular file of at most 1 MiB"}, "install",
-                             dwhere);
+  if (!text)
+    return c.refuse({false, EPERM, "not a regular file of at most 1 MiB"}, "install", dwhere);
   std::string previous;
   if (d.type == EntryType::File) previous = read_entry(d.parent.get(), d.name.c_str()).value_or("");
   std::string why = judge_content(c.ctx, control, dwhere, *text, previous);
   if (!why.empty()) return c.refuse({false, EPERM, why}, "change of", dwhere);
   // What was checked is what is installed: our copy, not the file the sandbox can still write.
-  int e = write_and_rename(d.parent.get(), d.name, *text, st.st_mode & 0666,
-                           flags & RENAME_NOREPLACE);
+  int e =
+      write_and_rename(d.parent.get(), d.name, *text, st.st_mode & 0666, flags & RENAME_NOREPLACE);
   if (e != 0) return CallError{e};
   struct stat now;
   if (::fstatat(s.parent.get(), s.name.c_str(), &now, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -212,10 +212,10 @@ void adopt_if_gitdir(Context& ctx, const std::string& dir) {
     auto text = read_entry(g.get(), held.c_str());
     std::string why = text ? judge_content(ctx, control, join_path(dir, name), *text, "")
                            : "not a regular file of at most 1 MiB";
-    struct stat st{};
+    struct stat st {};
     ::fstatat(g.get(), held.c_str(), &st, AT_SYMLINK_NOFOLLOW);
-    if (why.empty() && write_and_rename(g.get(), name, *text, st.st_mode & 0666,
-                                        RENAME_NOREPLACE) == 0) {
+    if (why.empty() &&
+        write_and_rename(g.get(), name, *text, st.st_mode & 0666, RENAME_NOREPLACE) == 0) {
       ::unlinkat(g.get(), held.c_str(), 0);
       continue;
     }
@@ -251,8 +251,8 @@ void adopt_if_gitdir(Context& ctx, const std::string& dir) {
                             " (git reads it as a remote's URL; set aside as " + aside + ")");
     }
   }
-  for (auto [sub, name] : {std::pair{"rebase-merge", "git-rebase-todo"},
-                           std::pair{"sequencer", "todo"}}) {
+  for (auto [sub, name] :
+       {std::pair{"rebase-merge", "git-rebase-todo"}, std::pair{"sequencer", "todo"}}) {
     UniqueFd r(::openat(g.get(), sub, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!r.valid() || !present(r.get(), name)) continue;
     auto text = read_entry(r.get(), name);

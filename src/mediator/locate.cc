@@ -42,7 +42,6 @@ bool strip_deleted(std::string& path) {
   return true;
 }
 
-
 std::string join_components(const std::vector<std::string>& comps, size_t from, size_t to) {
   std::string out;
   for (size_t k = from; k < to; ++k) {

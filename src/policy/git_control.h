@@ -44,8 +44,8 @@ bool is_inert_hook_name(std::string_view name);
 
 // The operations the mediator performs, for the verdict below.
 enum class GitOp {
-  Create,      // open O_CREAT, mkdir, mknod, symlink, bind: a new entry at the path
-  Write,       // open for writing or O_TRUNC, truncate, setxattr
+  Create,  // open O_CREAT, mkdir, mknod, symlink, bind: a new entry at the path
+  Write,   // open for writing or O_TRUNC, truncate, setxattr
   Chmod,
   Remove,      // unlink, rmdir
   RenameFrom,  // the path is a rename's source

@@ -72,7 +72,8 @@ Result<ProjectRoot> find_project_root(const std::string& cwd, const std::string&
         auto rr = fs.resolve(repo);
         if (rr && !path_within(*rr, top) && *rr != "/" && *rr != home) {
           r.extra.push_back(*rr);
-          r.notes.push_back("repository of this work tree: " + *rr + " (writable; its config "
+          r.notes.push_back("repository of this work tree: " + *rr +
+                            " (writable; its config "
                             "and hooks stay protected)");
         }
       }

@@ -13,9 +13,9 @@
 namespace paddock {
 
 struct ProjectRoot {
-  std::string root;                     // canonical
-  std::vector<std::string> extra;       // a gitfile's repository (worktree, submodule): writable too
-  std::vector<std::string> notes;       // for the user
+  std::string root;                // canonical
+  std::vector<std::string> extra;  // a gitfile's repository (worktree, submodule): writable too
+  std::vector<std::string> notes;  // for the user
   std::vector<std::string> warnings;
 };
 

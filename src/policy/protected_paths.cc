@@ -8,30 +8,6 @@ namespace paddock {
 
 namespace {
 
-bool is_git_control(std::string_view c) {
-  return c == "hooks" || c == "config" || c == "config.worktree";
-}
-
-// Components after a ".git" component: protect hooks/, config and config.worktree of the
-// repository, of each worktree (.git/worktrees/NAME/) and of submodules (.git/modules/.../NAME/),
-// whose gitdirs have the same layout.
-std::string git_rule(const std::vector<std::string_view>& comps, size_t git_index) {
-  size_t n = comps.size();
-  size_t i = git_index + 1;
-  if (i >= n) return {};
-  if (is_git_control(comps[i])) return ".git/" + std::string(comps[i]);
-  // commondir redirects git to another directory's config and hooks (worktree gitdirs have one,
-  // written once by `git worktree add`; the repository's own .git never does).
-  if (comps[i] == "commondir") return ".git/commondir";
-  if (comps[i] == "worktrees" && i + 2 < n && is_git_control(comps[i + 2]))
-    return ".git/worktrees/*/" + std::string(comps[i + 2]);
-  if (comps[i] == "modules") {
-    for (size_t k = i + 2; k < n; ++k)
-      if (is_git_control(comps[k])) return ".git/modules/**/" + std::string(comps[k]);
-  }
-  return {};
-}
-
 bool has_glob(std::string_view s) {
   return s.find('*') != std::string_view::npos;
 }
@@ -103,8 +79,9 @@ ProtectedPaths::ProtectedPaths(std::vector<std::string> exact, std::vector<std::
   }
   for (const std::string& n : builtin_names()) add_name(n);
   for (const std::string& n : extra_names) add_name(n);
-  for (const char* git : {".git/hooks", ".git/config", ".git/config.worktree"})
-    bind_names_.emplace_back(git);
+  // The project's own repository: its hooks bound read-only as a second lock. Its config is
+  // not: git changes it (remote add, push -u, config user.email) through a checked install.
+  bind_names_.emplace_back(".git/hooks");
 }
 
 void ProtectedPaths::add_name(const std::string& text) {
@@ -152,10 +129,6 @@ ProtectionVerdict ProtectedPaths::check(std::string_view path) const {
   for (size_t i = 0; i < comps.size(); ++i) {
     if (single_.find(comps[i]) != single_.end()) return {true, std::string(comps[i])};
     if (const Name* n = match_at(comps, i)) return {true, n->text};
-    if (comps[i] == ".git") {
-      std::string r = git_rule(comps, i);
-      if (!r.empty()) return {true, r};
-    }
   }
   return {};
 }
@@ -176,18 +149,9 @@ ProtectionVerdict ProtectedPaths::check_container(std::string_view path) const {
   return {};
 }
 
-ProtectionVerdict ProtectedPaths::check_rename(std::string_view src, std::string_view dst,
-                                               bool src_is_dir) const {
+ProtectionVerdict ProtectedPaths::check_rename(std::string_view src, std::string_view dst) const {
   if (auto v = check(src); v.is_protected) return v;
   if (auto v = check(dst); v.is_protected) return v;
-  // A repository's .git is never moved away nor replaced: a gitfile put in its place could
-  // point git at a gitdir whose config and hooks are not protected by name.
-  if (base_name(src) == ".git") return {true, ".git (moved)"};
-  if (base_name(dst) == ".git") return {true, ".git (replaced)"};
-  if (src_is_dir) {
-    for (auto c : path_components(dst))
-      if (c == ".git") return {true, "directory moved into .git"};
-  }
   if (auto v = check_container(src); v.is_protected) {
     v.rule += ", moved away";
     return v;

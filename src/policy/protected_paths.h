@@ -36,11 +36,11 @@ class ProtectedPaths {
   // Is this path (or one of its ancestors) protected?
   ProtectionVerdict check(std::string_view canonical_path) const;
 
-  // May `src` be renamed to `dst`? Also refuses moving a directory into a git directory (its
-  // contents would gain a hook's or config's name), and moving anything from or to a container
+  // May `src` be renamed to `dst`? Also refuses moving anything from or to a container
   // (check_container): the protected location would be left empty and re-creatable, or filled
-  // with what the sandbox prepared.
-  ProtectionVerdict check_rename(std::string_view src, std::string_view dst, bool src_is_dir) const;
+  // with what the sandbox prepared. (A repository's control files are the git rules' concern:
+  // policy/git_control.)
+  ProtectionVerdict check_rename(std::string_view src, std::string_view dst) const;
 
   // Is `path` a container of protected paths: an ancestor of an exact entry or alias, or a path
   // ending in the leading components of a multi-component name (".claude" for

@@ -53,13 +53,9 @@ WriteVerdict judge_write(const FsPolicy& p, const Place& at) {
   if (auto v = p.protect.check(path); v.is_protected)
     return refuse(EACCES, "protected (" + v.rule + ")");
   if (hidden(p, path)) return refuse(EACCES, "denied path");
-  // An existing gitfile (worktree, submodule) names the gitdir git will trust, a worktree's
-  // commondir the directory its config and hooks come from: neither is rewritable.
-  if (base_name(path) == ".git" && at.type != EntryType::Missing && at.type != EntryType::Dir)
-    return refuse(EACCES, "protected (.git file)");
-  if (base_name(path) == "commondir" && at.type != EntryType::Missing &&
-      path.find("/.git/worktrees/") != std::string_view::npos)
-    return refuse(EACCES, "protected (.git/worktrees/*/commondir)");
+  // A gitfile or a worktree's commondir may change: whatever directory it names is judged by
+  // the git rules as any repository is (policy/git_control), so pointing git there gains
+  // nothing.
   if (in_writable(p, path)) return {};
   // The terminal and the null-like devices stay usable; nothing new is made in /dev.
   if (path_within(path, "/dev") && (at.type == EntryType::Other)) return {};
@@ -71,7 +67,12 @@ WriteVerdict judge_rename(const FsPolicy& p, const Place& src, const Place& dst,
   if (auto v = judge_aliases(p, dst); !v.allowed) return v;
   // Within the sandbox's own tmpfs nothing is protected; across mounts the kernel says EXDEV.
   if (src.private_mount && dst.private_mount) return {};
-  if (auto v = p.protect.check_rename(src.path, dst.path, src_is_dir); v.is_protected)
+  // A repository's .git directory is never moved away (unless this run made it): what git
+  // runs is judged by the git rules wherever a repository is, but the user's repository stays
+  // where the user left it.
+  if (!src.private_mount && base_name(src.path) == ".git" && src_is_dir && !src.created_in_run)
+    return refuse(EACCES, "protected (.git moved)");
+  if (auto v = p.protect.check_rename(src.path, dst.path); v.is_protected)
     return refuse(EACCES, "protected (" + v.rule + ")");
   if (hidden(p, src.path) || hidden(p, dst.path)) return refuse(EACCES, "denied path");
   for (const auto& d : p.deny_read)

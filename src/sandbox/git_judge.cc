@@ -56,14 +56,14 @@ mediator::GitContentJudge make_git_judge(const Policy& policy, proxy::NetworkRul
   std::vector<GitKeyPattern> extra = policy.git_allow_config_keys;
   auto rules = std::make_shared<const proxy::NetworkRules>(std::move(network));
   return [writable, extra, rules](const GitControl& where, const std::string& path,
-                                   std::string_view text, std::string_view previous,
-                                   std::string_view superproject_config) -> std::string {
+                                  std::string_view text, std::string_view previous,
+                                  std::string_view superproject_config) -> std::string {
     if (where.role == GitRole::TodoList) return judge_todo_list(text);
-    std::string base = where.role == GitRole::Gitmodules ? parent_path(path)
-                                                         : work_tree_of(where.gitdir);
+    std::string base =
+        where.role == GitRole::Gitmodules ? parent_path(path) : work_tree_of(where.gitdir);
     GitConfigJudgeContext ctx;
-    ctx.kind = where.role == GitRole::Gitmodules ? GitConfigKind::kGitmodules
-                                                 : GitConfigKind::kRepository;
+    ctx.kind =
+        where.role == GitRole::Gitmodules ? GitConfigKind::kGitmodules : GitConfigKind::kRepository;
     ctx.extra_allowed = extra;
     ctx.url_allowed = [&](const GitUrl& u) {
       if (u.kind == GitUrl::Kind::kLocal) {
@@ -80,7 +80,8 @@ mediator::GitContentJudge make_git_judge(const Policy& policy, proxy::NetworkRul
     std::string gitdir = where.gitdir;
     ctx.worktree_allowed = [&](std::string_view wt) {
       if (wt.empty()) return false;
-      std::string abs = normalize_path(wt[0] == '/' ? std::string(wt) : gitdir + "/" + std::string(wt));
+      std::string abs =
+          normalize_path(wt[0] == '/' ? std::string(wt) : gitdir + "/" + std::string(wt));
       return in_writable(writable, abs);
     };
     if (where.role == GitRole::Gitmodules)

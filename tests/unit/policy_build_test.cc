@@ -65,7 +65,7 @@ TEST_F(PolicyBuild, DenyWriteProtectsEverySpellingOfASymlinkedEntry) {
     EXPECT_TRUE(pp.check(path).is_protected) << path;
   EXPECT_FALSE(pp.check(proj_ + "/scripts/readme").is_protected);
   // The directory link on the way is an ancestor of a spelling: not movable.
-  EXPECT_TRUE(pp.check_rename(proj_ + "/bin", proj_ + "/bin2", false).is_protected);
+  EXPECT_TRUE(pp.check_rename(proj_ + "/bin", proj_ + "/bin2").is_protected);
 }
 
 TEST_F(PolicyBuild, DenyWriteWithoutSymlinksHasNoAliases) {
@@ -77,7 +77,7 @@ TEST_F(PolicyBuild, DenyWriteWithoutSymlinksHasNoAliases) {
   EXPECT_EQ(p->fs.protect.exact(),
             (std::vector<std::string>{proj_ + "/scripts/deploy.sh", proj_ + "/future/x"}));
   // A directory prepared elsewhere cannot become future/.
-  EXPECT_TRUE(p->fs.protect.check_rename(proj_ + "/t", proj_ + "/future", true).is_protected);
+  EXPECT_TRUE(p->fs.protect.check_rename(proj_ + "/t", proj_ + "/future").is_protected);
 }
 
 TEST_F(PolicyBuild, ProtectedNamesFromSettings) {

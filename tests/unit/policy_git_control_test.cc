@@ -1,9 +1,9 @@
-#include "policy/git_control.h"
-
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
+
+#include "policy/git_control.h"
 
 namespace paddock {
 namespace {
@@ -117,8 +117,7 @@ TEST(GitControl, HookVerdicts) {
   EXPECT_EQ(judge_git_op(h, "/p/.git/hooks", GitOp::Create, true).kind, GitVerdict::Kind::Allow);
   EXPECT_EQ(judge_git_op(h, "/p/.git/hooks", GitOp::Create, false).kind,
             GitVerdict::Kind::Refuse);  // a symlink or file named hooks
-  EXPECT_EQ(judge_git_op(h, "/p/.git/hooks", GitOp::RenameTo, true).kind,
-            GitVerdict::Kind::Refuse);
+  EXPECT_EQ(judge_git_op(h, "/p/.git/hooks", GitOp::RenameTo, true).kind, GitVerdict::Kind::Refuse);
   EXPECT_EQ(judge_git_op(h, "/p/.git/hooks", GitOp::RenameFrom, true).kind,
             GitVerdict::Kind::Refuse);
   EXPECT_EQ(judge_git_op(h, "/p/.git/hooks", GitOp::Remove, true).kind, GitVerdict::Kind::Allow);

@@ -1,6 +1,6 @@
-#include "policy/git_todo.h"
-
 #include <gtest/gtest.h>
+
+#include "policy/git_todo.h"
 
 namespace paddock {
 namespace {

@@ -1,9 +1,9 @@
-#include "policy/project_root.h"
-
 #include <gtest/gtest.h>
 
 #include <map>
 #include <set>
+
+#include "policy/project_root.h"
 
 namespace paddock {
 namespace {
@@ -64,8 +64,9 @@ TEST(ProjectRoot, ExplicitProject) {
 }
 
 TEST(ProjectRoot, WorktreeAndSubmoduleRepositoriesAreWritableToo) {
-  FakeTree wt{{}, {{"/home/u/wt/.git", "gitdir: /home/u/app/.git/worktrees/wt\n"},
-                   {"/home/u/app/.git/worktrees/wt/commondir", "../..\n"}}};
+  FakeTree wt{{},
+              {{"/home/u/wt/.git", "gitdir: /home/u/app/.git/worktrees/wt\n"},
+               {"/home/u/app/.git/worktrees/wt/commondir", "../..\n"}}};
   auto r = find_project_root("/home/u/wt/src", "/home/u", "", wt.lookup());
   EXPECT_EQ(r->root, "/home/u/wt");
   ASSERT_EQ(r->extra.size(), 1u);

@@ -44,8 +44,8 @@ std::string rule(const ProtectedPaths& p, std::string_view path) {
 const std::vector<std::string> kExpectedNames = {
     ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".bash_aliases", ".profile",
     ".zshrc", ".zshenv", ".zprofile", ".zlogin", ".zlogout", ".cshrc", ".tcshrc", ".login",
-    ".kshrc", ".mkshrc", ".gitconfig", ".gitmodules", ".vscode", ".idea", ".envrc", ".mcp.json",
-    ".husky", ".config/fish", ".config/git/config",
+    ".kshrc", ".mkshrc", ".gitconfig", ".vscode", ".idea", ".envrc", ".mcp.json", ".husky",
+    ".config/fish", ".config/git/config",
     // issue 8
     ".claude/settings.json", ".claude/settings.local.json", ".claude/commands", ".claude/agents",
     ".claude/hooks", ".cursor", ".gemini/settings.json", ".codex", ".devcontainer",
@@ -229,21 +229,18 @@ TEST(PolicyProtectedPaths, FishConfig) {
   EXPECT_FALSE(prot(p, "/home/u/fish/config.fish"));
 }
 
-TEST(PolicyProtectedPaths, GitHooksAndConfig) {
+TEST(PolicyProtectedPaths, GitControlFilesAreTheGitRulesConcern) {
+  // A repository's hooks and config are judged by what git accepts as a repository
+  // (policy/git_control, the mediator's git rules), not by the spelling ".git/...": config
+  // changes through a checked install and new repositories get *.sample hooks.
   ProtectedPaths p;
-  EXPECT_TRUE(prot(p, "/w/.git/hooks"));
-  EXPECT_TRUE(prot(p, "/w/.git/hooks/x"));
-  EXPECT_TRUE(prot(p, "/w/.git/hooks/pre-commit"));
-  EXPECT_EQ(rule(p, "/w/.git/hooks/pre-commit"), ".git/hooks");
-  EXPECT_TRUE(prot(p, "/w/.git/config"));
-  EXPECT_EQ(rule(p, "/w/.git/config"), ".git/config");
-  EXPECT_TRUE(prot(p, "/w/.git/config.worktree"));
-}
-
-TEST(PolicyProtectedPaths, GitRulesHoldInNestedRepositories) {
-  ProtectedPaths p;
-  EXPECT_TRUE(prot(p, "/w/vendor/lib/.git/hooks/post-checkout"));
-  EXPECT_TRUE(prot(p, "/w/a/b/c/d/.git/config"));
+  for (const char* path :
+       {"/w/.git/hooks", "/w/.git/hooks/pre-commit", "/w/.git/config", "/w/.git/config.worktree",
+        "/w/.git/modules/sub/config", "/w/.git/worktrees/wt/config.worktree", "/w/.gitmodules"})
+    EXPECT_FALSE(prot(p, path)) << path;
+  // The user's global config stays protected by name.
+  EXPECT_TRUE(prot(p, "/home/u/.gitconfig"));
+  EXPECT_TRUE(prot(p, "/home/u/.config/git/config"));
 }
 
 TEST(PolicyProtectedPaths, OrdinaryGitInternalsAreWritable) {
@@ -280,26 +277,6 @@ TEST(PolicyProtectedPaths, HooksOrConfigNamesOutsideGitAreWritable) {
   EXPECT_FALSE(prot(p, "/w/config"));
   EXPECT_FALSE(prot(p, "/w/src/config/app.yaml"));
   EXPECT_FALSE(prot(p, "/w/git/hooks/x"));
-}
-
-TEST(PolicyProtectedPaths, Worktrees) {
-  ProtectedPaths p;
-  EXPECT_TRUE(prot(p, "/w/.git/worktrees/wt/config.worktree"));
-  EXPECT_EQ(rule(p, "/w/.git/worktrees/wt/config.worktree"), ".git/worktrees/*/config.worktree");
-  EXPECT_TRUE(prot(p, "/w/.git/worktrees/wt/hooks/pre-push"));
-  EXPECT_TRUE(prot(p, "/w/.git/worktrees/wt/config"));
-}
-
-TEST(PolicyProtectedPaths, Submodules) {
-  ProtectedPaths p;
-  EXPECT_TRUE(prot(p, "/w/.git/modules/sub/hooks/x"));
-  EXPECT_EQ(rule(p, "/w/.git/modules/sub/hooks/x"), ".git/modules/**/hooks");
-  EXPECT_TRUE(prot(p, "/w/.git/modules/sub/config"));
-  // Nested submodules: .git/modules/a/modules/b/...
-  EXPECT_TRUE(prot(p, "/w/.git/modules/a/modules/b/hooks/post-merge"));
-  EXPECT_TRUE(prot(p, "/w/.git/modules/a/modules/b/config"));
-  // A submodule checked out with its own .git directory.
-  EXPECT_TRUE(prot(p, "/w/third_party/sub/.git/hooks/x"));
 }
 
 TEST(PolicyProtectedPaths, ExactEntriesProtectThemselvesAndBeneath) {
@@ -340,11 +317,16 @@ TEST(PolicyProtectedPaths, NamesToBindInRoot) {
     const bool listed = std::find(names.begin(), names.end(), n) != names.end();
     EXPECT_EQ(listed, n.find('*') == std::string::npos) << n;  // wildcards cannot be looked up
   }
-  for (const char* n : {".git/hooks", ".git/config", ".git/config.worktree", ".config/fish",
-                        ".claude/settings.json"})
+  for (const char* n : {".git/hooks", ".config/fish", ".claude/settings.json"})
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
-  // Every name listed for binding is itself judged protected.
-  for (const auto& n : names) EXPECT_TRUE(prot(p, "/w/" + n)) << n;
+  // The project's config changes through checked installs: a read-only bind would stop them.
+  for (const char* n : {".git/config", ".git/config.worktree"})
+    EXPECT_EQ(std::find(names.begin(), names.end(), n), names.end()) << n;
+  // Every other name listed for binding is itself judged protected.
+  for (const auto& n : names)
+    if (n != ".git/hooks") {
+      EXPECT_TRUE(prot(p, "/w/" + n)) << n;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -425,118 +407,98 @@ TEST(PolicyProtectedPaths, AliasesAreProtectedButNotBound) {
 
 TEST(PolicyProtectedRename, OrdinaryRenameAllowed) {
   ProtectedPaths p({"/w/deploy"});
-  EXPECT_FALSE(p.check_rename("/w/a.txt", "/w/b.txt", false).is_protected);
-  EXPECT_FALSE(p.check_rename("/w/dir", "/w/dir2", true).is_protected);
-  EXPECT_FALSE(p.check_rename("/w/src/x", "/w/other/x", true).is_protected);
+  EXPECT_FALSE(p.check_rename("/w/a.txt", "/w/b.txt").is_protected);
+  EXPECT_FALSE(p.check_rename("/w/dir", "/w/dir2").is_protected);
+  EXPECT_FALSE(p.check_rename("/w/src/x", "/w/other/x").is_protected);
 }
 
 TEST(PolicyProtectedRename, ProtectedSourceRefused) {
   ProtectedPaths p;
-  EXPECT_TRUE(p.check_rename("/w/.bashrc", "/w/bashrc.old", false).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/.git/hooks", "/w/hooks-old", true).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/.git/hooks/pre-commit", "/w/x", false).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/.vscode", "/w/vscode", true).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/.git/config", "/w/.git/config.bak", false).is_protected);
+  EXPECT_TRUE(p.check_rename("/w/.bashrc", "/w/bashrc.old").is_protected);
+  EXPECT_TRUE(p.check_rename("/w/.vscode", "/w/vscode").is_protected);
 }
 
 TEST(PolicyProtectedRename, ProtectedDestinationRefused) {
   ProtectedPaths p;
-  EXPECT_TRUE(p.check_rename("/w/evil.sh", "/w/.git/hooks/pre-commit", false).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/evil", "/w/.bashrc", false).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/dir", "/w/.vscode", true).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/cfg", "/w/.git/config", false).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/x", "/w/sub/.envrc", false).is_protected);
-}
-
-TEST(PolicyProtectedRename, GitWritesItsConfigThroughALockFile) {
-  // git writes .git/config.lock then renames it over .git/config: the rename is refused.
-  ProtectedPaths p;
-  EXPECT_FALSE(p.check("/w/.git/config.lock").is_protected);
-  EXPECT_TRUE(p.check_rename("/w/.git/config.lock", "/w/.git/config", false).is_protected);
-}
-
-TEST(PolicyProtectedRename, DirectoryMovedIntoGitRefused) {
-  ProtectedPaths p;
-  // Its contents would appear under .git with names like hooks/ or config.
-  auto v = p.check_rename("/w/payload", "/w/.git/objects/payload", true);
-  EXPECT_TRUE(v.is_protected);
-  EXPECT_EQ(v.rule, "directory moved into .git");
-  EXPECT_TRUE(p.check_rename("/w/payload", "/w/.git/x", true).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/payload", "/w/.git/modules/sub", true).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/payload", "/w/.git/worktrees/wt", true).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/payload", "/w/nested/.git/refs/x", true).is_protected);
-  // Becoming a .git directory itself.
-  EXPECT_TRUE(p.check_rename("/w/payload", "/w/sub/.git", true).is_protected);
+  EXPECT_TRUE(p.check_rename("/w/evil", "/w/.bashrc").is_protected);
+  EXPECT_TRUE(p.check_rename("/w/dir", "/w/.vscode").is_protected);
+  EXPECT_TRUE(p.check_rename("/w/x", "/w/sub/.envrc").is_protected);
 }
 
 TEST(PolicyProtectedRename, FileMovedIntoGitObjectsAllowed) {
   ProtectedPaths p;
-  EXPECT_FALSE(p.check_rename("/w/.git/objects/ab/tmp_obj_123", "/w/.git/objects/ab/cdef", false)
-                   .is_protected);
-  EXPECT_FALSE(p.check_rename("/w/tmp", "/w/.git/objects/ab/cdef", false).is_protected);
-  EXPECT_FALSE(p.check_rename("/w/.git/refs/heads/main.lock", "/w/.git/refs/heads/main", false)
-                   .is_protected);
-  EXPECT_FALSE(p.check_rename("/w/.git/index.lock", "/w/.git/index", false).is_protected);
+  EXPECT_FALSE(
+      p.check_rename("/w/.git/objects/ab/tmp_obj_123", "/w/.git/objects/ab/cdef").is_protected);
+  EXPECT_FALSE(p.check_rename("/w/tmp", "/w/.git/objects/ab/cdef").is_protected);
+  EXPECT_FALSE(
+      p.check_rename("/w/.git/refs/heads/main.lock", "/w/.git/refs/heads/main").is_protected);
+  EXPECT_FALSE(p.check_rename("/w/.git/index.lock", "/w/.git/index").is_protected);
 }
 
 TEST(PolicyProtectedRename, DirectoryNamedLikeGitButNotGit) {
   ProtectedPaths p;
-  EXPECT_FALSE(p.check_rename("/w/a", "/w/.github/a", true).is_protected);
-  EXPECT_FALSE(p.check_rename("/w/a", "/w/git/a", true).is_protected);
+  EXPECT_FALSE(p.check_rename("/w/a", "/w/.github/a").is_protected);
+  EXPECT_FALSE(p.check_rename("/w/a", "/w/git/a").is_protected);
 }
 
 TEST(PolicyProtectedRename, MovingAnAncestorOfAnExactEntryRefused) {
   ProtectedPaths p({"/w/a/b/deploy"});
-  auto v = p.check_rename("/w/a", "/w/z", true);
+  auto v = p.check_rename("/w/a", "/w/z");
   EXPECT_TRUE(v.is_protected);
   EXPECT_NE(v.rule.find("/w/a/b/deploy"), std::string::npos) << v.rule;
   EXPECT_NE(v.rule.find("ancestor"), std::string::npos) << v.rule;
-  EXPECT_TRUE(p.check_rename("/w/a/b", "/w/b2", true).is_protected);
-  EXPECT_TRUE(p.check_rename("/w", "/w2", true).is_protected);
+  EXPECT_TRUE(p.check_rename("/w/a/b", "/w/b2").is_protected);
+  EXPECT_TRUE(p.check_rename("/w", "/w2").is_protected);
   // The entry itself is refused as the source.
-  EXPECT_TRUE(p.check_rename("/w/a/b/deploy", "/w/x", true).is_protected);
+  EXPECT_TRUE(p.check_rename("/w/a/b/deploy", "/w/x").is_protected);
   // Siblings and names sharing a string prefix are fine.
-  EXPECT_FALSE(p.check_rename("/w/a/c", "/w/a/c2", true).is_protected);
-  EXPECT_FALSE(p.check_rename("/w/a/b/deploy2", "/w/a/b/deploy3", true).is_protected);
-  EXPECT_FALSE(p.check_rename("/w/a/bb", "/w/a/cc", true).is_protected);
+  EXPECT_FALSE(p.check_rename("/w/a/c", "/w/a/c2").is_protected);
+  EXPECT_FALSE(p.check_rename("/w/a/b/deploy2", "/w/a/b/deploy3").is_protected);
+  EXPECT_FALSE(p.check_rename("/w/a/bb", "/w/a/cc").is_protected);
 }
 
 TEST(PolicyProtectedRename, MovingAnAncestorOfAProtectedNameIsOrdinary) {
   // Name rules hold at any depth: .vscode stays protected wherever its directory goes.
   ProtectedPaths p;
-  EXPECT_FALSE(p.check_rename("/w/proj", "/w/proj2", true).is_protected);
+  EXPECT_FALSE(p.check_rename("/w/proj", "/w/proj2").is_protected);
   EXPECT_TRUE(p.check("/w/proj2/.vscode/tasks.json").is_protected);
 }
 
 TEST(PolicyProtectedRename, GitDirectoryCannotBeSwappedForAGitFile) {
-  // A ".git" *file* ("gitdir: <path>") redirects git to any directory, whose config
-  // (core.fsmonitor, core.hooksPath) and hooks/ then run on the host at the next `git status`.
-  // So .git is never renamed away nor replaced, and an existing gitfile is not rewritable.
-  ProtectedPaths p;
-  EXPECT_TRUE(p.check_rename("/w/.git", "/w/.git-old", true).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/sub/.git", "/w/sub/git.bak", false).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/evil", "/w/.git", false).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/evil", "/w/sub/.git", true).is_protected);
+  // The user's repository stays where it is (the git rules judge any directory git accepts as
+  // a repository, so a gitfile or a .git put in its place gains nothing, but the user's own
+  // .git directory is not moved away); an existing gitfile is not rewritable.
   FsPolicy fs;
   fs.writable = {"/w"};
-  EXPECT_FALSE(judge_write(fs, "/w/sub/.git", EntryType::File).allowed);  // rewrite a gitfile
-  EXPECT_FALSE(judge_special_create(fs, "/w/sub/.git").allowed);          // symlink named .git
-  EXPECT_FALSE(judge_link(fs, "/w/evil", "/w/sub/.git").allowed);         // hard link as .git
-  // `git worktree add` creates a new gitfile: allowed (a documented residual, see
-  // docs/ARCHITECTURE.md), and a new .git directory for `mkdir`.
+  EXPECT_FALSE(
+      paddock::judge_rename(fs, Place{"/w/.git", EntryType::Dir}, Place{"/w/.git-old"}, true)
+          .allowed);
+  EXPECT_FALSE(
+      paddock::judge_rename(fs, Place{"/w/sub/.git", EntryType::Dir}, Place{"/w/sub/git.bak"}, true)
+          .allowed);
+  // One this run made (git init, clone) may move.
+  Place own{"/w/sub/.git", EntryType::Dir};
+  own.created_in_run = true;
+  EXPECT_TRUE(paddock::judge_rename(fs, own, Place{"/w/sub/git.bak"}, true).allowed);
+  // A gitfile may be written (git worktree add, submodules, worktree repair): the directory it
+  // names is judged by the git rules like any repository. A symlink or hard link named .git
+  // is still refused (git never makes one).
+  EXPECT_TRUE(judge_write(fs, "/w/sub/.git", EntryType::File).allowed);
   EXPECT_TRUE(judge_write(fs, "/w/wt/.git", EntryType::Missing).allowed);
+  EXPECT_FALSE(judge_special_create(fs, "/w/sub/.git").allowed);
+  EXPECT_FALSE(judge_link(fs, "/w/evil", "/w/sub/.git").allowed);
 }
 
 TEST(PolicyProtectedRename, DirectoryMovedOntoAnAncestorOfAnExactEntryRefused) {
   // --deny-write ./deploy/run.sh while deploy/ does not exist yet:
   // mkdir x && echo evil > x/run.sh && mv x deploy would plant the protected file.
   ProtectedPaths p({"/w/deploy/run.sh"});
-  auto v = p.check_rename("/w/x", "/w/deploy", true);
+  auto v = p.check_rename("/w/x", "/w/deploy");
   EXPECT_TRUE(v.is_protected);
   EXPECT_NE(v.rule.find("denyWrite /w/deploy/run.sh"), std::string::npos) << v.rule;
   EXPECT_NE(v.rule.find("replaced"), std::string::npos) << v.rule;
-  EXPECT_TRUE(p.check_rename("/tmp/x", "/w/deploy", true).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/x", "/w", true).is_protected);  // deeper ancestors too
+  EXPECT_TRUE(p.check_rename("/tmp/x", "/w/deploy").is_protected);
+  EXPECT_TRUE(p.check_rename("/w/x", "/w").is_protected);  // deeper ancestors too
   // And as a symlink: ln -s x deploy.
   FsPolicy fs;
   fs.writable = {"/w"};
@@ -545,9 +507,9 @@ TEST(PolicyProtectedRename, DirectoryMovedOntoAnAncestorOfAnExactEntryRefused) {
   EXPECT_TRUE(judge_write(fs, "/w/deploy", EntryType::Missing).allowed);  // mkdir deploy is fine
   EXPECT_FALSE(judge_write(fs, "/w/deploy/run.sh", EntryType::Missing).allowed);
   // Unrelated destinations stay ordinary.
-  EXPECT_FALSE(p.check_rename("/w/x", "/w/deployment", true).is_protected);
-  EXPECT_FALSE(p.check_rename("/w/x", "/w/deploy2/run.sh", true).is_protected);
-  EXPECT_FALSE(p.check_rename("/w/x", "/w/other/deploy", true).is_protected);
+  EXPECT_FALSE(p.check_rename("/w/x", "/w/deployment").is_protected);
+  EXPECT_FALSE(p.check_rename("/w/x", "/w/deploy2/run.sh").is_protected);
+  EXPECT_FALSE(p.check_rename("/w/x", "/w/other/deploy").is_protected);
 }
 
 TEST(PolicyProtectedRename, ContainersOfMultiComponentNamesCannotBeMovedOrReplaced) {
@@ -556,10 +518,10 @@ TEST(PolicyProtectedRename, ContainersOfMultiComponentNamesCannotBeMovedOrReplac
   for (const char* dst :
        {"/w/.claude", "/w/a/b/.claude", "/home/u/.config", "/home/u/.config/git", "/w/.github",
         "/w/.gemini", "/home/u/.local/share", "/home/u/.local/lib/python3.11", "/w/mise"}) {
-    auto v = p.check_rename("/w/prepared", dst, true);
+    auto v = p.check_rename("/w/prepared", dst);
     EXPECT_TRUE(v.is_protected) << dst;
     EXPECT_NE(v.rule.find("an ancestor of it"), std::string::npos) << v.rule;
-    EXPECT_TRUE(p.check_rename(dst, "/w/away", true).is_protected) << dst;  // nor moved away
+    EXPECT_TRUE(p.check_rename(dst, "/w/away").is_protected) << dst;  // nor moved away
     FsPolicy fs;
     fs.writable = {"/w", "/home/u"};
     EXPECT_FALSE(judge_special_create(fs, dst).allowed) << dst;            // ln -s prepared DST
@@ -567,12 +529,12 @@ TEST(PolicyProtectedRename, ContainersOfMultiComponentNamesCannotBeMovedOrReplac
   }
   for (const char* dst : {"/w/.claude2", "/w/claude", "/home/u/.config2", "/home/u/.config/gitx",
                           "/w/.githubx", "/home/u/.local/lib/node", "/w/x/git"}) {
-    EXPECT_FALSE(p.check_rename("/w/prepared", dst, true).is_protected) << dst;
+    EXPECT_FALSE(p.check_rename("/w/prepared", dst).is_protected) << dst;
     EXPECT_FALSE(p.check_container(dst).is_protected) << dst;
   }
   // A directory moved into a container under an ordinary name is ordinary.
-  EXPECT_FALSE(p.check_rename("/w/prepared", "/w/.claude/prepared", true).is_protected);
-  EXPECT_TRUE(p.check_rename("/w/prepared", "/w/.claude/commands", true).is_protected);
+  EXPECT_FALSE(p.check_rename("/w/prepared", "/w/.claude/prepared").is_protected);
+  EXPECT_TRUE(p.check_rename("/w/prepared", "/w/.claude/commands").is_protected);
 }
 
 }  // namespace

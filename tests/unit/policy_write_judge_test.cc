@@ -96,7 +96,7 @@ TEST(PolicyWriteJudge, ProtectedNameReachedThroughASymlink) {
   std::vector<std::string> via = {"/home/u/.bashrc"};
   Place at{"/home/u/dotfiles/bashrc", EntryType::File, false, via};
   EXPECT_TRUE(Refused(paddock::judge_write(p, at), EACCES));
-  std::vector<std::string> hooks = {"/home/u/proj/sub/.git/hooks/pre-commit"};
+  std::vector<std::string> hooks = {"/home/u/proj/sub/.vscode/tasks.json"};
   EXPECT_TRUE(Refused(paddock::judge_write(p, Place{"/home/u/proj/githooks/pre-commit",
                                                     EntryType::Missing, false, hooks}),
                       EACCES));
@@ -149,11 +149,10 @@ TEST(PolicyWriteJudge, DevRegularFilesAndNewNamesRefused) {
 TEST(PolicyWriteJudge, ProtectedIsPermissionDeniedEvenInWritableRoots) {
   FsPolicy p = make_policy();
   for (const char* path :
-       {"/home/u/proj/.git/hooks/pre-commit", "/home/u/proj/.git/config",
-        "/home/u/proj/.vscode/tasks.json", "/home/u/proj/sub/repo/.git/hooks/x",
-        "/home/u/proj/.envrc", "/home/u/proj/.mcp.json", "/home/u/proj/a/b/.idea/x.xml",
-        "/home/u/proj/.git/worktrees/wt/config.worktree", "/home/u/proj/.git/modules/s/hooks/x",
-        "/home/u/proj/deploy", "/home/u/proj/deploy/key", "/tmp/.bashrc", "/tmp/r/.git/config"}) {
+       {"/home/u/proj/.vscode/tasks.json", "/home/u/proj/.envrc", "/home/u/proj/.mcp.json",
+        "/home/u/proj/a/b/.idea/x.xml", "/home/u/proj/sub/.devcontainer/devcontainer.json",
+        "/home/u/proj/.claude/settings.json", "/home/u/proj/deploy", "/home/u/proj/deploy/key",
+        "/tmp/.bashrc"}) {
     auto v = judge_write(p, path, EntryType::Missing);
     EXPECT_TRUE(Refused(v, EACCES)) << path;
     EXPECT_NE(v.reason.find("protected"), std::string::npos) << v.reason;
@@ -172,7 +171,7 @@ TEST(PolicyWriteJudge, ReasonNamesTheRule) {
   EXPECT_NE(
       judge_write(p, "/home/u/proj/deploy/k", EntryType::File).reason.find("/home/u/proj/deploy"),
       std::string::npos);
-  EXPECT_NE(judge_write(p, "/home/u/proj/.git/hooks/x", EntryType::File).reason.find(".git/hooks"),
+  EXPECT_NE(judge_write(p, "/home/u/proj/.vscode/x", EntryType::File).reason.find(".vscode"),
             std::string::npos);
 }
 
@@ -208,20 +207,19 @@ TEST(PolicyWriteJudgeRename, EitherEndOutsideIsReadOnly) {
 
 TEST(PolicyWriteJudgeRename, ProtectedEndsRefused) {
   FsPolicy p = make_policy();
-  EXPECT_TRUE(Refused(
-      judge_rename(p, "/home/u/proj/evil", "/home/u/proj/.git/hooks/pre-commit", false), EACCES));
+  EXPECT_TRUE(
+      Refused(judge_rename(p, "/home/u/proj/evil", "/home/u/proj/sub/.envrc", false), EACCES));
   EXPECT_TRUE(
       Refused(judge_rename(p, "/home/u/proj/.vscode", "/home/u/proj/vscode", true), EACCES));
-  EXPECT_TRUE(Refused(
-      judge_rename(p, "/home/u/proj/.git/config.lock", "/home/u/proj/.git/config", false), EACCES));
   // Protection is checked before the read-only rule.
   EXPECT_TRUE(Refused(judge_rename(p, "/etc/x", "/home/u/.bashrc", false), EACCES));
 }
 
-TEST(PolicyWriteJudgeRename, DirectoryIntoGitRefusedFileAllowed) {
+TEST(PolicyWriteJudgeRename, IntoGitIsTheGitRulesConcern) {
+  // What lands in a repository is judged by the git rules (policy/git_control); the path
+  // judge lets git move its files and `git submodule absorbgitdirs` move a repository.
   FsPolicy p = make_policy();
-  EXPECT_TRUE(
-      Refused(judge_rename(p, "/home/u/proj/d", "/home/u/proj/.git/objects/d", true), EACCES));
+  EXPECT_TRUE(Allowed(judge_rename(p, "/home/u/proj/d", "/home/u/proj/.git/modules/d", true)));
   EXPECT_TRUE(Allowed(judge_rename(p, "/home/u/proj/f", "/home/u/proj/.git/objects/ab/cd", false)));
 }
 
@@ -241,15 +239,14 @@ TEST(PolicyWriteJudgeLink, NewNameJudgedAsAWrite) {
   EXPECT_TRUE(Allowed(paddock::judge_link(p, Place{"/usr/bin/ls", EntryType::File},
                                           Place{"/tmp/ls", EntryType::Missing, true})));
   EXPECT_TRUE(Refused(judge_link(p, "/home/u/proj/a", "/home/u/a"), EROFS));
-  EXPECT_TRUE(
-      Refused(judge_link(p, "/home/u/proj/evil", "/home/u/proj/.git/hooks/post-merge"), EACCES));
+  EXPECT_TRUE(Refused(judge_link(p, "/home/u/proj/evil", "/home/u/proj/.idea/x.xml"), EACCES));
   EXPECT_TRUE(Refused(judge_link(p, "/home/u/proj/evil", "/home/u/proj/.bashrc"), EACCES));
 }
 
 TEST(PolicyWriteJudgeLink, ProtectedSourceRefused) {
   // A hard link to a protected file would be a second, unprotected name for it.
   FsPolicy p = make_policy();
-  EXPECT_TRUE(Refused(judge_link(p, "/home/u/proj/.git/config", "/home/u/proj/cfg"), EACCES));
+  EXPECT_TRUE(Refused(judge_link(p, "/home/u/proj/.vscode/tasks.json", "/home/u/proj/t"), EACCES));
   EXPECT_TRUE(Refused(judge_link(p, "/home/u/proj/deploy/key", "/tmp/key"), EACCES));
   EXPECT_TRUE(Refused(judge_link(p, "/home/u/.bashrc", "/tmp/rc"), EACCES));
 }
