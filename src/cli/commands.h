@@ -14,6 +14,7 @@ struct CommonFlags {
   std::vector<std::string> allow_write, deny_read, allow_read, deny_write;
   std::vector<std::string> allow_domain, deny_domain, resolve;
   std::optional<std::string> audit_log;
+  std::optional<std::string> project;
 };
 
 struct RunFlags {

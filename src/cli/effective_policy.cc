@@ -53,7 +53,7 @@ Result<EffectivePolicy> effective_policy(const CommonFlags& f) {
   char cwd[4096];
   if (::getcwd(cwd, sizeof cwd) == nullptr) return sys_error("getcwd");
   const char* path = std::getenv("PATH");
-  auto policy = build_policy(s, home_dir(), cwd, path ? path : "");
+  auto policy = build_policy(s, home_dir(), cwd, path ? path : "", f.project.value_or(""));
   if (!policy) return policy.error();
   // Bad domain patterns are settings errors, found before anything runs.
   auto rules = compile_network_rules(*policy);

@@ -32,6 +32,9 @@ void add_common(CLI::App* cmd, paddock::CommonFlags& f) {
   add_list(cmd, "--deny-domain", f.deny_domain, "deny a network destination (repeatable)");
   add_list(cmd, "--resolve", f.resolve, "pin NAME=ADDR for the proxy (repeatable)");
   cmd->add_option("--audit-log", f.audit_log, "write one JSON line per network decision");
+  cmd->add_option("--project", f.project,
+                  "the writable project directory (default: the top of the git work tree "
+                  "around the current directory, else the current directory)");
 }
 
 int report(const paddock::Result<int>& r) {

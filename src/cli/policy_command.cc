@@ -19,6 +19,7 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
     j["settings"] =
         p->settings_source.empty() ? nlohmann::json(nullptr) : nlohmann::json(p->settings_source);
     j["cwd"] = p->fs.cwd;
+    j["project"] = p->fs.project;
     j["home"] = p->fs.home;
     j["filesystem"]["denyRead"] = p->fs.deny_read;
     j["filesystem"]["allowRead"] = p->fs.allow_read;
@@ -47,6 +48,7 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
   std::printf("settings: %s\n",
               p->settings_source.empty() ? "(built-in defaults)" : p->settings_source.c_str());
   std::printf("cwd: %s\n", p->fs.cwd.c_str());
+  std::printf("project: %s\n", p->fs.project.c_str());
   std::printf("writable:\n");
   for (const auto& w : p->fs.writable) std::printf("  %s\n", w.c_str());
   std::printf("  /tmp, /var/tmp, /dev/shm (private to the sandbox)\n");

@@ -12,7 +12,8 @@ inline constexpr const char* kSelfInSandbox = "/run/paddock";
 
 struct FsPolicy {
   std::string home;                       // canonical
-  std::string cwd;                        // canonical; always writable
+  std::string cwd;                        // canonical; where the command starts
+  std::string project;                    // canonical; the first writable root (holds cwd)
   std::vector<std::string> deny_read;     // canonical names to make absent
   std::vector<std::string> allow_read;    // canonical re-openings beneath denied paths
   std::vector<std::string> writable;      // canonical writable roots, cwd first

@@ -157,3 +157,24 @@ const HostFs& real_host_fs() {
 }
 
 }  // namespace paddock
+
+namespace paddock {
+
+std::optional<std::string> read_small_host_file(const std::string& path, size_t max) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return std::nullopt;
+  struct stat st;
+  std::optional<std::string> out;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && size_t(st.st_size) <= max) {
+    std::string buf(size_t(st.st_size), '\0');
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n >= 0) {
+      buf.resize(size_t(n));
+      out = std::move(buf);
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace paddock

@@ -1,6 +1,7 @@
 #pragma once
 // The planner's read-only window on the host filesystem. The real one calls lstat/readdir; unit
 // tests pass a fake, so the mount plan is tested without privileges or a real tree.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,5 +29,9 @@ class HostFs {
 
 // The real host filesystem.
 const HostFs& real_host_fs();
+
+// A small regular file's content (a gitfile, a commondir), read without following a final
+// symlink; nullopt when it is not one or larger than `max`.
+std::optional<std::string> read_small_host_file(const std::string& path, size_t max = 4096);
 
 }  // namespace paddock

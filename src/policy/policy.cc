@@ -11,6 +11,7 @@
 #include "policy/git_config_judge.h"
 #include "policy/host_fs.h"
 #include "policy/paths.h"
+#include "policy/project_root.h"
 #include "policy/protected_names.h"
 
 namespace paddock {
@@ -118,7 +119,8 @@ Result<std::vector<std::pair<std::string, std::string>>> protected_link_targets(
 }  // namespace
 
 Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
-                            const std::string& cwd_raw, const std::string& path_env) {
+                            const std::string& cwd_raw, const std::string& path_env,
+                            const std::string& project_raw) {
   Policy p;
   p.settings_source = s.source_path;
   p.notes = s.notes;
@@ -147,8 +149,29 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
     allow_read.add(*c);
   }
 
+  // The project: --project, else the top of the git work tree around cwd, else cwd.
+  std::string explicit_project;
+  if (!project_raw.empty()) {
+    auto c = canonical(resolver, project_raw, H, *cwd, "--project");
+    if (!c) return c.error();
+    explicit_project = *c;
+  }
+  ProjectLookup lookup;
+  lookup.present = [&resolver](const std::string& path) {
+    auto r = resolver.present(path);
+    return r.ok() && *r;
+  };
+  lookup.read_file = [](const std::string& path) { return read_small_host_file(path); };
+  lookup.resolve = [&resolver](const std::string& path) { return resolver.resolve(path); };
+  auto project = find_project_root(*cwd, *home, explicit_project, lookup);
+  if (!project) return project.error();
+  p.fs.project = project->root;
+  for (auto& n : project->notes) p.notes.push_back(std::move(n));
+  for (auto& w : project->warnings) p.warnings.push_back(std::move(w));
+
   UniqueList writable(p.fs.writable);
-  writable.add(*cwd);
+  writable.add(p.fs.project);
+  for (const auto& e : project->extra) writable.add(e);
   for (const auto& w : s.filesystem.allow_write) {
     auto c = canonical(resolver, w, H, *cwd, "filesystem.allowWrite");
     if (!c) return c.error();
@@ -170,7 +193,7 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   // An explicit allowWrite beneath a denied path re-opens it.
   const PathSet denied(p.fs.deny_read);
   for (const auto& w : p.fs.writable)
-    if (w != *cwd && denied.covering(w) != nullptr) allow_read.add(w);
+    if (w != p.fs.project && denied.covering(w) != nullptr) allow_read.add(w);
 
   // An entry protects every spelling along its resolution: the canonical path is the file's
   // own (bound read-only when it exists), the others are names that lead to it.
