@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "policy/git_config.h"
 #include "policy/paths.h"
 
 namespace paddock::mediator {
@@ -133,6 +135,107 @@ std::string judge_content(const Context& ctx, const GitControl& control, const s
   return ctx.git_content(control, path, text, previous, super);
 }
 
+// The names git runs hooks by (githooks(5)).
+bool is_hook_name(std::string_view n) {
+  static const std::string_view kHooks[] = {"applypatch-msg",
+                                            "pre-applypatch",
+                                            "post-applypatch",
+                                            "pre-commit",
+                                            "pre-merge-commit",
+                                            "prepare-commit-msg",
+                                            "commit-msg",
+                                            "post-commit",
+                                            "pre-rebase",
+                                            "post-checkout",
+                                            "post-merge",
+                                            "pre-push",
+                                            "pre-receive",
+                                            "update",
+                                            "proc-receive",
+                                            "post-receive",
+                                            "post-update",
+                                            "reference-transaction",
+                                            "push-to-checkout",
+                                            "pre-auto-gc",
+                                            "post-rewrite",
+                                            "sendemail-validate",
+                                            "fsmonitor-watchman",
+                                            "p4-changelist",
+                                            "p4-prepare-changelist",
+                                            "p4-post-changelist",
+                                            "p4-pre-submit",
+                                            "post-index-change"};
+  for (auto h : kHooks)
+    if (n == h) return true;
+  return false;
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+// The directories the repository whose work tree is `top` runs hooks from, other than a plain
+// `<gitdir>/hooks` directory (which the git rules cover by role): a symlinked hooks directory's
+// target and core.hooksPath. Read through the sandbox's root.
+std::vector<std::string> hook_dirs_of(const Context& ctx, const std::string& top) {
+  std::vector<std::string> out;
+  UniqueFd t(open_in_sandbox(ctx, top, O_DIRECTORY));
+  if (!t.valid()) return out;
+  std::string gitdir = join_path(top, ".git");
+  struct stat st;
+  if (::fstatat(t.get(), ".git", &st, AT_SYMLINK_NOFOLLOW) != 0) return out;
+  if (S_ISREG(st.st_mode)) {
+    auto text = read_entry(t.get(), ".git");
+    if (!text) return out;
+    std::string g = trimmed(*text);
+    if (g.rfind("gitdir: ", 0) != 0 || g.size() == 8) return out;
+    g = g.substr(8);
+    gitdir = normalize_path(g[0] == '/' ? g : top + "/" + g);
+  } else if (S_ISLNK(st.st_mode)) {
+    char buf[PATH_MAX + 1];
+    ssize_t n = ::readlinkat(t.get(), ".git", buf, PATH_MAX);
+    if (n <= 0) return out;
+    std::string g(buf, size_t(n));
+    gitdir = normalize_path(g[0] == '/' ? g : top + "/" + g);
+  }
+  UniqueFd g(open_in_sandbox(ctx, gitdir, O_DIRECTORY));
+  if (!g.valid()) return out;
+  char buf[PATH_MAX + 1];
+  ssize_t n = ::readlinkat(g.get(), "hooks", buf, PATH_MAX);
+  if (n > 0) {
+    std::string h(buf, size_t(n));
+    out.push_back(normalize_path(h[0] == '/' ? h : gitdir + "/" + h));
+  }
+  for (const char* f : {"config", "config.worktree"}) {
+    auto text = read_entry(g.get(), f);
+    if (!text) continue;
+    auto entries = parse_git_config(*text);
+    if (!entries) continue;
+    for (const auto& e : *entries) {
+      if (e.section != "core" || e.subsection || e.key != "hookspath" || !e.value) continue;
+      const std::string& v = *e.value;
+      if (v.empty() || v[0] == '~') continue;  // the user's home: outside what the sandbox writes
+      out.push_back(normalize_path(v[0] == '/' ? v : top + "/" + v));
+    }
+  }
+  return out;
+}
+
+// Is `path` (a file with a hook's name) in a directory some enclosing repository runs hooks
+// from? Only asked for hook names, so ordinary writes never pay for the walk.
+std::string runs_as_hook(const Context& ctx, std::string_view path) {
+  std::string dir = parent_path(path);
+  std::string a = dir;
+  for (int depth = 0; depth < 64; ++depth) {
+    for (const auto& h : hook_dirs_of(ctx, a))
+      if (h == dir) return a;
+    if (a == "/") break;
+    a = parent_path(a);
+  }
+  return {};
+}
+
 }  // namespace
 
 bool is_gitdir(const Context& ctx, const std::string& dir) {
@@ -157,6 +260,18 @@ GitCheck check_git(const Context& ctx, const Place& at, GitOp op, bool is_dir) {
   };
   judge_one(at.path, true);
   for (const auto& a : at.aliases) judge_one(a, false);
+  // A hook-named file in a directory a repository runs hooks from (a symlinked .git/hooks, a
+  // core.hooksPath the user set), in a repository at any depth.
+  bool adds = op == GitOp::Create || op == GitOp::RenameTo || op == GitOp::LinkTo ||
+              op == GitOp::Exchange || op == GitOp::Write || op == GitOp::Chmod;
+  if (out.kind != GitVerdict::Kind::Refuse && adds && out.control.role == GitRole::None &&
+      is_hook_name(base_name(at.path))) {
+    std::string repo = runs_as_hook(ctx, at.path);
+    if (!repo.empty()) {
+      out.kind = GitVerdict::Kind::Refuse;
+      out.reason = "git would run it as a hook of the repository at " + repo;
+    }
+  }
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include "policy/paths.h"
 #include "policy/project_root.h"
 #include "policy/protected_names.h"
+#include "policy/repo_hooks.h"
 
 namespace paddock {
 
@@ -235,6 +236,16 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   // through the link by the link's name, and this covers a write to the target itself.
   auto linked = protected_link_targets(resolver, p.fs.writable, extra_names, p.warnings);
   if (!linked) return linked.error();
+  // The hook directories git runs from for the repositories at the writable roots.
+  for (auto& h : repository_hook_dirs(resolver, p.fs.writable, *home)) {
+    bool holds_root = false;
+    for (const auto& w : p.fs.writable) holds_root = holds_root || path_within(w, h.first);
+    if (holds_root)
+      p.warnings.push_back(h.second + " is " + h.first +
+                           ", which holds a writable path: the hooks there cannot be protected");
+    else
+      linked->push_back(std::move(h));
+  }
   p.fs.protect = ProtectedPaths(std::move(exact), std::move(aliases), extra_names, *linked);
   for (const auto& w : p.fs.writable)
     if (const std::string* e = p.fs.protect.exact_covering(w))
