@@ -67,25 +67,55 @@ bool Caller::still_valid() const {
   return ::ioctl(notify_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
-std::string Caller::status_field(const char* key) const {
-  UniqueFd fd(::open(proc("status").c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return {};
+namespace {
+
+std::optional<std::string> pread_all(int fd) {
   char buf[4096];
-  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-  if (n <= 0) return {};
-  buf[n] = 0;
+  ssize_t n = ::pread(fd, buf, sizeof buf, 0);
+  if (n <= 0) return std::nullopt;
+  return std::string(buf, size_t(n));
+}
+
+}  // namespace
+
+const std::string& Caller::status_text() const {
+  if (status_) return *status_;
+  for (bool fresh : {false, true}) {
+    std::shared_ptr<const UniqueFd> fd;
+    UniqueFd own;
+    if (tasks_ != nullptr) {
+      fd = tasks_->status(tid(), fresh);
+    } else {
+      own.reset(::open(proc("status").c_str(), O_RDONLY | O_CLOEXEC));
+    }
+    int f = fd ? fd->get() : own.get();
+    if (f < 0) break;
+    // A cached descriptor of a thread that has gone answers ESRCH: ask again, fresh.
+    if (auto text = pread_all(f)) {
+      status_ = std::move(*text);
+      return *status_;
+    }
+    if (tasks_ == nullptr) break;
+  }
+  status_ = std::string();
+  return *status_;
+}
+
+std::string Caller::status_field(const char* key) const {
+  const std::string& text = status_text();
   // Keys start a line; a match elsewhere (inside the Name: field, which the caller chooses)
   // must not count.
   size_t klen = std::strlen(key);
-  const char* line = buf;
-  while (line != nullptr && *line != 0) {
-    const char* eol = std::strchr(line, '\n');
-    if (std::strncmp(line, key, klen) == 0) {
-      const char* v = line + klen;
-      while (*v == ' ' || *v == '\t') ++v;
-      return std::string(v, eol ? size_t(eol - v) : std::strlen(v));
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string::npos) eol = text.size();
+    if (text.compare(pos, klen, key) == 0) {
+      size_t v = pos + klen;
+      while (v < eol && (text[v] == ' ' || text[v] == '\t')) ++v;
+      return text.substr(v, eol - v);
     }
-    line = eol ? eol + 1 : nullptr;
+    pos = eol + 1;
   }
   return {};
 }
@@ -115,42 +145,55 @@ std::string Caller::ns_tid() const {
   return last_field(status_field("NSpid:"));
 }
 
-Out<UniqueFd> Caller::open_pidfd() {
+Out<std::shared_ptr<const TaskCache::Pidfd>> Caller::pidfd(bool fresh) {
+  if (!fresh && tasks_ != nullptr)
+    if (auto p = tasks_->pidfd(tid())) return p;
+  auto p = std::make_shared<TaskCache::Pidfd>();
   // A pidfd for the waiting thread itself: its descriptor table is the one the call names
   // (a thread may even have one of its own, cloned without CLONE_FILES).
-  int fd = int(::syscall(kabi::NR_pidfd_open, tid(), kabi::PIDFD_THREAD));
-  if (fd >= 0) return UniqueFd(fd);
-  if (errno != EINVAL) return CallError{errno == ESRCH ? ESRCH : errno};
-  // Before Linux 6.9 pidfds name thread groups only: use the group, then check below that the
-  // copy is the thread's own descriptor.
-  std::string tgid = status_field("Tgid:");
-  pid_t pid = 0;
-  auto [end, ec] = std::from_chars(tgid.data(), tgid.data() + tgid.size(), pid);
-  if (ec != std::errc() || pid <= 0) return CallError{ESRCH};
-  fd = int(::syscall(kabi::NR_pidfd_open, pid, 0));
-  if (fd < 0) return CallError{errno};
-  group_pidfd_ = true;
-  return UniqueFd(fd);
+  p->fd.reset(int(::syscall(kabi::NR_pidfd_open, tid(), kabi::PIDFD_THREAD)));
+  if (!p->fd.valid()) {
+    if (errno != EINVAL) return CallError{errno == ESRCH ? ESRCH : errno};
+    // Before Linux 6.9 pidfds name thread groups only: use the group, then check that each
+    // copy is the thread's own descriptor.
+    std::string tgid = status_field("Tgid:");
+    pid_t pid = 0;
+    auto [end, ec] = std::from_chars(tgid.data(), tgid.data() + tgid.size(), pid);
+    if (ec != std::errc() || pid <= 0) return CallError{ESRCH};
+    p->fd.reset(int(::syscall(kabi::NR_pidfd_open, pid, 0)));
+    if (!p->fd.valid()) return CallError{errno};
+    p->group = true;
+  }
+  // A thread-group pidfd is not kept: its group may be another by the time its tid returns.
+  if (tasks_ != nullptr && !p->group) tasks_->set_pidfd(tid(), p);
+  return std::shared_ptr<const TaskCache::Pidfd>(p);
 }
 
 Out<UniqueFd> Caller::fd(int theirs) {
   if (theirs < 0) return CallError{EBADF};
-  if (!pidfd_.valid()) {
-    auto p = open_pidfd();
-    if (!p.ok()) return CallError{p.err};
-    pidfd_ = std::move(p.value);
+  for (bool fresh : {false, true}) {
+    if (!pidfd_ || fresh) {
+      auto p = pidfd(fresh);
+      if (!p.ok()) return CallError{p.err};
+      pidfd_ = std::move(p.value);
+    }
+    int ours = int(::syscall(kabi::NR_pidfd_getfd, pidfd_->fd.get(), theirs, 0));
+    if (ours < 0) {
+      // A cached pidfd of a thread that has gone: once more with a fresh one.
+      if (errno == ESRCH && !fresh) continue;
+      return CallError{errno};
+    }
+    UniqueFd copy(ours);
+    if (pidfd_->group) {
+      struct stat a, b;
+      std::string p = proc("fd/" + std::to_string(theirs));
+      if (::fstat(copy.get(), &a) != 0 || ::stat(p.c_str(), &b) != 0 || a.st_dev != b.st_dev ||
+          a.st_ino != b.st_ino)
+        return CallError{EBADF};
+    }
+    return copy;
   }
-  int ours = int(::syscall(kabi::NR_pidfd_getfd, pidfd_.get(), theirs, 0));
-  if (ours < 0) return CallError{errno};
-  UniqueFd copy(ours);
-  if (group_pidfd_) {
-    struct stat a, b;
-    std::string p = proc("fd/" + std::to_string(theirs));
-    if (::fstat(copy.get(), &a) != 0 || ::stat(p.c_str(), &b) != 0 || a.st_dev != b.st_dev ||
-        a.st_ino != b.st_ino)
-      return CallError{EBADF};
-  }
-  return copy;
+  return CallError{ESRCH};
 }
 
 }  // namespace paddock::mediator

@@ -8,10 +8,13 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/unique_fd.h"
+#include "mediator/task_cache.h"
 
 namespace paddock::mediator {
 
@@ -31,7 +34,9 @@ struct Out {
 
 class Caller {
  public:
-  Caller(int notify_fd, const seccomp_notif& req) : notify_(notify_fd), req_(req) {}
+  // `tasks` (optional) keeps per-thread descriptors across calls.
+  Caller(int notify_fd, const seccomp_notif& req, TaskCache* tasks = nullptr)
+      : notify_(notify_fd), req_(req), tasks_(tasks) {}
 
   uint64_t id() const { return req_.id; }
   pid_t tid() const { return static_cast<pid_t>(req_.pid); }
@@ -62,12 +67,14 @@ class Caller {
 
  private:
   std::string status_field(const char* key) const;
-  Out<UniqueFd> open_pidfd();
+  const std::string& status_text() const;
+  Out<std::shared_ptr<const TaskCache::Pidfd>> pidfd(bool fresh);
 
   int notify_;
   const seccomp_notif& req_;
-  UniqueFd pidfd_;
-  bool group_pidfd_ = false;  // pre-6.9 fallback: copies are checked against /proc/TID/fd
+  TaskCache* tasks_;
+  std::shared_ptr<const TaskCache::Pidfd> pidfd_;
+  mutable std::optional<std::string> status_;  // /proc/TID/status, read once per call
 };
 
 }  // namespace paddock::mediator

@@ -5,17 +5,21 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "base/unique_fd.h"
+#include "mediator/task_cache.h"
 #include "mediator/workers.h"
 #include "policy/fs_policy.h"
 #include "policy/git_control.h"
@@ -36,6 +40,14 @@ class Records {
   std::map<std::string, unsigned> denials() const;
   void bound_socket(dev_t dev, ino_t ino);
   bool is_bound_socket(dev_t dev, ino_t ino) const;
+  // Regular files this run created through the mediator (judged then; renames and links keep
+  // them out of protected places), by device, inode and birth time (an inode number the
+  // filesystem reuses later is another file). A bounded window: tar's fchmod right after the
+  // create is answered without judging the path again.
+  void created_file(int fd);
+  bool is_created_file(int fd) const;
+  void forget_file(dev_t dev, ino_t ino);
+
   // `.git` directories made in this run (git init, clone): the sandbox may remove its own.
   void created_gitdir(dev_t dev, ino_t ino);
   bool is_created_gitdir(dev_t dev, ino_t ino) const;
@@ -45,6 +57,19 @@ class Records {
   std::map<std::string, unsigned> denials_;
   std::set<std::pair<dev_t, ino_t>> bound_;
   std::set<std::pair<dev_t, ino_t>> gitdirs_;
+  struct FileKey {
+    dev_t dev;
+    ino_t ino;
+    int64_t btime_sec;
+    uint32_t btime_nsec;
+    bool operator<(const FileKey& o) const {
+      return std::tie(dev, ino, btime_sec, btime_nsec) <
+             std::tie(o.dev, o.ino, o.btime_sec, o.btime_nsec);
+    }
+  };
+  static std::optional<FileKey> key_of(int fd);
+  std::set<FileKey> created_;
+  std::deque<FileKey> created_order_;
 };
 
 // Judges the content of a file the sandbox wants installed at a git control path (a config, a
@@ -66,6 +91,7 @@ struct Context {
   // The seccomp listener; shared with workers, which may answer after the mediator is gone.
   std::shared_ptr<const UniqueFd> notify;
   GitContentJudge git_content;
+  TaskCache tasks;
   int notify_fd() const { return notify->get(); }
 
   bool is_private(dev_t d) const { return private_devs.count(d) != 0; }

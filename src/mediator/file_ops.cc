@@ -205,12 +205,14 @@ Out<long> open_once(Call& c, const Location& l, int flags, mode_t mode) {
     // would hand the user's identity (or root) to whoever runs it later.
     mode_t um = c.caller.umask();
     std::string name = l.name + (l.trailing_slash ? "/" : "");
-    int oflags = (flags & ~(O_CLOEXEC | O_TRUNC)) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
-                 O_NOCTTY | O_NONBLOCK;
+    // A new file has no lease and is no FIFO: the caller's O_NONBLOCK is kept as it asked.
+    int oflags =
+        (flags & ~(O_CLOEXEC | O_TRUNC)) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
     UniqueFd fd(::openat(l.parent.get(), name.c_str(), oflags, mode & ~um & 01777));
     if (!fd.valid()) return CallError{errno == EEXIST && !(flags & O_EXCL) ? kRetry : errno};
     after_create(c, git);
-    return finish_open(c, std::move(fd), flags, false);
+    c.ctx.records.created_file(fd.get());
+    return c.send_fd(fd.get(), flags & O_CLOEXEC);
   }
   if (l.name.empty() && !(flags & __O_TMPFILE)) return CallError{EISDIR};
   if ((flags & O_CREAT) && (flags & O_EXCL)) return CallError{EEXIST};
@@ -528,6 +530,17 @@ Out<long> do_chmod(Call& c, int dirfd, uint64_t path_addr, mode_t mode, int flag
 }
 
 Out<long> do_fchmod(Call& c, int fd, mode_t mode) {
+  // A file this run just created (tar and cp set modes right after the create): it was judged
+  // then, and no allowed rename or link moves it into a protected place since.
+  if (!(mode & (S_ISUID | S_ISGID))) {
+    auto theirs = c.caller.fd(fd);
+    if (!theirs.ok()) return CallError{theirs.err};
+    if (c.ctx.records.is_created_file(theirs.value.get())) {
+      if (!c.caller.still_valid()) return CallError{ENOENT};
+      if (::fchmod(theirs.value.get(), mode & 07777) != 0) return CallError{errno};
+      return 0L;
+    }
+  }
   auto t = examine_fd(c.ctx, c.caller, fd);
   if (!t.ok()) return CallError{t.err};
   if (!c.caller.still_valid()) return CallError{ENOENT};
@@ -560,6 +573,7 @@ Out<long> do_unlink(Call& c, int dirfd, uint64_t path_addr, int flags) {
   if (!v.allowed) return c.refuse(v, dir ? "rmdir" : "unlink", where);
   if (::unlinkat(l.parent.get(), l.name.c_str(), dir ? AT_REMOVEDIR : 0) != 0)
     return CallError{errno};
+  if (!dir) c.ctx.records.forget_file(l.st.st_dev, l.st.st_ino);
   return 0L;
 }
 

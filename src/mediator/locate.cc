@@ -42,6 +42,22 @@ bool strip_deleted(std::string& path) {
   return true;
 }
 
+// An absolute path with no empty, "." or ".." component and no trailing slash.
+bool is_clean(std::string_view p) {
+  if (p.empty() || p[0] != '/') return false;
+  if (p == "/") return true;
+  if (p.back() == '/') return false;
+  size_t i = 1;
+  while (i <= p.size()) {
+    size_t j = p.find('/', i);
+    if (j == std::string_view::npos) j = p.size();
+    std::string_view c = p.substr(i, j - i);
+    if (c.empty() || c == "." || c == "..") return false;
+    i = j + 1;
+  }
+  return true;
+}
+
 std::string join_components(const std::vector<std::string>& comps, size_t from, size_t to) {
   std::string out;
   for (size_t k = from; k < to; ++k) {
@@ -205,9 +221,15 @@ Out<Location> locate(const Context& ctx, Caller& caller, const std::string& raw,
     Location loc;
     loc.parent.reset(pfd);
     loc.trailing_slash = split.trailing_slash;
-    auto pp = link_of("/proc/self/fd/" + std::to_string(pfd));
-    if (!pp || pp->empty() || (*pp)[0] != '/') return CallError{ENOENT};
-    loc.parent_path = std::move(*pp);
+    if (is_clean(split.parent)) {
+      // Resolved without a symlink and without "." or "..": the kernel's name for the
+      // directory is the one we asked for.
+      loc.parent_path = split.parent;
+    } else {
+      auto pp = link_of("/proc/self/fd/" + std::to_string(pfd));
+      if (!pp || pp->empty() || (*pp)[0] != '/') return CallError{ENOENT};
+      loc.parent_path = std::move(*pp);
+    }
     loc.name = split.name;
     if (loc.name.empty()) {
       if (::fstat(pfd, &loc.st) != 0) return CallError{errno};

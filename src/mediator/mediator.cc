@@ -77,7 +77,7 @@ Status become_sandbox_agent() {
 }  // namespace
 
 void Mediator::Shared::serve(seccomp_notif& req) {
-  Caller caller(ctx.notify_fd(), req);
+  Caller caller(ctx.notify_fd(), req, &ctx.tasks);
   Call call{ctx, caller};
   auto result = [&]() -> Out<long> {
     // Handlers return errors as values; an exception here can only be an allocation failure or
