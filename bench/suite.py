@@ -6,6 +6,7 @@ same invocation. Run it with `bash bench/run.sh` (which builds paddock first if 
   2. start-up with 10/100/1,000 settings rules, and in a project of 100,000 files
   3. memory: supervisor peak RSS and the sandbox tree's, against the same baselines
   4. work inside: a g++ compile and `find /usr -type f`, against bare and bwrap
+  6. work inside, writes: untar, create, unlink, git checkout, npm ci (tmpfs and disk)
   5. proxy: bench/proxy_bench.py (merged), and a 100 MB download direct / paddock / srt
 
 It installs what the baselines need (bubblewrap, runsc, socat, ripgrep from Debian when root; srt
@@ -31,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import baselines  # noqa: E402
 from common import CACHE, HERE, ROOT, machine_info, version_of  # noqa: E402
 
-FIGURES = ("startup", "policy", "memory", "work", "proxy")
+FIGURES = ("startup", "policy", "memory", "work", "writes", "proxy")
 
 
 def log(msg):
@@ -194,6 +195,18 @@ def bars_of(figs):
         pr = pol.get("project", {}).get("ratio_big_over_empty", {})
         out.append(bar("start-up in 100,000-file project / empty, about the same (<= 1.1)",
                        pr.get("paddock"), "<=", 1.1))
+    if "writes" in figs:
+        # Issue 12's goals: median paddock / bare, each place.
+        goals = (("untar", 1.3), ("create 5,000", 1.5), ("unlink 5,000", 1.5),
+                 ("git checkout", 1.3), ("npm ci", 1.1))
+        for key, data in figs["writes"].get("data", {}).items():
+            limit = next((g for k, g in goals if key.startswith(k)), None)
+            pad = data.get("paddock", {}).get("wall_ms")
+            bare = data.get("bare", {}).get("wall_ms")
+            if limit is None:
+                continue
+            v = pad["median"] / bare["median"] if pad and bare else None
+            out.append(bar(f"writes: {key}: paddock / bare <= {limit}", v, "<=", limit))
     if "proxy" in figs:
         for name, v, op, limit in figs["proxy"].get("bars", []):
             out.append(bar(name, v, op, limit))
@@ -262,6 +275,7 @@ def main(argv=None):
     import proxy_figure
     import startup
     import work
+    import writes
     if "startup" in only:
         figs["startup"] = startup.figure_startup(sbs, runs, startup_warmup, log)
     if "policy" in only:
@@ -270,12 +284,15 @@ def main(argv=None):
         figs["memory"] = memory.figure_memory(sbs, heavy, heavy_warmup + 1, log)
     if "work" in only:
         figs["work"] = work.figure_work(sbs, heavy, heavy_warmup, log)
+    if "writes" in only:
+        figs["writes"] = writes.figure_writes(sbs, heavy, heavy_warmup, log)
     if "proxy" in only:
         figs["proxy"] = proxy_figure.figure_proxy(sbs, heavy, heavy_warmup, log, proxy)
 
     doc["bars"] = bars_of(figs)
     doc["skips"] = [f"{k}: {s.skip}" for k, s in sbs.items() if s.skip] + \
-        [f"install: {n}" for n in notes]
+        [f"install: {n}" for n in notes] + \
+        [f"writes: {n}" for n in figs.get("writes", {}).get("skips", [])]
     doc["duration_s"] = round(time.time() - t_start, 1)
     doc["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     text = table(doc)
