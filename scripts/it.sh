@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs (part of) the integration suite against the current build, as root and as the
-# unprivileged test user, the way scripts/test.sh does. For development; CI runs test.sh.
+# unprivileged test user. scripts/test.sh (what CI runs) runs it whole after the build.
 #   bash scripts/it.sh                          the whole suite, both users
 #   bash scripts/it.sh -k chmod test_writes.py  pytest arguments (files relative to tests/integration)
 #   PADDOCK_IT_AS=root bash scripts/it.sh ...   one user only (root or user)

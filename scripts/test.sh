@@ -20,26 +20,5 @@ if [[ "${PADDOCK_SKIP_FUZZ:-0}" != 1 ]]; then
 fi
 
 echo "== integration tests"
-# The suite runs from a copy readable by the unprivileged user (the checkout may sit in /root).
-stage=$(mktemp -d /tmp/paddock-it.XXXXXX)
-trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/bin"
-cp build/paddock "$stage/bin/"
-cp build/tests/probes/probe_* "$stage/bin/" 2>/dev/null || true
-cp -r tests/integration "$stage/integration"
-chmod -R a+rX "$stage"
-
-user=paddock-test
-if ! id "$user" >/dev/null 2>&1; then
-  useradd --create-home --shell /bin/bash "$user"
-fi
-
-run_suite() {
-  local who=$1
-  shift
-  echo "-- integration as $who"
-  "$@" env PADDOCK_BIN="$stage/bin/paddock" PADDOCK_PROBES="$stage/bin" PADDOCK_TEST_AS="$who" \
-    /usr/bin/python3 -m pytest -q -p no:cacheprovider "$stage/integration"
-}
-run_suite root
-run_suite "$user" runuser -u "$user" --
+# As root and as an unprivileged user (scripts/it.sh creates it), from a copy readable by both.
+bash scripts/it.sh

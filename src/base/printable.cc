@@ -1,5 +1,6 @@
 #include "base/printable.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 
@@ -13,13 +14,17 @@ void hex(std::string& out, unsigned char c) {
   out += buf;
 }
 
-// Length of the valid UTF-8 sequence starting at s[i] (2-4), or 0. Overlong forms, surrogates
-// and code points above U+10FFFF are not valid.
-size_t utf8_length(std::string_view s, size_t i, uint32_t& cp) {
+}  // namespace
+
+size_t utf8_sequence(std::string_view s, size_t i, uint32_t* cp_out) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = b(i);
   size_t n;
-  if (c >= 0xc2 && c <= 0xdf) {
+  uint32_t cp;
+  if (c < 0x80) {
+    n = 1;
+    cp = c;
+  } else if (c >= 0xc2 && c <= 0xdf) {
     n = 2;
     cp = c & 0x1f;
   } else if (c >= 0xe0 && c <= 0xef) {
@@ -39,15 +44,15 @@ size_t utf8_length(std::string_view s, size_t i, uint32_t& cp) {
   if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
       (cp >= 0xd800 && cp <= 0xdfff))
     return 0;
+  if (cp_out) *cp_out = cp;
   return n;
 }
 
-}  // namespace
-
-std::string printable(std::string_view text) {
+std::string printable(std::string_view text, size_t max_bytes) {
   std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
+  out.reserve(std::min(text.size(), max_bytes));
+  size_t i = 0;
+  for (; i < text.size() && i < max_bytes;) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c == '\\') {
       out += "\\\\";
@@ -69,7 +74,7 @@ std::string printable(std::string_view text) {
       ++i;
     } else {
       uint32_t cp = 0;
-      size_t n = utf8_length(text, i, cp);
+      size_t n = utf8_sequence(text, i, &cp);
       // C1 controls (U+0080-U+009F) act as escape sequences on some terminals; U+2028/9 and
       // the bidi controls reorder or break lines in others.
       bool control = cp < 0xa0 || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
@@ -84,6 +89,7 @@ std::string printable(std::string_view text) {
       }
     }
   }
+  if (i < text.size()) out += "...";
   return out;
 }
 

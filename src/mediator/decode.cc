@@ -8,22 +8,11 @@
 #include <cstring>
 #include <vector>
 
+#include "policy/paths.h"
+
 namespace paddock::mediator {
 
 namespace {
-
-std::vector<std::string_view> components(std::string_view path) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    while (i < path.size() && path[i] == '/') ++i;
-    size_t j = i;
-    while (j < path.size() && path[j] != '/') ++j;
-    if (j > i) out.push_back(path.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
 
 bool all_digits(std::string_view s) {
   if (s.empty()) return false;
@@ -67,7 +56,7 @@ std::optional<int> parse_fd_number(std::string_view digits) {
 }
 
 FdReference parse_fd_reference(std::string_view path) {
-  auto c = components(path);
+  auto c = path_components(path);
   FdReference none;
   if (path.empty() || path[0] != '/' || c.size() < 2) return none;
   for (auto x : c)

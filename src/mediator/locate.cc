@@ -69,14 +69,7 @@ std::string join_components(const std::vector<std::string>& comps, size_t from, 
 
 std::vector<std::string> split_components(const std::string& path) {
   std::vector<std::string> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    while (i < path.size() && path[i] == '/') ++i;
-    size_t j = i;
-    while (j < path.size() && path[j] != '/') ++j;
-    if (j > i) out.emplace_back(path, i, j - i);
-    i = j;
-  }
+  for (auto c : path_components(path)) out.emplace_back(c);
   return out;
 }
 

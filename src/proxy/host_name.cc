@@ -8,6 +8,8 @@
 #include <initializer_list>
 #include <vector>
 
+#include "base/printable.h"
+
 namespace paddock::proxy {
 
 namespace {
@@ -31,36 +33,6 @@ bool is_digit(char c) {
 }
 bool is_hex(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'f');
-}
-
-// Length of a valid UTF-8 sequence starting at s[i], 0 when invalid.
-size_t utf8_len(std::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  size_t n = 0;
-  uint32_t cp = 0;
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-    cp = c & 0x1f;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    cp = c & 0x0f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3f);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-      (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return n;
 }
 
 Error host_error(std::string_view raw, std::string detail) {
@@ -322,7 +294,7 @@ Result<Host> normalise_host(std::string_view raw) {
   }
 
   for (size_t i = 0; i < raw.size();) {
-    const size_t n = utf8_len(raw, i);
+    const size_t n = paddock::utf8_sequence(raw, i);
     if (n == 0) return host_error(raw, "invalid UTF-8 in host name");
     i += n;
   }
@@ -362,25 +334,7 @@ Result<Host> normalise_host(std::string_view raw) {
 }
 
 std::string printable(std::string_view raw) {
-  static constexpr size_t kMax = 200;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  size_t i = 0;
-  while (i < raw.size() && i < kMax) {
-    const auto c = static_cast<unsigned char>(raw[i]);
-    const size_t n = c < 0x80 ? 1 : utf8_len(raw, i);
-    if (c < 0x20 || c == 0x7f || c == '\\' || n == 0) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-      ++i;
-    } else {
-      out.append(raw.substr(i, n));
-      i += n;
-    }
-  }
-  if (i < raw.size()) out += "...";
-  return out;
+  return paddock::printable(raw, 200);
 }
 
 }  // namespace paddock::proxy

@@ -3,31 +3,13 @@
 #include <cerrno>
 #include <string>
 
+#include "judge_by_path.h"
 #include "policy/write_judge.h"
 
 namespace paddock {
 namespace {
 
-// The tests judge by path; the mediator passes a Place (type, private mount, aliases).
-[[maybe_unused]] WriteVerdict judge_write(const FsPolicy& p, std::string_view path,
-                                          EntryType type) {
-  return paddock::judge_write(p, Place{path, type});
-}
-[[maybe_unused]] WriteVerdict judge_remove(const FsPolicy& p, std::string_view path) {
-  return paddock::judge_remove(p, Place{path, EntryType::File});
-}
-[[maybe_unused]] WriteVerdict judge_special_create(const FsPolicy& p, std::string_view path) {
-  return paddock::judge_special_create(p, Place{path});
-}
-[[maybe_unused]] WriteVerdict judge_rename(const FsPolicy& p, std::string_view src,
-                                           std::string_view dst, bool src_is_dir) {
-  return paddock::judge_rename(p, Place{src, src_is_dir ? EntryType::Dir : EntryType::File},
-                               Place{dst}, src_is_dir);
-}
-[[maybe_unused]] WriteVerdict judge_link(const FsPolicy& p, std::string_view src,
-                                         std::string_view dst) {
-  return paddock::judge_link(p, Place{src, EntryType::File}, Place{dst});
-}
+using namespace judge_by_path;
 
 FsPolicy make_policy() {
   FsPolicy p;
