@@ -4,11 +4,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -52,10 +54,22 @@ std::optional<std::string> read_entry(int dirfd, const char* name) {
   return read_all(fd.get());
 }
 
+// A name for our own temporary file next to a control file: random, so the sandbox cannot
+// occupy it in advance (the create is O_EXCL anyway: a taken name would only fail the call).
 std::string temp_name(const char* what) {
-  static std::atomic<unsigned> counter{0};
-  return std::string(".paddock-") + what + "-" + std::to_string(::getpid()) + "-" +
-         std::to_string(counter.fetch_add(1));
+  unsigned char r[8] = {};
+  if (::getrandom(r, sizeof r, 0) != ssize_t(sizeof r)) {
+    static std::atomic<unsigned> counter{0};
+    unsigned c = counter.fetch_add(1);
+    std::memcpy(r, &c, sizeof c);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = std::string(".paddock-") + what + "-";
+  for (unsigned char b : r) {
+    out += kHex[b >> 4];
+    out += kHex[b & 0xf];
+  }
+  return out;
 }
 
 // Writes `text` as a new file in `dirfd` and renames it to `name` (flags: renameat2's).

@@ -181,9 +181,10 @@ Out<long> do_bind(Call& c, int fd, uint64_t addr, socklen_t len) {
   if (l.fd_ref >= 0 || l.name.empty() || l.type != EntryType::Missing) return CallError{EADDRINUSE};
   std::string where = l.canonical();
   WriteVerdict v = judge_special_create(c.ctx.policy, l.place(where));
+  GitCheck git;
   if (v.allowed) {
-    GitCheck g = check_git(c.ctx, l.place(where), GitOp::Create, false);
-    if (g.kind == GitVerdict::Kind::Refuse) v = {false, EACCES, g.reason};
+    git = check_git(c.ctx, l.place(where), GitOp::Create, false);
+    if (git.kind == GitVerdict::Kind::Refuse) v = {false, EACCES, git.reason};
   }
   if (!v.allowed) return c.refuse(v, "bind unix", where);
   sockaddr_un un{};
@@ -203,6 +204,8 @@ Out<long> do_bind(Call& c, int fd, uint64_t addr, socklen_t len) {
   if (::fstatat(l.parent.get(), l.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
       S_ISSOCK(st.st_mode))
     c.ctx.records.bound_socket(st.st_dev, st.st_ino);
+  // A socket named HEAD (or refs, objects, commondir) can complete a gitdir too.
+  if (git.control.role == GitRole::Completing) adopt_if_gitdir(c.ctx, git.control.gitdir);
   return 0L;
 }
 
