@@ -22,6 +22,17 @@ from conftest import TIMEOUT, init_repo, unique
 from gitutil import config_entries, config_text, host_battery, host_git, write_prog
 
 
+# The project lies under the fake HOME only (conftest's `project` also tries the host's /tmp):
+# the attacks are many, and where the project lies changes nothing the git rules look at;
+# test_git_workflows.py, test_git_remote.py and test_git_adoption.py run in both.
+@pytest.fixture
+def project(home):
+    p = home / "src" / "proj"
+    p.mkdir(parents=True)
+    (p / "README.md").write_text("project readme\n")
+    return p
+
+
 # --- the repositories -------------------------------------------------------------------------
 
 
