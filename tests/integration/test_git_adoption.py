@@ -329,3 +329,61 @@ def test_host_git_init_in_prepared_directory_control(sb, outside):
     for a in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "first"]):
         host_git(sb, a, where)
     assert marker.exists()
+
+
+# --- a write racing the adoption -------------------------------------------------------------
+
+RACE = r"""
+import os, sys, threading, time, random
+P = sys.argv[1]
+N = 60
+evil = ("\tfsmonitor = %s\n" % P).encode()
+stats = {"writes": 0, "refused": 0}
+def writer(d, flags):
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        try:
+            fd = os.open(d + "/config", flags, 0o644)
+        except OSError:
+            stats["refused"] += 1
+            if os.path.exists(d + "/HEAD"):
+                return
+            continue
+        try:
+            os.write(fd, evil)
+            stats["writes"] += 1
+        finally:
+            os.close(fd)
+        if os.path.exists(d + "/HEAD"):
+            return
+def maker(d):
+    time.sleep(random.random() * 0.01)
+    os.mkdir(d + "/objects"); os.mkdir(d + "/refs")
+    open(d + "/HEAD", "w").write("ref: refs/heads/main\n")
+for i in range(N):
+    d = "race/gd%d" % i
+    os.makedirs(d)
+    open(d + "/config", "w").write("[core]\n\tbare = true\n")
+    flags = [os.O_WRONLY | os.O_APPEND, os.O_WRONLY | os.O_CREAT | os.O_TRUNC][i % 2]
+    ts = [threading.Thread(target=writer, args=(d, flags)), threading.Thread(target=maker, args=(d,))]
+    for t in ts: t.start()
+    for t in ts: t.join()
+print("STATS", stats["writes"], stats["refused"])
+"""
+
+
+def test_write_racing_adoption(sb, outside):
+    """One thread keeps writing fsmonitor into gd/config while another makes gd a gitdir: once
+    gd is a gitdir, its config (if any) holds nothing the judge refuses, whatever the timing."""
+    marker, prog, pager, evil = _setup(sb, outside, None)
+    (sb.project / "race.py").write_text(RACE)
+    r = sb.exec(["python3", "race.py", str(prog)], timeout=120)
+    assert r.rc == 0 and "STATS" in r.out, r
+    writes, refused = map(int, r.out.split("STATS")[1].split())
+    assert writes > 0 and refused > 0, r  # control: both sides of the race happened
+    bad = []
+    for gd in sorted((sb.project / "race").iterdir()):
+        cfg = gd / "config"
+        if cfg.exists() and any("fsmonitor" in e for e in config_entries(cfg)):
+            bad.append(gd.name)
+    assert not bad, (bad, r)

@@ -422,11 +422,11 @@ HOOK_SPELLINGS = {
                                  "l.linkat(-100, f'/proc/self/fd/{fd}'.encode(), -100, "
                                  "b'.git/hooks/pre-commit', 0x400)"), "."),
     "via-proc-cwd": (None, "cp {P} /proc/self/cwd/.git/hooks/pre-commit", "."),
-    "tar-into-gitdir": (None, "mkdir -p /tmp/s/hooks && cp {P} /tmp/s/hooks/pre-commit && "
-                              "tar cf /tmp/t.tar -C /tmp/s hooks && tar xf /tmp/t.tar -C .git",
+    "tar-into-gitdir": (None, "mkdir -p {T}/s/hooks && cp {P} {T}/s/hooks/pre-commit && "
+                              "tar cf {T}/t.tar -C {T}/s hooks && tar xf {T}/t.tar -C .git",
                         "."),
-    "cp-r-into-gitdir": (None, "mkdir -p /tmp/s/hooks && cp {P} /tmp/s/hooks/pre-commit && "
-                               "cp -r /tmp/s/hooks .git/", "."),
+    "cp-r-into-gitdir": (None, "mkdir -p {T}/s/hooks && cp {P} {T}/s/hooks/pre-commit && "
+                               "cp -r {T}/s/hooks .git/", "."),
     "hooks-dir-moved-away": (None, "mv .git/hooks .git/hooks.old; mkdir .git/hooks; "
                                    "cp {P} .git/hooks/pre-commit", "."),
     "hooks-dir-removed": (None, "rm -rf .git/hooks; mkdir .git/hooks; "
@@ -462,6 +462,7 @@ HOOK_SPELLINGS = {
     "dotgit-symlink-target": ("repo-link", "cp {P} .repo/projects/x.git/hooks/pre-commit", "x"),
     "hooks-symlink-made-by-host": ("hooks-link", "cp {P} .git/hooks/pre-commit", "."),
     "hooks-symlink-target-directly": ("hooks-link", "cp {P} githooks/pre-commit", "."),
+    "hook-symlink-target-edited": ("hook-symlink", "cat {P} > scripts/pre-commit", "."),
     "hookspath-set-by-host": ("hookspath", "cp {P} .githooks/pre-commit", "."),
     "hookspath-new-dir": ("hookspath-missing", "mkdir -p .githooks && cp {P} .githooks/pre-commit",
                           "."),
@@ -491,6 +492,14 @@ def _hooks_link(sb, p, outside, ctx):
     os.symlink("../githooks", p / ".git" / "hooks")
 
 
+def _hook_symlink(sb, p, outside, ctx):
+    # a common layout: the hook is versioned in the project and linked into .git/hooks
+    (p / "scripts").mkdir()
+    (p / "scripts" / "pre-commit").write_text("#!/bin/sh\n# versioned hook\ntrue\n")
+    (p / "scripts" / "pre-commit").chmod(0o755)
+    os.symlink("../../scripts/pre-commit", p / ".git" / "hooks" / "pre-commit")
+
+
 def _hookspath(sb, p, outside, ctx, make=True, path=".githooks"):
     if make:
         (p / path).mkdir(parents=True)
@@ -518,6 +527,7 @@ HOOK_SETUPS = {
     "bare": lambda sb, p, o, c: setup_bare(sb, p, o),
     "repo-link": lambda sb, p, o, c: setup_repo_link(sb, p, o),
     "hooks-link": _hooks_link,
+    "hook-symlink": _hook_symlink,
     "hookspath": _hookspath,
     "hookspath-missing": lambda sb, p, o, c: _hookspath(sb, p, o, c, make=False),
     "husky": _husky,
@@ -556,14 +566,16 @@ def host_git_path(run_in, what):
     return r.stdout.strip() if r.returncode == 0 else None
 
 
-def prepare_hook_case(sb, outside, spelling):
+def prepare_hook_case(sb, outside, spelling, tmp="/tmp"):
+    """{P} the payload, {M} its marker, {T} the sandbox's private /tmp (in a control on the host:
+    a directory of the test's own)."""
     p = sb.project
     setup_root(sb, p, outside)
     ctx = Ctx(p, outside)
     setup, cmd, run_in = HOOK_SPELLINGS[spelling]
     if setup:
         HOOK_SETUPS[setup](sb, p, outside, ctx)
-    cmd = cmd.replace("{P}", str(ctx.prog)).replace("{M}", str(ctx.marker))
+    cmd = cmd.replace("{P}", str(ctx.prog)).replace("{M}", str(ctx.marker)).replace("{T}", tmp)
     return ctx, cmd, p / run_in
 
 
@@ -584,7 +596,9 @@ def test_hook_planted(sb, outside, scratch, spelling):
 @pytest.mark.parametrize("spelling", [s for s in HOOK_SPELLINGS if s != "husky-mkdir"])
 def test_hook_planted_control(sb, outside, scratch, spelling):
     """Control, without paddock: the same commands on the host plant a hook the battery runs."""
-    ctx, cmd, run_in = prepare_hook_case(sb, outside, spelling)
+    tmp = scratch / "tmpx"
+    tmp.mkdir()
+    ctx, cmd, run_in = prepare_hook_case(sb, outside, spelling, str(tmp))
     h = sb.host_sh(cmd)
     results = host_battery(sb, run_in, scratch)
     assert ctx.marker.exists(), (spelling, h, results)
