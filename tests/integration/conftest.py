@@ -466,8 +466,9 @@ PROTECTED_NAMES = [
     ".config/plasma-workspace/env", ".config/plasma-workspace/shutdown", ".config/environment.d",
     ".config/systemd/user", ".local/share/systemd/user", ".config/i3", ".config/sway",
     ".config/hypr",
-    # git
-    ".gitconfig", ".config/git/config", ".gitmodules",
+    # git (a repository's config, hooks, .gitmodules and todo lists are judged by the git rules,
+    # wherever a repository is: test_git_*.py)
+    ".gitconfig", ".config/git/config",
     # git hook managers (husky, pre-commit, prek, lefthook, overcommit, hk)
     ".husky", ".pre-commit-config.yaml", ".pre-commit-config.yml", "prek.toml", "lefthook.yml",
     ".lefthook.yml", "lefthook.yaml", ".lefthook.yaml", "lefthook.toml", ".lefthook.toml",

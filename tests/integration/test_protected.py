@@ -57,10 +57,39 @@ class Oracle:
 
     def check(self, r=None):
         after = protected_state(self.project)
-        d = diff_snapshots(self.protected, after)
+        before, now = git_tolerant(self.protected), git_tolerant(after)
+        for k in [k for k in before if k not in now and is_git_config(k)]:
+            del before[k]  # removed: allowed
+        d = diff_snapshots(before, now)
         assert not d, "protected paths changed on the host:\n" + "\n".join(d) + f"\n{r!r}"
+        # the repositories' .git entries stay what they were (new ones are judged by what the
+        # host's git would run: test_git_redirect_attack, test_git_adoption.py)
         g = git_dirs_state(self.project)
-        assert g == self.gitdirs, f".git entries changed: {self.gitdirs} -> {g}\n{r!r}"
+        changed = {k: (v, g.get(k)) for k, v in self.gitdirs.items() if g.get(k) != v}
+        assert not changed, f".git entries changed: {changed}\n{r!r}"
+
+
+def git_tolerant(state):
+    """What the git rules let change in a protected state (docs/GIT.md): hooks named *.sample
+    (git never runs them) and the hooks directories' own timestamps; a config's mode, and the
+    config itself may go (removing it plants nothing). Its content, when present, and every hook
+    git would run must stay as they were."""
+    out = {}
+    for rel, digest in state.items():
+        comps = rel.split("/")
+        if comps[-1].endswith(".sample") and len(comps) > 1 and comps[-2] == "hooks":
+            continue
+        if comps[-1] == "hooks" and digest and digest[0] == "dir":
+            continue
+        if is_git_config(rel) and digest is not None:
+            digest = (digest[0], digest[-1])  # kind and content only
+        out[rel] = digest
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def is_git_config(rel):
+    comps = rel.split("/")
+    return comps[-1] in ("config", "config.worktree") and ".git" in comps
 
 
 def cases(table, bugs):
@@ -140,10 +169,6 @@ ATTACKS = {
     "nested-append-config": f"printf '[core]\\n\\tfsmonitor = x\\n' >> {NESTED}/.git/config",
     "nested-chmod-config": f"chmod 777 {NESTED}/.git/config",
     # renames onto protected names
-    "mv-dir-to-git-in-plain": "cd plain && mkdir evil && mkdir evil/hooks && "
-                              "echo x > evil/hooks/pre-commit && mv evil .git",
-    "mv-dir-to-git-from-afar": "mkdir evil && mkdir evil/hooks && echo x > evil/hooks/pre-commit && "
-                               "mv evil plain/.git",
     "mv-file-to-envrc": "echo evil > x && mv x .envrc",
     "mv-file-over-bashrc": "echo evil > x && mv -f x .bashrc",
     "mv-file-over-nested-bashrc": "echo evil > x && mv -f x sub/.bashrc",
@@ -295,8 +320,6 @@ PY_ATTACKS = {
     "os-rename-dirfd-nested-hook": "open('x','w').write('evil')\n"
                                    f"d = os.open('{NESTED}/.git/hooks', os.O_RDONLY|os.O_DIRECTORY)\n"
                                    "attempt('r', lambda: os.rename('x', 'post-merge', dst_dir_fd=d))",
-    "os-rename-dir-to-git": "os.makedirs('evil/hooks'); open('evil/hooks/pre-commit','w').write('x')\n"
-                            "attempt('r', lambda: os.rename('evil', 'plain/.git'))",
     "os-link-nested-config": f"attempt('l', lambda: os.link('{NESTED}/.git/config', 'c'))\n"
                              "attempt('w', lambda: open('c','a').write('evil'))",
     "os-link-into-nested-hooks": "open('h','w').write('evil')\n"
@@ -528,6 +551,17 @@ REDIRECTS = {
                            "echo \"$PWD/evil\" > plain/.git/commondir"),
     "plain-mv-dir-to-git": (
         "plain", lambda m: f"{evil_gitdir('plain-git', m)}; mv plain-git plain/.git"),
+    # a directory holding only hooks, renamed to .git: allowed (it is no repository), and git
+    # finds the enclosing one; were it completed later, it would be adopted (test_git_adoption)
+    "plain-mv-hooks-dir-to-git": (
+        "plain", lambda m: f"cd plain && mkdir -p evil/hooks && {evil_hook('evil/hooks', m)} && "
+                           "mv evil .git"),
+    "plain-mv-hooks-dir-to-git-from-afar": (
+        "plain", lambda m: f"mkdir -p evil/hooks && {evil_hook('evil/hooks', m)} && "
+                           "mv evil plain/.git"),
+    "plain-python-rename-hooks-dir-to-git": (
+        "plain", lambda m: f"mkdir -p evil/hooks && {evil_hook('evil/hooks', m)} && "
+                           "python3 -c \"import os; os.rename('evil', 'plain/.git')\""),
 }
 
 
@@ -603,8 +637,9 @@ def test_worktree_redirect(sb, tree, worktree_in_project, attack):
 
 
 def test_worktree_as_cwd_main_repo_protected(paddock, home, scratch):
-    """cwd is a worktree whose main repository lies outside the project: nothing of the main
-    repository's hooks or config may change."""
+    """cwd is a worktree whose main repository lies outside the project. The main repository's
+    .git is writable (git commits there: test_git_project_root.py), but its hooks and config are
+    judged like any repository's: nothing of them changes, and host git runs nothing."""
     from conftest import Sandbox
     main = scratch / "mainrepo"
     helper = Sandbox(paddock, home, scratch)
@@ -612,14 +647,19 @@ def test_worktree_as_cwd_main_repo_protected(paddock, home, scratch):
     helper.git("worktree", "add", "-q", str(scratch / "wt"), "-b", "wtb", cwd=main)
     sb = Sandbox(paddock, home, scratch / "wt")
     before = protected_state(main)
-    before_all = snapshot(main / ".git", exclude=[main / ".git" / "worktrees"])
-    r = sb.sh("echo x > \"$(git rev-parse --git-common-dir)/hooks/pre-commit\"; "
-              "git config core.fsmonitor 'echo pwned'; git config alias.x '!evil';"
+    marker = scratch / unique("pwned")
+    r = sb.sh(f"printf '#!/bin/sh\\ntouch {marker}\\n' > \"$(git rev-parse --git-common-dir)/hooks/pre-commit\"; "
+              "chmod +x \"$(git rev-parse --git-common-dir)/hooks/pre-commit\"; "
+              f"git config core.fsmonitor 'touch {marker}'; git config alias.x '!evil';"
               "echo x >> \"$(git rev-parse --git-common-dir)/config\"; "
               "echo x > \"$(git rev-parse --git-dir)/config.worktree\"; exit 0")
     assert not diff_snapshots(before, protected_state(main)), r
-    assert snapshot(main / ".git", exclude=[main / ".git" / "worktrees"]) == before_all
     assert not os.path.exists(main / ".git" / "hooks" / "pre-commit")
+    assert not os.path.exists(main / ".git" / "worktrees" / "wt" / "config.worktree")
+    for where in (main, scratch / "wt"):
+        for args in (["status"], ["commit", "--allow-empty", "-q", "-m", "host"]):
+            sb.git(*args, cwd=where, check=False)
+    assert not marker.exists(), r
 
 
 # --- the settings file in use and --deny-write --------------------------------------------------
