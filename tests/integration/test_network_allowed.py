@@ -92,9 +92,9 @@ def test_python_urllib(inside, http_server):
 
 
 def test_git_fetch_dumb_http(sb, scratch):
-    """git over dumb HTTP through the proxy. (`git clone` into a new directory cannot be used:
-    it creates .git/hooks and .git/config, which the filesystem wall protects; so the repository
-    is created on the host and the objects are fetched inside.)"""
+    """git over dumb HTTP through the proxy: the repository is created on the host and the
+    objects are fetched inside. (Clone, push and the rest over git's smart protocol:
+    test_git_remote.py.)"""
     srv = scratch / "srv"
     src = scratch / "src"
     srv.mkdir()
