@@ -72,14 +72,13 @@ class Records {
   std::deque<FileKey> created_order_;
 };
 
-// Judges the content of a file the sandbox wants installed at a git control path (a config, a
-// todo list, .gitmodules): empty when allowed, else the reason. `previous` is the file it
-// replaces; for .gitmodules, `superproject_config` is its work tree's .git/config (relative
-// submodule URLs are resolved against that repository's remote). Set by the supervisor, which
-// knows the network policy (where remotes may point) and the user's git.allowConfigKeys.
-using GitContentJudge = std::function<std::string(const GitControl& where, const std::string& path,
-                                                  std::string_view text, std::string_view previous,
-                                                  std::string_view superproject_config)>;
+// Judges the content of a file the sandbox wants installed at a git control path (a config or
+// a todo list): empty when allowed, else the reason. `previous` is the file it replaces. Set by
+// the supervisor, which knows the network policy (where remotes may point) and the user's
+// git.allowConfigKeys.
+using GitContentJudge =
+    std::function<std::string(const GitControl& where, const std::string& path,
+                              std::string_view text, std::string_view previous)>;
 
 struct Context {
   const FsPolicy& policy;

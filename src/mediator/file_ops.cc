@@ -442,7 +442,7 @@ Out<long> do_rename(Call& c, int olddirfd, uint64_t old_addr, int newdirfd, uint
   if (v.allowed) v = judge_git(c, sp, exchange ? GitOp::Exchange : GitOp::RenameFrom, sdir, &sgit);
   if (v.allowed) v = judge_git(c, dp, exchange ? GitOp::Exchange : GitOp::RenameTo, sdir, &dgit);
   if (!v.allowed) return c.refuse(v, "rename " + swhere + " to", dwhere);
-  // A config, todo list or .gitmodules: our checked copy is installed instead.
+  // A config or todo list: our checked copy is installed instead.
   if (dgit.kind == GitVerdict::Kind::Install) return install_checked(c, s, d, dgit.control, flags);
   if (::syscall(SYS_renameat2, s.parent.get(), s.name.c_str(), d.parent.get(), d.name.c_str(),
                 flags) != 0)

@@ -3,8 +3,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sys/stat.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -141,12 +141,7 @@ GitVerdict::Kind worst(GitVerdict::Kind a, GitVerdict::Kind b) {
 std::string judge_content(const Context& ctx, const GitControl& control, const std::string& path,
                           std::string_view text, std::string_view previous) {
   if (!ctx.git_content) return "no judge for git control files";
-  std::string super;
-  if (control.role == GitRole::Gitmodules) {
-    UniqueFd g(open_in_sandbox(ctx, join_path(parent_path(path), ".git"), O_DIRECTORY));
-    if (g.valid()) super = read_entry(g.get(), "config").value_or("");
-  }
-  return ctx.git_content(control, path, text, previous, super);
+  return ctx.git_content(control, path, text, previous);
 }
 
 // The names git runs hooks by (githooks(5)).

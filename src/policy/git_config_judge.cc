@@ -542,16 +542,6 @@ constexpr Rule kRepositoryRules[] = {
     allow("worktree", "guessRemote"),
 };
 
-// .gitmodules comes with every clone, so git already treats it as untrusted: it reads only
-// submodule.<name>.{path,url,update,branch,fetchRecurseSubmodules,ignore,shallow},
-// submodule.fetchJobs and fetch.recurseSubmodules from it, and ignores everything else. Only
-// where the sandbox can point the host's git, and the historic update=!command, need judging.
-constexpr Rule kGitmodulesRules[] = {
-    special("submodule", "url", Act::kUrl, kNet, Sub::kAny),
-    special("submodule", "update", Act::kSubmoduleUpdate, kRun, Sub::kAny),
-    allow("*", "*", Sub::kEither),
-};
-
 bool equal_ci(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -581,11 +571,6 @@ bool rule_matches(const Rule& r, std::string_view section,
       break;
   }
   return r.key == "*" || equal_ci(r.key, key);
-}
-
-std::span<const Rule> rules_for(GitConfigKind kind) {
-  return kind == GitConfigKind::kGitmodules ? std::span<const Rule>(kGitmodulesRules)
-                                            : std::span<const Rule>(kRepositoryRules);
 }
 
 const Rule* find_rule(std::span<const Rule> rules, std::string_view section,
@@ -630,7 +615,7 @@ class EntryJudge {
 
   // Why `e` is refused, or "" when it is allowed.
   std::string why_refused(const GitConfigEntry& e) const {
-    const Rule* r = find_rule(rules_for(ctx_.kind), e.section, e.subsection, e.key);
+    const Rule* r = find_rule(kRepositoryRules, e.section, e.subsection, e.key);
     if (r == nullptr) {
       return "is not on paddock's list of inert git keys (git.allowConfigKeys in the settings "
              "can add it)";
@@ -849,7 +834,7 @@ GitConfigVerdict judge_git_config_replacement(std::string_view new_text, std::st
 
 std::vector<std::string> git_allow_config_key_warnings(std::span<const GitKeyPattern> patterns) {
   std::vector<std::string> out;
-  const std::span<const Rule> rules = rules_for(GitConfigKind::kRepository);
+  const std::span<const Rule> rules = kRepositoryRules;
   for (const GitKeyPattern& p : patterns) {
     const std::string head = "git.allowConfigKeys: " + printable(p.text) + " lets the sandbox ";
     std::string warning;

@@ -20,14 +20,9 @@
 
 namespace paddock {
 
-enum class GitConfigKind {
-  kRepository,  // .git/config, config.worktree, .git/modules/**/config, a bare repo's config
-  kGitmodules,  // a work tree's .gitmodules
-};
-
+// Judges a repository's config: .git/config, config.worktree, .git/modules/**/config, a bare
+// repository's config. (A work tree's .gitmodules is tracked content, not judged: docs/GIT.md.)
 struct GitConfigJudgeContext {
-  GitConfigKind kind = GitConfigKind::kRepository;
-
   // May git on the host connect to this URL (remote.*.url, remote.*.pushurl, submodule.*.url,
   // and a branch's remote when it is a URL)? The network policy allows the host, or a local
   // path is inside the writable roots. ext::, fd::, other remote helpers and malformed URLs
@@ -39,7 +34,7 @@ struct GitConfigJudgeContext {
   // .git/modules/NAME/config ("../../../NAME"). Unset: core.worktree is refused.
   std::function<bool(std::string_view path)> worktree_allowed;
 
-  // The superproject's remote URL, to resolve relative submodule URLs ("../lib.git") the way
+  // The repository's own remote URL, to resolve relative submodule URLs ("../lib.git") the way
   // git does. Empty: they are given to url_allowed as local paths relative to the superproject
   // (what git does when the superproject has no remote).
   std::string superproject_remote_url;

@@ -20,7 +20,7 @@ GitVerdict install() {
   return {GitVerdict::Kind::Install, {}};
 }
 
-// Config, todo lists and .gitmodules: their content decides what git runs, so they change only
+// Config and todo lists: their content decides what git runs, so they change only
 // by a rename the supervisor performs from its own checked copy (git always writes them through
 // a lock file renamed into place).
 GitVerdict judged_file(GitOp op, bool is_dir, const char* what) {
@@ -61,10 +61,6 @@ GitControl classify_git_path(std::string_view path,
   std::string name = base_name(path);
   std::string parent = parent_path(path);
   std::string pname = base_name(parent);
-  if (name == ".gitmodules") {
-    c.role = GitRole::Gitmodules;
-    return c;
-  }
   auto in = [&](GitRole role, const std::string& dir) {
     if (!is_gitdir(dir)) return false;
     c.role = role;
@@ -99,8 +95,6 @@ GitVerdict judge_git_op(const GitControl& c, std::string_view path, GitOp op, bo
       return judged_file(op, is_dir, "a repository's config");
     case GitRole::TodoList:
       return judged_file(op, is_dir, "a rebase or sequencer todo list");
-    case GitRole::Gitmodules:
-      return judged_file(op, is_dir, ".gitmodules");
     case GitRole::RemoteFile:
       switch (op) {
         case GitOp::Chmod:

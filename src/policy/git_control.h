@@ -18,14 +18,13 @@ enum class GitRole {
   HooksDir,    // D/hooks of a gitdir D
   Hook,        // an entry of D/hooks: only names git never runs (*.sample) may be made
   TodoList,    // D/rebase-merge/git-rebase-todo, D/sequencer/todo: judged install, no exec
-  Gitmodules,  // .gitmodules of a work tree: judged install
   RemoteFile,  // D/remotes/NAME, D/branches/NAME: legacy remote definitions git still reads
   Completing,  // HEAD, objects, refs or commondir added to a directory that is no gitdir yet
 };
 
 struct GitControl {
   GitRole role = GitRole::None;
-  std::string gitdir;  // D, for every role but Gitmodules and None
+  std::string gitdir;  // D, for every role but None
 };
 
 // The names whose presence makes a directory a gitdir (see above).

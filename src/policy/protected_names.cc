@@ -43,7 +43,7 @@ const std::vector<ProtectedNameGroup>& builtin_protected_name_groups() {
         ".config/sway", ".config/hypr"}},
       {"git",
        "global config (core.fsmonitor, core.pager, aliases); a repository's own control files "
-       "(config, hooks, .gitmodules, todo lists) are judged by the git rules (docs/GIT.md)",
+       "(config, hooks, todo lists) are judged by the git rules (docs/GIT.md)",
        {".gitconfig", ".config/git/config"}},
       {"git hook managers (husky, pre-commit, prek, lefthook, overcommit, hk)",
        "the hook git runs on commit reads these and runs what they name",

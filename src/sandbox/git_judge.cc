@@ -55,15 +55,11 @@ mediator::GitContentJudge make_git_judge(const Policy& policy, proxy::NetworkRul
   std::vector<std::string> writable = policy.fs.writable;
   std::vector<GitKeyPattern> extra = policy.git_allow_config_keys;
   auto rules = std::make_shared<const proxy::NetworkRules>(std::move(network));
-  return [writable, extra, rules](const GitControl& where, const std::string& path,
-                                  std::string_view text, std::string_view previous,
-                                  std::string_view superproject_config) -> std::string {
+  return [writable, extra, rules](const GitControl& where, const std::string& /*path*/,
+                                  std::string_view text, std::string_view previous) -> std::string {
     if (where.role == GitRole::TodoList) return judge_todo_list(text);
-    std::string base =
-        where.role == GitRole::Gitmodules ? parent_path(path) : work_tree_of(where.gitdir);
+    std::string base = work_tree_of(where.gitdir);
     GitConfigJudgeContext ctx;
-    ctx.kind =
-        where.role == GitRole::Gitmodules ? GitConfigKind::kGitmodules : GitConfigKind::kRepository;
     ctx.extra_allowed = extra;
     ctx.url_allowed = [&](const GitUrl& u) {
       if (u.kind == GitUrl::Kind::kLocal) {
@@ -84,8 +80,8 @@ mediator::GitContentJudge make_git_judge(const Policy& policy, proxy::NetworkRul
           normalize_path(wt[0] == '/' ? std::string(wt) : gitdir + "/" + std::string(wt));
       return in_writable(writable, abs);
     };
-    if (where.role == GitRole::Gitmodules)
-      ctx.superproject_remote_url = default_remote_url(superproject_config);
+    // A relative submodule URL is resolved against this repository's own remote, as git does.
+    ctx.superproject_remote_url = default_remote_url(previous);
     GitConfigVerdict v = judge_git_config_replacement(text, previous, ctx);
     if (v.allowed) return {};
     return v.reason.empty() ? "refused" : v.reason;

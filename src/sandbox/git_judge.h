@@ -1,6 +1,6 @@
 #pragma once
 // The judge the mediator asks before it installs a git control file the sandbox wrote (a
-// config, .gitmodules, a todo list): the strict config parser and allowlist (policy/
+// config or a todo list): the strict config parser and allowlist (policy/
 // git_config_judge), with remote URLs checked against the network policy — a remote may only
 // point where the sandbox itself may connect, or at a repository inside the writable paths, so
 // the user's next `git push` on the host cannot carry code past the network wall.

@@ -114,9 +114,10 @@ Result<std::string> describe_plan(const Policy& policy) {
          describe_seccomp(sandbox_seccomp_policy(true));
   out += "write mediation: protected names at any depth:";
   for (const auto& n : policy.fs.protect.names()) out += " " + n;
-  out += "\n  git control files (of any directory git accepts as a repository): config and "
-         "config.worktree (checked installs only), hooks/ (*.sample only), todo lists (no exec), "
-         ".gitmodules (checked installs only), remotes/ and branches/ files\n";
+  out +=
+      "\n  git control files (of any directory git accepts as a repository): config and "
+      "config.worktree (checked installs only), hooks/ (*.sample only), todo lists (no exec), "
+      "remotes/ and branches/ files\n";
   for (const auto& e : policy.fs.protect.exact()) out += "  write-protected: " + e + "\n";
   for (const auto& a : policy.fs.protect.aliases())
     out += "  write-protected (a spelling that leads to one above): " + a + "\n";

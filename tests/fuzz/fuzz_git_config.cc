@@ -97,7 +97,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   lenient.superproject_remote_url = "https://example.com/org/app.git";
   lenient.previous = std::span<const paddock::GitConfigEntry>(*parsed).first(parsed->size() / 2);
   check_verdict(paddock::judge_git_config(*parsed, lenient), *parsed);
-  lenient.kind = paddock::GitConfigKind::kGitmodules;
-  check_verdict(paddock::judge_git_config(*parsed, lenient), *parsed);
   return 0;
 }

@@ -347,23 +347,13 @@ def super_repo(sb, repo, served, other_server, outside):
     return {"good": good, "evil": f"http://127.0.0.1:{other_server.port}/lib.git"}
 
 
+# .gitmodules is tracked content (docs/GIT.md): what could make the host's git run something
+# through it, planted inside, must still run nothing when the host's git uses the file.
 GITMODULES_ATTACKS = {
-    "git-config-file-url": "git config -f .gitmodules submodule.lib.url {evil}",
-    "set-url": "git submodule set-url lib {evil}",
     "update-command": "git config -f .gitmodules submodule.lib.update '!{P}'",
+    "append-update": "printf '\\tupdate = !{P}\\n' >> .gitmodules",
     "ext-url": "git config -f .gitmodules submodule.lib.url 'ext::{P}'",
-    "lock-rename": "sed 's#{good}#{evil}#' .gitmodules > .gitmodules.lock; "
-                   "mv -f .gitmodules.lock .gitmodules",
-    "sed-i": "sed -i 's#{good}#{evil}#' .gitmodules",
-    "append": "printf '\\tupdate = !{P}\\n' >> .gitmodules",
-    "overwrite": "sed 's#{good}#{evil}#' .gitmodules > g.new; cat g.new > .gitmodules",
-    "rm-then-create": "sed 's#{good}#{evil}#' .gitmodules > g.new; rm -f .gitmodules; "
-                      "cat g.new > .gitmodules",
-    "rm-then-rename": "sed 's#{good}#{evil}#' .gitmodules > g.new; rm -f .gitmodules; "
-                      "mv g.new .gitmodules",
-    "symlink": "sed 's#{good}#{evil}#' .gitmodules > g.new; rm -f .gitmodules; "
-               "ln -s g.new .gitmodules",
-    "relative-url-escape": "git config -f .gitmodules submodule.lib.url ../../127.0.0.1:1/x.git",
+    "ext-url-direct": "sed 's#{good}#ext::{P}#' .gitmodules > g.new; cat g.new > .gitmodules",
 }
 
 
@@ -383,16 +373,7 @@ def test_gitmodules_attack(sb, repo, served, other_server, super_repo, outside, 
     prog.chmod(0o755)
     cmd = _fill_urls(GITMODULES_ATTACKS[attack], super_repo).replace("{P}", str(prog))
     r = sb.sh(cmd + "\nexit 0", flags=FLAGS)
+    assert str(prog) in (repo / ".gitmodules").read_text(), r  # planted: git itself must refuse it
     results = _host_submodule(sb, repo)
     assert other_server.requests == [], (results, r)
     assert not marker.exists(), (results, r)
-    if (repo / ".gitmodules").is_file():
-        assert f"submodule.lib.url={super_repo['good']}" in config_entries(repo / ".gitmodules")
-
-
-def test_gitmodules_control(sb, repo, served, other_server, super_repo):
-    """Control, without paddock: the same URL change on the host makes its git fetch from the
-    evil server."""
-    sb.git("config", "-f", ".gitmodules", "submodule.lib.url", super_repo["evil"])
-    _host_submodule(sb, repo)
-    assert other_server.requests, other_server.requests

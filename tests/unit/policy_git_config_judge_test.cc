@@ -351,28 +351,6 @@ TEST(GitConfigJudge, SubmoduleUrls) {
   EXPECT_FALSE(last.relative_to_superproject);
 }
 
-// --- .gitmodules
-// ----------------------------------------------------------------------------------
-
-TEST(GitConfigJudge, Gitmodules) {
-  GitConfigJudgeContext ctx = repo_ctx();
-  ctx.kind = GitConfigKind::kGitmodules;
-  EXPECT_TRUE(
-      Allowed("[submodule \"lib\"]\n\tpath = lib\n\turl = https://github.com/o/lib.git\n"
-              "\tbranch = main\n\tshallow = true\n\tignore = dirty\n"
-              "\tfetchRecurseSubmodules = on-demand\n\tupdate = merge\n"
-              "[submodule]\n\tfetchJobs = 4\n[fetch]\n\trecurseSubmodules = true\n",
-              ctx));
-  // git ignores everything else in .gitmodules (it comes with every clone).
-  EXPECT_TRUE(Allowed("[core]\n\tpager = x\n[submodule \"x\"]\n\tfoo = bar\n", ctx));
-  EXPECT_TRUE(Refused("[submodule \"lib\"]\n\tupdate = !touch /tmp/x\n", "submodule.lib.update",
-                      "runs a shell command", ctx));
-  EXPECT_TRUE(Refused("[Submodule \"lib\"]\n\tURL = git@evil.example:x\n", "submodule.lib.url",
-                      "evil.example", ctx));
-  EXPECT_TRUE(
-      Refused("[submodule \"lib\"]\n\turl = ext::sh -c x\n", "submodule.lib.url", "ext::", ctx));
-}
-
 // --- what was there before, and the user's widening ---------------------------------------------
 
 TEST(GitConfigJudge, UnchangedEntriesPass) {

@@ -47,13 +47,14 @@ TEST(GitControl, HooksAndTheirEntries) {
   EXPECT_EQ(classify(f, "/p/src/hooks/pre-commit").role, GitRole::None);
 }
 
-TEST(GitControl, TodoListsAndGitmodules) {
+TEST(GitControl, TodoListsNotGitmodules) {
   Fake f{{"/p/.git"}};
   EXPECT_EQ(classify(f, "/p/.git/rebase-merge/git-rebase-todo").role, GitRole::TodoList);
   EXPECT_EQ(classify(f, "/p/.git/sequencer/todo").role, GitRole::TodoList);
   EXPECT_EQ(classify(f, "/p/.git/rebase-merge/done").role, GitRole::None);
-  EXPECT_EQ(classify(f, "/p/.gitmodules").role, GitRole::Gitmodules);
-  EXPECT_EQ(classify(f, "/p/a/b/.gitmodules").role, GitRole::Gitmodules);
+  // .gitmodules is tracked content that checkouts write directly (docs/GIT.md).
+  EXPECT_EQ(classify(f, "/p/.gitmodules").role, GitRole::None);
+  EXPECT_EQ(classify(f, "/p/a/b/.gitmodules").role, GitRole::None);
 }
 
 TEST(GitControl, LegacyRemoteFiles) {
