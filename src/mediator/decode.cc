@@ -73,15 +73,25 @@ FdReference parse_fd_reference(std::string_view path) {
     if (c[1] == "fd" && c.size() >= 3) return fd_at(c, 2);
     return none;
   }
-  if (c[0] != "proc" || c.size() < 4) return none;
+  if (c[0] != "proc" || c.size() < 3) return none;
   size_t at = 2;
   bool thread = false;
   if (c[1] != "self" && c[1] != "thread-self") {
     if (!all_digits(c[1])) return none;
-    if (c.size() >= 6 && c[2] == "task" && all_digits(c[3])) {
+    if (c.size() >= 5 && c[2] == "task" && all_digits(c[3])) {
       at = 4;
       thread = true;
     }
+  }
+  if (c.size() >= at + 1 && (c[at] == "cwd" || c[at] == "root")) {
+    FdReference r;
+    r.kind = c[at] == "cwd" ? FdReference::Kind::Cwd : FdReference::Kind::Root;
+    if (c[1] != "self" && c[1] != "thread-self") {
+      r.pid = std::string(thread ? c[3] : c[1]);
+      r.thread = thread;
+    }
+    r.rest = join_rest(c, at + 1);
+    return r;
   }
   if (c.size() < at + 2 || c[at] != "fd") return none;
   FdReference r = fd_at(c, at + 1);

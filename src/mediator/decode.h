@@ -20,6 +20,9 @@ struct FdReference {
     Fd,         // the caller's fd `fd`, possibly followed by `rest` ("/proc/self/fd/3/x")
     OtherTask,  // /proc/PID/fd/N of a pid that may or may not be the caller: `pid` says which
     Invalid,    // names a descriptor, but not one that can exist (out of range, malformed)
+    Cwd,        // /proc/{self,thread-self,PID,PID/task/TID}/cwd, possibly followed by `rest`;
+                // `pid` empty for self
+    Root,       // the same for .../root: the caller's root, which is the sandbox's "/"
   };
   Kind kind = Kind::None;
   int fd = -1;

@@ -250,6 +250,8 @@ std::string runs_as_hook(const Context& ctx, std::string_view path) {
 bool is_gitdir(const Context& ctx, const std::string& dir) {
   UniqueFd d(open_in_sandbox(ctx, dir, O_DIRECTORY));
   if (!d.valid()) return false;
+  // What `git init` would take as its gitdir (see classify_git_path).
+  if (base_name(dir) == ".git") return true;
   if (present(d.get(), "HEAD") || present(d.get(), "commondir")) return true;
   return present(d.get(), "objects") && present(d.get(), "refs");
 }

@@ -13,7 +13,8 @@
 
 namespace paddock::mediator {
 
-// Does `dir` (canonical, sandbox view) hold HEAD, commondir, or both objects and refs?
+// Is `dir` (canonical, sandbox view) named .git, or does it hold HEAD, commondir, or both
+// objects and refs?
 bool is_gitdir(const Context& ctx, const std::string& dir);
 
 struct GitCheck {

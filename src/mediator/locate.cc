@@ -178,6 +178,20 @@ Out<Location> locate(const Context& ctx, Caller& caller, const std::string& raw,
     FdReference ref = parse_fd_reference(normalize_path(path));
     // procfs has no entry by that name.
     if (ref.kind == FdReference::Kind::Invalid) return CallError{ENOENT};
+    if (ref.kind == FdReference::Kind::Cwd || ref.kind == FdReference::Kind::Root) {
+      // The caller's own cwd or root, by its magic link: the same place, resolved again in the
+      // sandbox's view like any other path.
+      if (!ref.pid.empty() && ref.pid != caller.ns_tgid() && ref.pid != caller.ns_tid())
+        return CallError{EACCES};
+      std::string base = "/";
+      if (ref.kind == FdReference::Kind::Cwd) {
+        auto b = base_dir(caller, AT_FDCWD);
+        if (!b.ok()) return CallError{b.err};
+        base = b.value;
+      }
+      path = ref.rest.empty() ? base : base + "/" + ref.rest;
+      continue;
+    }
     if (ref.kind == FdReference::Kind::OtherTask) {
       if (ref.pid != caller.ns_tgid() && ref.pid != caller.ns_tid()) return CallError{EACCES};
       ref.kind = FdReference::Kind::Fd;

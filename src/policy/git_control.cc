@@ -61,6 +61,14 @@ GitControl classify_git_path(std::string_view path,
   std::string name = base_name(path);
   std::string parent = parent_path(path);
   std::string pname = base_name(parent);
+  // `git init` on the host takes a directory named .git as its gitdir whatever it holds, and
+  // keeps the config and hooks it finds there: a .git made or renamed into place is adopted like
+  // a directory a marker completes.
+  if (name == ".git") {
+    c.role = GitRole::Completing;
+    c.gitdir = std::string(path);
+    return c;
+  }
   auto in = [&](GitRole role, const std::string& dir) {
     if (!is_gitdir(dir)) return false;
     c.role = role;

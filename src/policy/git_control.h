@@ -5,7 +5,9 @@
 // can accept it, taken by presence alone (a HEAD whose content is written later counts from the
 // moment the name exists). That covers `.git`, a bare repository embedded in a project, a
 // submodule's gitdir under .git/modules, a worktree's gitdir, and a `.git` that is a symlink
-// into `.repo/`. Pure: the caller answers "is this directory a gitdir?" from the filesystem.
+// into `.repo/`. A directory named .git counts whatever it holds, because the host's `git init`
+// would make it one and keep the config and hooks in it. Pure: the caller answers "is this
+// directory a gitdir?" from the filesystem.
 #include <functional>
 #include <string>
 #include <string_view>
@@ -19,7 +21,8 @@ enum class GitRole {
   Hook,        // an entry of D/hooks: only names git never runs (*.sample) may be made
   TodoList,    // D/rebase-merge/git-rebase-todo, D/sequencer/todo: judged install, no exec
   RemoteFile,  // D/remotes/NAME, D/branches/NAME: legacy remote definitions git still reads
-  Completing,  // HEAD, objects, refs or commondir added to a directory that is no gitdir yet
+  Completing,  // HEAD, objects, refs or commondir added to a directory that is no gitdir yet,
+               // or a directory given the name .git
 };
 
 struct GitControl {

@@ -1,6 +1,7 @@
 #include "policy/repo_hooks.h"
 
 #include "policy/git_config.h"
+#include "policy/git_control.h"
 #include "policy/host_fs.h"
 
 namespace paddock {
@@ -64,6 +65,19 @@ std::optional<std::string> hooks_path(const Repo& r) {
   return value;
 }
 
+// A hook that is a symlink (`pre-commit -> ../../scripts/pre-commit`, how hooks are versioned
+// with the code) runs whatever its target holds: the target is protected like the hook.
+void linked_hooks(PathResolver& resolver, const std::string& dir, const std::string& what,
+                  std::vector<std::pair<std::string, std::string>>& out) {
+  for (const HostEntry& e : real_host_fs().list(dir)) {
+    if (e.type != EntryType::Symlink || is_inert_hook_name(e.name)) continue;
+    std::string link = join_path(dir, e.name);
+    auto target = resolver.resolve(link);
+    if (target && *target != link && *target != "/")
+      out.emplace_back(*target, "hook " + e.name + " in " + what + " (the target of its symlink)");
+  }
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> repository_hook_dirs(
@@ -76,13 +90,17 @@ std::vector<std::pair<std::string, std::string>> repository_hook_dirs(
     auto hr = resolver.resolve(hooks);
     if (hr && *hr != hooks)
       out.emplace_back(*hr, ".git/hooks of " + w + " (the target of its symlink)");
+    if (hr) linked_hooks(resolver, *hr, ".git/hooks of " + w, out);
     if (auto hp = hooks_path(*repo)) {
       std::string p = *hp;
       if (p.rfind("~/", 0) == 0) p = home + p.substr(1);
       // Relative to the work tree, as git resolves it for a non-bare repository.
       std::string abs = normalize_path(!p.empty() && p[0] == '/' ? p : w + "/" + p);
       auto ar = resolver.resolve(abs);
-      if (ar && *ar != "/") out.emplace_back(*ar, "core.hooksPath of " + w);
+      if (ar && *ar != "/") {
+        out.emplace_back(*ar, "core.hooksPath of " + w);
+        linked_hooks(resolver, *ar, "core.hooksPath of " + w, out);
+      }
     }
   }
   return out;

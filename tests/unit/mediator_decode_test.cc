@@ -34,6 +34,26 @@ TEST(MediatorDecode, FdReferencesOfTheCaller) {
   }
 }
 
+TEST(MediatorDecode, CwdAndRootLinks) {
+  FdReference r = parse_fd_reference("/proc/self/cwd/.git/hooks/pre-commit");
+  EXPECT_EQ(r.kind, K::Cwd);
+  EXPECT_EQ(r.rest, ".git/hooks/pre-commit");
+  EXPECT_TRUE(r.pid.empty());
+  r = parse_fd_reference("/proc/thread-self/cwd");
+  EXPECT_EQ(r.kind, K::Cwd);
+  EXPECT_EQ(r.rest, "");
+  r = parse_fd_reference("/proc/42/root/etc/x");
+  EXPECT_EQ(r.kind, K::Root);
+  EXPECT_EQ(r.pid, "42");
+  EXPECT_EQ(r.rest, "etc/x");
+  r = parse_fd_reference("/proc/42/task/43/cwd/a");
+  EXPECT_EQ(r.kind, K::Cwd);
+  EXPECT_EQ(r.pid, "43");
+  EXPECT_TRUE(r.thread);
+  EXPECT_EQ(parse_fd_reference("/proc/self/cwdx/a").kind, K::None);
+  EXPECT_EQ(parse_fd_reference("/proc/self/environ").kind, K::None);
+}
+
 TEST(MediatorDecode, OtherTasksCarryTheirPid) {
   FdReference r = parse_fd_reference("/proc/42/fd/3");
   EXPECT_EQ(r.kind, K::OtherTask);
@@ -56,7 +76,7 @@ TEST(MediatorDecode, ImpossibleDescriptorsAreInvalidNotExceptions) {
 
 TEST(MediatorDecode, OrdinaryPathsAreNotReferences) {
   for (const char* p :
-       {"/proc", "/proc/self", "/proc/self/fd", "/proc/self/cwd/x", "/proc/sys/kernel/x", "/dev",
+       {"/proc", "/proc/self", "/proc/self/fd", "/proc/self/cwdx", "/proc/sys/kernel/x", "/dev",
         "/dev/null", "/dev/fd", "/dev/stdoutx", "/home/u/proc/self/fd/1", "relative/proc/self/fd/1",
         "", "/proc/self/fd/../fd/1", "/dev/./stdout", "/proc/abc/fd/1"})
     EXPECT_EQ(parse_fd_reference(p).kind, K::None) << p;

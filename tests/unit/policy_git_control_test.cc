@@ -81,6 +81,18 @@ TEST(GitControl, MarkersCompleteADirectory) {
   EXPECT_EQ(classify(f, "/p/gd/HEADS").role, GitRole::None);
 }
 
+TEST(GitControl, ANameDotGitIsAdoptedWhateverItHolds) {
+  // The host's `git init` would take it as its gitdir and keep the config and hooks in it.
+  Fake f{{}};
+  for (const char* p : {"/p/.git", "/p/newpkg/.git"}) {
+    auto c = classify(f, p);
+    EXPECT_EQ(c.role, GitRole::Completing) << p;
+    EXPECT_EQ(c.gitdir, p);
+    EXPECT_EQ(judge_git_op(c, p, GitOp::RenameTo, true).kind, GitVerdict::Kind::Allow);
+  }
+  EXPECT_EQ(classify(f, "/p/x.git").role, GitRole::None);
+}
+
 TEST(GitControl, OrdinaryWritesAskNothing) {
   Fake f{{"/p/.git"}};
   for (const char* p : {"/p/src/main.cc", "/p/node_modules/x/index.js", "/p/.git/objects/ab/cd",
