@@ -9,6 +9,7 @@
 
 #include "policy/credential_stores.h"
 #include "policy/host_fs.h"
+#include "policy/path_glob.h"
 #include "policy/paths.h"
 #include "policy/protected_names.h"
 
@@ -71,6 +72,36 @@ Status add_denied(PathResolver& resolver, UniqueList& out, const std::string& ra
   return ok_status();
 }
 
+// A denyRead or allowRead entry as paths: a glob pattern expands to the existing paths it
+// matches (path_glob.h), plus, for a pattern, its literal spelling: a file really named
+// `a[1].env` stays denied.
+Result<std::vector<std::string>> read_rule_paths(const std::string& raw, const std::string& home,
+                                                 const std::string& cwd, const char* key) {
+  if (!has_glob(raw)) return std::vector<std::string>{raw};
+  auto e = expand_path(raw, home, cwd);
+  if (!e) {
+    Error err = e.error();
+    err.op = key;
+    return err;
+  }
+  auto matches = expand_glob(*e, real_host_fs(), key, raw);
+  if (!matches) return matches.error();
+  matches->push_back(*e);
+  return matches;
+}
+
+// Write rules must hold for names that do not exist yet, which a start-up expansion cannot do.
+Status refuse_globs(const std::vector<std::string>& entries, const char* key) {
+  for (const auto& raw : entries)
+    if (has_glob(raw))
+      return plain_error(key,
+                         "glob patterns are not supported here (a rule expanded at start-up "
+                         "would miss names created later); name the paths, or use "
+                         "filesystem.protectedNames for read-only names with `*`",
+                         raw);
+  return ok_status();
+}
+
 // For each writable root, the protected names found there through a symlink, with where they
 // lead. One directory read per root decides which names need a closer look.
 Result<std::vector<std::pair<std::string, std::string>>> protected_link_targets(
@@ -116,6 +147,23 @@ Result<std::vector<std::pair<std::string, std::string>>> protected_link_targets(
 
 }  // namespace
 
+bool is_system_directory(std::string_view dir) {
+  // The directory itself and everything beneath: the system's programs, libraries,
+  // configuration and kernel interfaces.
+  static const std::string_view kTrees[] = {
+      "/usr",     "/etc",       "/bin",       "/sbin",     "/lib",        "/lib32", "/lib64",
+      "/libx32",  "/boot",      "/sys",       "/proc",     "/dev",        "/run",   "/var/lib",
+      "/var/log", "/var/cache", "/var/spool", "/var/mail", "/var/backups"};
+  // Only the directory itself: beneath them lie homes and projects (/home/me, /var/www/site,
+  // /opt/app, /srv/data), but the directory is shared by every user and package.
+  static const std::string_view kExact[] = {"/", "/home", "/var", "/opt", "/srv", "/mnt", "/media"};
+  for (auto e : kExact)
+    if (dir == e) return true;
+  for (auto t : kTrees)
+    if (path_within(dir, t)) return true;
+  return false;
+}
+
 Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
                             const std::string& cwd_raw, const std::string& path_env) {
   Policy p;
@@ -123,6 +171,9 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   p.notes = s.notes;
   p.network = s.network;
   p.unset_env = s.unset_env;
+  p.pass_env = s.paddock.pass_env;
+  p.ssh_agent.keys = s.paddock.ssh_agent_keys;
+  p.ssh_agent.enabled = s.paddock.ssh_agent || !p.ssh_agent.keys.empty();
   PathResolver resolver;
   auto home = resolver.resolve(normalize_path(home_raw));
   if (!home) return home.error();
@@ -135,23 +186,42 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   UniqueList deny_read(p.fs.deny_read);
   for (const auto& rel : builtin_credential_stores())
     PADDOCK_TRY(add_denied(resolver, deny_read, "~/" + rel, H, *cwd, "built-in denyRead"));
-  for (const auto& d : s.filesystem.deny_read)
-    PADDOCK_TRY(add_denied(resolver, deny_read, d, H, *cwd, "filesystem.denyRead"));
-  UniqueList allow_read(p.fs.allow_read);
-  for (const auto& a : s.filesystem.allow_read) {
-    auto c = canonical(resolver, a, H, *cwd, "filesystem.allowRead");
-    if (!c) return c.error();
-    allow_read.add(*c);
+  for (const auto& d : s.filesystem.deny_read) {
+    auto paths = read_rule_paths(d, H, *cwd, "filesystem.denyRead");
+    if (!paths) return paths.error();
+    for (const auto& one : *paths)
+      PADDOCK_TRY(add_denied(resolver, deny_read, one, H, *cwd, "filesystem.denyRead"));
   }
+  UniqueList allow_read(p.fs.allow_read);
+  for (const auto& raw : s.filesystem.allow_read) {
+    auto paths = read_rule_paths(raw, H, *cwd, "filesystem.allowRead");
+    if (!paths) return paths.error();
+    for (const auto& a : *paths) {
+      auto c = canonical(resolver, a, H, *cwd, "filesystem.allowRead");
+      if (!c) return c.error();
+      allow_read.add(*c);
+    }
+  }
+  PADDOCK_TRY(refuse_globs(s.filesystem.allow_write, "filesystem.allowWrite"));
+  PADDOCK_TRY(refuse_globs(s.filesystem.deny_write, "filesystem.denyWrite"));
+  PADDOCK_TRY(refuse_globs(s.network.allow_unix_sockets, "network.allowUnixSockets"));
 
   UniqueList writable(p.fs.writable);
-  writable.add(*cwd);
+  const bool system_cwd = is_system_directory(*cwd);
+  if (!system_cwd) writable.add(*cwd);
   for (const auto& w : s.filesystem.allow_write) {
     auto c = canonical(resolver, w, H, *cwd, "filesystem.allowWrite");
     if (!c) return c.error();
     if (*c == "/") return plain_error("filesystem.allowWrite", "refusing to make / writable", w);
     writable.add(*c);
   }
+  if (system_cwd && PathSet(p.fs.writable).covering(*cwd) == nullptr)
+    p.notes.push_back(*cwd == "/"
+                          ? std::string("the current directory is /: it stays read-only (run "
+                                        "paddock from a project directory)")
+                          : "the current directory " + *cwd +
+                                " is a system directory: it stays read-only (--allow-write " +
+                                *cwd + " makes it writable)");
 
   // The current directory inside a denied path must be re-opened explicitly.
   for (const auto& d : p.fs.deny_read) {
