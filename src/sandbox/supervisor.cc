@@ -39,7 +39,8 @@ Result<std::string> self_binary() {
   return std::string(self, size_t(n));
 }
 
-Result<SandboxSpec> build_spec(const Policy& policy) {
+// `withheld`, when given, receives the names of variables kept out because they look secret.
+Result<SandboxSpec> build_spec(const Policy& policy, std::vector<std::string>* withheld = nullptr) {
   SandboxSpec spec;
   auto self = self_binary();
   if (!self) return self.error();
@@ -57,10 +58,15 @@ Result<SandboxSpec> build_spec(const Policy& policy) {
                                 {kHttpProxyPort, kSocksProxyPort});
   spec.seccomp = sandbox_seccomp_program();
   spec.cwd = policy.fs.cwd;
-  ProxyEnvironment proxy_env;
-  proxy_env.enabled = true;
-  proxy_env.paddock_path = kSelfInSandbox;
-  spec.env = sandbox_environment(environ, policy.fs.writable, proxy_env, policy.unset_env);
+  EnvironmentOptions env;
+  env.writable = policy.fs.writable;
+  env.proxy.enabled = true;
+  env.proxy.paddock_path = kSelfInSandbox;
+  env.unset = policy.unset_env;
+  env.pass = policy.pass_env;
+  SandboxEnvironment built = sandbox_environment(environ, env);
+  spec.env = std::move(built.env);
+  if (withheld != nullptr) *withheld = std::move(built.withheld_secrets);
   return spec;
 }
 
@@ -122,9 +128,19 @@ Result<std::string> describe_plan(const Policy& policy) {
 
 Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, const RunRequest& req,
                           StartedSandbox started) {
-  auto spec = build_spec(policy);
+  std::vector<std::string> withheld;
+  auto spec = build_spec(policy, &withheld);
   if (!spec) return spec.error();
   spec->argv = req.argv;
+  if (!req.quiet && !withheld.empty()) {
+    std::string names;
+    for (const auto& n : withheld) names += (names.empty() ? "" : " ") + n;
+    // Names only, never values; names come from the user's own environment.
+    std::fprintf(stderr,
+                 "paddock: note: not passed in (they look like secrets; --pass-env NAME keeps "
+                 "one): %s\n",
+                 printable(names).c_str());
+  }
   if (req.debug) {
     auto d = describe_plan(policy);
     if (!d) return d.error();

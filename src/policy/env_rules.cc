@@ -1,0 +1,129 @@
+#include "policy/env_rules.h"
+
+#include <algorithm>
+
+namespace paddock {
+
+namespace {
+
+// Upper-case name patterns; '*' matches any run of characters. TOKEN is matched as a word end
+// (`*TOKEN`, `*_TOKEN_*`, `TOKEN_*`), never as a prefix of a longer word: TOKENIZERS_PARALLELISM
+// (Hugging Face) is an ordinary setting. `*_PWD` spares PWD and OLDPWD, the working directory.
+const std::vector<std::string_view> kSecretPatterns = {
+    "*TOKEN",       "*_TOKEN_*", "TOKEN_*",  "*SECRET*", "*PASSWORD*",    "*PASSWD*",
+    "*_PWD",        "*API_KEY*", "*APIKEY*", "*_KEY",    "*PRIVATE_KEY*", "*ACCESS_KEY*",
+    "*CREDENTIAL*", "*_AUTH",    "*_PAT",    "*_JWT",
+};
+
+// Variables whose value only means something where a host socket or session is reachable.
+// Inside, the program that follows one fails ("no server running on /tmp/tmux-0/default",
+// "cannot open display"); without it, it starts its own or falls back.
+const std::vector<std::string_view> kHostSocketNames = {
+    "SSH_AUTH_SOCK",
+    "SSH_AGENT_PID",
+    "GPG_AGENT_INFO",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "DBUS_SYSTEM_BUS_ADDRESS",
+    "XDG_RUNTIME_DIR",
+    "DOCKER_HOST",
+    "CONTAINER_HOST",
+    "TMUX",
+    "TMUX_PANE",
+    "STY",
+    "ZELLIJ",
+    "ZELLIJ_SESSION_NAME",
+    "DISPLAY",
+    "XAUTHORITY",
+    "WAYLAND_DISPLAY",
+    "WAYLAND_SOCKET",
+    "SESSION_MANAGER",
+    "PULSE_SERVER",
+    "PIPEWIRE_REMOTE",
+    "KRB5CCNAME",
+    "SWAYSOCK",
+    "I3SOCK",
+    "HYPRLAND_INSTANCE_SIGNATURE",
+    "NIRI_SOCKET",
+    "KITTY_LISTEN_ON",
+    "WEZTERM_UNIX_SOCKET",
+    "NVIM",
+    "NVIM_LISTEN_ADDRESS",
+    "VSCODE_IPC_HOOK_CLI",
+    "VSCODE_GIT_IPC_HANDLE",
+    "GNOME_KEYRING_CONTROL",
+    "NOTIFY_SOCKET",
+};
+
+bool glob_match(std::string_view pattern, std::string_view s) {
+  // Iterative '*' matching with one backtrack point: linear in practice for these patterns.
+  size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
+  while (i < s.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = i;
+    } else if (p < pattern.size() && pattern[p] == s[i]) {
+      ++p;
+      ++i;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      i = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return out;
+}
+
+// scheme://user:password@host...: a database or registry URL that carries its password.
+bool url_with_password(std::string_view v) {
+  size_t colon = v.find("://");
+  if (colon == std::string_view::npos || colon == 0) return false;
+  for (size_t i = 0; i < colon; ++i) {
+    char c = v[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
+    if (!ok) return false;
+  }
+  std::string_view rest = v.substr(colon + 3);
+  size_t end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) return false;
+  std::string_view userinfo = authority.substr(0, at);
+  size_t sep = userinfo.find(':');
+  return sep != std::string_view::npos && sep + 1 < userinfo.size();
+}
+
+}  // namespace
+
+std::string secret_env_rule(std::string_view name, std::string_view value) {
+  const std::string n = upper(name);
+  for (std::string_view p : kSecretPatterns)
+    if (glob_match(p, n)) return std::string(p);
+  if (url_with_password(value)) return "a URL with a password";
+  return {};
+}
+
+EnvClass classify_env(std::string_view name, std::string_view value) {
+  if (std::find(kHostSocketNames.begin(), kHostSocketNames.end(), name) != kHostSocketNames.end())
+    return EnvClass::kHostSocket;
+  return secret_env_rule(name, value).empty() ? EnvClass::kPass : EnvClass::kSecret;
+}
+
+const std::vector<std::string_view>& secret_env_patterns() {
+  return kSecretPatterns;
+}
+
+const std::vector<std::string_view>& host_socket_env_names() {
+  return kHostSocketNames;
+}
+
+}  // namespace paddock

@@ -1,0 +1,157 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "policy/env_rules.h"
+#include "sandbox/environment.h"
+
+namespace paddock {
+namespace {
+
+TEST(EnvRules, SecretsByName) {
+  for (const char* n : {"GITHUB_TOKEN",
+                        "GH_TOKEN",
+                        "NPM_TOKEN",
+                        "HF_TOKEN",
+                        "AWS_SESSION_TOKEN",
+                        "AWS_SECRET_ACCESS_KEY",
+                        "AWS_ACCESS_KEY_ID",
+                        "ANTHROPIC_API_KEY",
+                        "OPENAI_API_KEY",
+                        "ANTHROPIC_AUTH_TOKEN",
+                        "CLAUDE_CODE_OAUTH_TOKEN",
+                        "NGROK_AUTHTOKEN",
+                        "TOKEN",
+                        "CI_JOB_TOKEN",
+                        "GITHUB_TOKEN_FOR_CI",
+                        "TOKEN_FILE_CONTENT",
+                        "DJANGO_SECRET_KEY",
+                        "CLIENT_SECRET",
+                        "SECRET",
+                        "PGPASSWORD",
+                        "DB_PASSWORD",
+                        "MYSQL_PWD",
+                        "SMTP_PASSWD",
+                        "STRIPE_KEY",
+                        "ENCRYPTION_KEY",
+                        "SSH_PRIVATE_KEY_B64",
+                        "GOOGLE_CREDENTIALS",
+                        "NPM_CONFIG__AUTH",
+                        "GH_PAT",
+                        "CI_JOB_JWT",
+                        "MAPBOX_APIKEY",
+                        "github_token",
+                        "npm_config__authToken"})
+    EXPECT_EQ(classify_env(n, "v"), EnvClass::kSecret) << n;
+}
+
+TEST(EnvRules, OrdinaryNamesPass) {
+  // TOKENIZERS_PARALLELISM (Hugging Face) is a setting, not a token; PWD and OLDPWD are the
+  // working directory.
+  for (const char* n : {"TOKENIZERS_PARALLELISM",
+                        "PWD",
+                        "OLDPWD",
+                        "PATH",
+                        "HOME",
+                        "TERM",
+                        "LANG",
+                        "EDITOR",
+                        "KEYTIMEOUT",
+                        "SSH_TTY",
+                        "SSH_CONNECTION",
+                        "GPG_TTY",
+                        "HISTFILE",
+                        "PAGER",
+                        "LESSKEY",
+                        "GIT_ASKPASS",
+                        "PYTHONPATH",
+                        "AWS_REGION",
+                        "AWS_PROFILE",
+                        "KUBECONFIG",
+                        "TOKENS_DIR_X"})
+    EXPECT_EQ(classify_env(n, "/x"), EnvClass::kPass) << n;
+}
+
+TEST(EnvRules, UrlWithPassword) {
+  EXPECT_EQ(classify_env("DATABASE_URL", "postgres://app:hunter2@db.internal/app"),
+            EnvClass::kSecret);
+  EXPECT_EQ(secret_env_rule("REDIS_URL", "redis://:pw@localhost:6379"), "a URL with a password");
+  EXPECT_EQ(classify_env("PIP_INDEX_URL", "https://user:tok@pypi.example/simple"),
+            EnvClass::kSecret);
+  for (const char* v : {"https://example.com/a@b", "postgres://app@db/app", "https://x:@h/",
+                        "not a url", "://a:b@c", "1http://a:b@c", "mailto:a:b@c"})
+    EXPECT_EQ(classify_env("SOME_URL", v), EnvClass::kPass) << v;
+}
+
+TEST(EnvRules, HostSockets) {
+  for (const char* n : {"TMUX", "TMUX_PANE", "DBUS_SESSION_BUS_ADDRESS", "SSH_AUTH_SOCK",
+                        "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "DISPLAY", "DOCKER_HOST"})
+    EXPECT_EQ(classify_env(n, "x"), EnvClass::kHostSocket) << n;
+}
+
+std::vector<std::string> env_of(std::vector<std::string> host, const EnvironmentOptions& o,
+                                std::vector<std::string>* withheld = nullptr) {
+  std::vector<char*> p;
+  for (auto& s : host) p.push_back(s.data());
+  p.push_back(nullptr);
+  SandboxEnvironment e = sandbox_environment(p.data(), o);
+  if (withheld) *withheld = e.withheld_secrets;
+  return e.env;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) {
+  for (const auto& x : v)
+    if (x == s) return true;
+  return false;
+}
+
+TEST(SandboxEnvironment, WithholdsSecretsAndReportsThem) {
+  std::vector<std::string> withheld;
+  auto env = env_of({"GITHUB_TOKEN=t", "PATH=/bin", "TMUX=/tmp/tmux-0/default,1,0",
+                     "TOKENIZERS_PARALLELISM=false", "AWS_SECRET_ACCESS_KEY=s"},
+                    {}, &withheld);
+  EXPECT_FALSE(has(env, "GITHUB_TOKEN=t"));
+  EXPECT_FALSE(has(env, "AWS_SECRET_ACCESS_KEY=s"));
+  EXPECT_FALSE(has(env, "TMUX=/tmp/tmux-0/default,1,0"));
+  EXPECT_TRUE(has(env, "PATH=/bin"));
+  EXPECT_TRUE(has(env, "TOKENIZERS_PARALLELISM=false"));
+  EXPECT_TRUE(has(env, "PADDOCK_SANDBOX=1"));
+  // Host sockets are dropped without a note; secrets are named (never their values).
+  EXPECT_EQ(withheld, (std::vector<std::string>{"GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY"}));
+}
+
+TEST(SandboxEnvironment, PassEnvKeepsOneAndCredentialsEnvVarsStillRemove) {
+  EnvironmentOptions o;
+  o.pass = {"GITHUB_TOKEN", "PLAIN"};
+  o.unset = {"PLAIN"};
+  std::vector<std::string> withheld;
+  auto env = env_of({"GITHUB_TOKEN=t", "NPM_TOKEN=n", "PLAIN=p"}, o, &withheld);
+  EXPECT_TRUE(has(env, "GITHUB_TOKEN=t"));
+  EXPECT_FALSE(has(env, "NPM_TOKEN=n"));
+  EXPECT_FALSE(has(env, "PLAIN=p"));  // credentials.envVars is the user's explicit removal
+  EXPECT_EQ(withheld, (std::vector<std::string>{"NPM_TOKEN"}));
+}
+
+TEST(SandboxEnvironment, SshAgentSocketReplacesTheHosts) {
+  EnvironmentOptions o;
+  o.ssh_auth_sock = "/tmp/paddock-ssh-agent/agent.sock";
+  auto env = env_of({"SSH_AUTH_SOCK=/run/user/0/agent"}, o);
+  EXPECT_FALSE(has(env, "SSH_AUTH_SOCK=/run/user/0/agent"));
+  EXPECT_TRUE(has(env, "SSH_AUTH_SOCK=/tmp/paddock-ssh-agent/agent.sock"));
+  // --pass-env cannot smuggle the host's socket in beside ours.
+  o.pass = {"SSH_AUTH_SOCK"};
+  env = env_of({"SSH_AUTH_SOCK=/run/user/0/agent"}, o);
+  EXPECT_FALSE(has(env, "SSH_AUTH_SOCK=/run/user/0/agent"));
+}
+
+TEST(SandboxEnvironment, LoaderHooksAndMarkerNeverPass) {
+  EnvironmentOptions o;
+  o.pass = {"LD_PRELOAD", "PADDOCK_SANDBOX"};
+  auto env = env_of({"LD_PRELOAD=/x.so", "PADDOCK_SANDBOX=0"}, o);
+  EXPECT_FALSE(has(env, "LD_PRELOAD=/x.so"));
+  EXPECT_FALSE(has(env, "PADDOCK_SANDBOX=0"));
+}
+
+}  // namespace
+}  // namespace paddock
