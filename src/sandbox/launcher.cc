@@ -31,8 +31,6 @@ namespace paddock {
 
 namespace {
 
-constexpr const char* kHostname = "paddock";
-
 // Sandbox side, before the spec: what needs no policy. The network namespace is made here
 // rather than by clone() so that its cost falls in the child, beside the supervisor's work.
 Result<ProxyListeners> prepare(uid_t uid, gid_t gid, int sync_fd) {
@@ -42,8 +40,8 @@ Result<ProxyListeners> prepare(uid_t uid, gid_t gid, int sync_fd) {
   if (::poll(&p, 1, 0) < 0 || (p.revents & (POLLHUP | POLLRDHUP)))
     return plain_error("sandbox", "the supervisor died during setup");
   PADDOCK_TRY(write_id_maps(uid, gid));
-  if (::sethostname(kHostname, std::char_traits<char>::length(kHostname)) != 0)
-    return sys_error("sethostname", kHostname);
+  if (::sethostname(kSandboxHostname, std::char_traits<char>::length(kSandboxHostname)) != 0)
+    return sys_error("sethostname", kSandboxHostname);
   if (::unshare(CLONE_NEWNET) != 0) return sys_error("unshare(CLONE_NEWNET)", "sandbox network");
   PADDOCK_TRY(bring_loopback_up());
   return create_proxy_listeners();
@@ -65,7 +63,7 @@ Result<SandboxSpec> receive_spec(int sync_fd) {
 // The rest of the walls, in the order that matters for security: nothing is exec'd before every
 // wall is up, and seccomp comes last because it also forbids the mounts made before it.
 Status contain(const SandboxSpec& spec, ProxyListeners& listeners, int sync_fd) {
-  PADDOCK_TRY(build_mount_view(spec.mounts, spec.cwd));
+  PADDOCK_TRY(build_mount_view(spec.mounts, spec.cwd, spec.view_extras));
   // The supervisor resolves mediated paths in this root; init is never exec'd, so /proc/1/root
   // would need CAP_SYS_PTRACE on the host: hand the directory over instead.
   UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));

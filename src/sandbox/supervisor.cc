@@ -1,19 +1,25 @@
 #include "sandbox/supervisor.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "base/printable.h"
 #include "mediator/mediator.h"
+#include "policy/hosts_file.h"
 #include "policy/mount_plan.h"
+#include "policy/paths.h"
 #include "policy/seccomp_policy.h"
 #include "proxy/address_filter.h"
 #include "proxy/proxy_server.h"
@@ -23,6 +29,7 @@
 #include "walls/landlock.h"
 #include "walls/proxy_listeners.h"
 #include "walls/seccomp.h"
+#include "walls/terminal.h"
 
 extern char** environ;
 
@@ -40,6 +47,31 @@ Result<std::string> self_binary() {
 }
 
 // `withheld`, when given, receives the names of variables kept out because they look secret.
+// The sandbox's /etc/hosts: where the view shows the host's (a symlinked /etc/hosts is covered
+// where it leads) and what it holds. Left alone when unreadable or denied.
+void plan_hosts(const Policy& policy, ViewExtras& x) {
+  std::unique_ptr<char, decltype(&std::free)> real(::realpath("/etc/hosts", nullptr), &std::free);
+  if (!real) return;
+  const std::string path(real.get());
+  if (PathSet(policy.fs.deny_read).covering(path) != nullptr) return;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd.valid()) return;
+  struct stat st;
+  constexpr off_t kMaxHosts = off_t{1} << 20;
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxHosts) return;
+  std::string text(size_t(st.st_size), '\0');
+  size_t used = 0;
+  while (used < text.size()) {
+    ssize_t n = ::read(fd.get(), text.data() + used, text.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    used += size_t(n);
+  }
+  text.resize(used);
+  x.hosts_path = path;
+  x.hosts = hosts_with_hostname(text, kSandboxHostname);
+}
+
 Result<SandboxSpec> build_spec(const Policy& policy, std::vector<std::string>* withheld = nullptr) {
   SandboxSpec spec;
   auto self = self_binary();
@@ -49,6 +81,8 @@ Result<SandboxSpec> build_spec(const Policy& policy, std::vector<std::string>* w
   auto mounts = plan_mounts(view, real_host_fs());
   if (!mounts) return mounts.error();
   spec.mounts = std::move(*mounts);
+  spec.view_extras.ptys = stdio_ptys();
+  plan_hosts(policy, spec.view_extras);
   int abi = landlock_abi();
   if (abi < 1)
     return plain_error("landlock",
@@ -114,6 +148,11 @@ Result<std::string> describe_plan(const Policy& policy) {
     out += "\n";
   }
   for (const auto& n : spec->mounts.notes) out += "  note: " + n + "\n";
+  for (unsigned n : spec->view_extras.ptys)
+    out += "  terminal: /dev/pts/" + std::to_string(n) + " (the command's own, under its name)\n";
+  if (!spec->view_extras.hosts_path.empty())
+    out += "  hosts: " + spec->view_extras.hosts_path + " <- the host's, naming the hostname " +
+           kSandboxHostname + "\n";
   out += "landlock:\n" + describe_landlock(spec->landlock);
   out += "seccomp (" + std::to_string(spec->seccomp.size()) + " BPF instructions):\n" +
          describe_seccomp(sandbox_seccomp_policy(true));
