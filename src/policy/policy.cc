@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -12,6 +14,7 @@
 #include "policy/path_glob.h"
 #include "policy/paths.h"
 #include "policy/protected_names.h"
+#include "policy/ssh_files.h"
 
 namespace paddock {
 
@@ -100,6 +103,42 @@ Status refuse_globs(const std::vector<std::string>& entries, const char* key) {
                          "filesystem.protectedNames for read-only names with `*`",
                          raw);
   return ok_status();
+}
+
+std::optional<std::string> read_small_file(const std::string& path) {
+  constexpr std::streamsize kMax = 256 * 1024;  // an ssh config larger than this is not one
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string text(size_t(kMax), '\0');
+  in.read(text.data(), kMax);
+  text.resize(size_t(in.gcount()));
+  return text;
+}
+
+// ~/.ssh stays hidden; what ssh needs from it and that holds no key is re-opened
+// (policy/ssh_files.h). A user's own denyRead of one of them wins; a symlink is re-opened only
+// when it leads to a regular file that no denied path covers.
+void reopen_ssh_files(PathResolver& resolver, const std::vector<std::string>& deny_read,
+                      const std::string& home, bool public_keys, UniqueList& allow_read) {
+  const std::string ssh_dir = join_path(home, ".ssh");
+  if (std::find(deny_read.begin(), deny_read.end(), ssh_dir) == deny_read.end()) return;
+  std::vector<std::string> others;
+  for (const auto& d : deny_read)
+    if (d != ssh_dir) others.push_back(d);
+  const PathSet denied_elsewhere(others);
+  const PathSet denied(deny_read);
+  std::vector<std::string> files =
+      ssh_readable_files(ssh_dir, home, real_host_fs(), read_small_file, public_keys);
+  const PathSet chosen(files);
+  for (const auto& f : files) {
+    if (denied_elsewhere.covering(f) != nullptr) continue;
+    if (real_host_fs().type(f) == EntryType::Symlink) {
+      auto target = resolver.resolve(f);
+      if (!target || real_host_fs().type(*target) != EntryType::File) continue;
+      if (denied.covering(*target) != nullptr && !chosen.contains(*target)) continue;
+    }
+    allow_read.add(f);
+  }
 }
 
 // For each writable root, the protected names found there through a symlink, with where they
@@ -193,6 +232,8 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
       PADDOCK_TRY(add_denied(resolver, deny_read, one, H, *cwd, "filesystem.denyRead"));
   }
   UniqueList allow_read(p.fs.allow_read);
+  reopen_ssh_files(resolver, p.fs.deny_read, *home,
+                   s.paddock.ssh_agent || !s.paddock.ssh_agent_keys.empty(), allow_read);
   for (const auto& raw : s.filesystem.allow_read) {
     auto paths = read_rule_paths(raw, H, *cwd, "filesystem.allowRead");
     if (!paths) return paths.error();
