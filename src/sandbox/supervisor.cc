@@ -26,6 +26,8 @@
 #include "sandbox/environment.h"
 #include "sandbox/launcher.h"
 #include "sandbox/sync_channel.h"
+#include "sshagent/agent_relay.h"
+#include "walls/agent_listener.h"
 #include "walls/landlock.h"
 #include "walls/proxy_listeners.h"
 #include "walls/seccomp.h"
@@ -98,10 +100,59 @@ Result<SandboxSpec> build_spec(const Policy& policy, std::vector<std::string>* w
   env.proxy.paddock_path = kSelfInSandbox;
   env.unset = policy.unset_env;
   env.pass = policy.pass_env;
+  if (policy.ssh_agent.enabled) {
+    env.ssh_auth_sock = kAgentSocketInSandbox;
+    spec.ssh_agent_socket = kAgentSocketInSandbox;
+  }
   SandboxEnvironment built = sandbox_environment(environ, env);
   spec.env = std::move(built.env);
   if (withheld != nullptr) *withheld = std::move(built.withheld_secrets);
   return spec;
+}
+
+// --ssh-agent: the user's agent socket (paddock's own $SSH_AUTH_SOCK) and the keys to offer.
+struct AgentSetup {
+  std::string agent_path;
+  sshagent::KeyAllowlist allow;
+};
+
+Result<AgentSetup> agent_setup(const Policy& policy) {
+  AgentSetup a;
+  const char* sock = std::getenv("SSH_AUTH_SOCK");
+  if (sock == nullptr || sock[0] != '/')
+    return plain_error("--ssh-agent",
+                       "SSH_AUTH_SOCK is not set (or not an absolute path): there is no agent to "
+                       "serve; start one (eval $(ssh-agent); ssh-add) or drop --ssh-agent");
+  struct stat st;
+  if (::stat(sock, &st) != 0) return sys_error("--ssh-agent: stat", sock);
+  if (!S_ISSOCK(st.st_mode))
+    return plain_error("--ssh-agent", "SSH_AUTH_SOCK does not name a socket", sock);
+  a.agent_path = sock;
+  for (const auto& k : policy.ssh_agent.keys) {
+    if (k.rfind("SHA256:", 0) == 0) {
+      if (!a.allow.add_fingerprint(k))
+        return plain_error("--ssh-agent-key",
+                           "not a SHA256 fingerprint (as ssh-add -l prints: SHA256: and 43 "
+                           "base64 characters)",
+                           k);
+      continue;
+    }
+    // Otherwise a public key file (~/.ssh/id_ed25519.pub).
+    auto path = expand_path(k, policy.fs.home, policy.fs.cwd);
+    if (!path) return path.error();
+    UniqueFd fd(::open(path->c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (!fd.valid()) return sys_error("--ssh-agent-key: open", *path);
+    std::string text(64 * 1024, '\0');
+    ssize_t n = ::read(fd.get(), text.data(), text.size());
+    if (n < 0) return sys_error("--ssh-agent-key: read", *path);
+    text.resize(size_t(n));
+    if (a.allow.add_public_keys(text) == 0)
+      return plain_error("--ssh-agent-key",
+                         "holds no public key (a line \"ssh-ed25519 AAAA... comment\"); give "
+                         "the .pub file or the key's SHA256 fingerprint",
+                         *path);
+  }
+  return a;
 }
 
 void print_network_denials(const std::vector<proxy::DenialSummary>& denials) {
@@ -150,6 +201,9 @@ Result<std::string> describe_plan(const Policy& policy) {
   for (const auto& n : spec->mounts.notes) out += "  note: " + n + "\n";
   for (unsigned n : spec->view_extras.ptys)
     out += "  terminal: /dev/pts/" + std::to_string(n) + " (the command's own, under its name)\n";
+  if (!spec->ssh_agent_socket.empty())
+    out += "  ssh agent: " + spec->ssh_agent_socket +
+           " (SSH_AUTH_SOCK inside) <- paddock's filter (list and sign only) <- $SSH_AUTH_SOCK\n";
   if (!spec->view_extras.hosts_path.empty())
     out += "  hosts: " + spec->view_extras.hosts_path + " <- the host's, naming the hostname " +
            kSandboxHostname + "\n";
@@ -184,6 +238,13 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
     auto d = describe_plan(policy);
     if (!d) return d.error();
     std::fprintf(stderr, "%s", d->c_str());
+  }
+
+  std::optional<AgentSetup> agent;
+  if (policy.ssh_agent.enabled) {
+    auto a = agent_setup(policy);
+    if (!a) return a.error();
+    agent = std::move(*a);
   }
 
   // Relayed signals are read from a signalfd; init restores the command's defaults.
@@ -224,6 +285,20 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
     ::waitpid(launched->init_pid, nullptr, 0);
     mediator.stop();
     return proxy.error();
+  }
+
+  std::unique_ptr<sshagent::AgentRelay> agent_relay;
+  if (agent) {
+    auto r = sshagent::AgentRelay::start(std::move(launched->agent_listener), agent->agent_path,
+                                         std::move(agent->allow));
+    if (!r) {
+      ::kill(launched->init_pid, SIGKILL);
+      ::waitpid(launched->init_pid, nullptr, 0);
+      mediator.stop();
+      (*proxy)->stop();
+      return r.error();
+    }
+    agent_relay = std::move(*r);
   }
 
   std::optional<Error> exec_error;
@@ -272,6 +347,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   }
   mediator.stop();
   (*proxy)->stop();
+  if (agent_relay) agent_relay->stop();
   for (const auto& q : mediator.quarantine_foreign_gitfiles())
     std::fprintf(stderr, "paddock: quarantined a gitfile that points outside a worktree: %s\n",
                  printable(q).c_str());
