@@ -346,6 +346,7 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
 
   // Writable $PATH directories: a command written there runs outside the sandbox later.
   const PathSet writable_set(p.fs.writable);
+  std::unordered_set<std::string> warned;  // once per directory, however often $PATH names it
   size_t i = 0;
   while (i <= path_env.size()) {
     size_t j = path_env.find(':', i);
@@ -355,7 +356,7 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
     if (dir.empty() || dir[0] != '/') continue;
     auto r = resolver.resolve(dir);
     if (!r) continue;
-    if (writable_set.covering(*r) != nullptr)
+    if (writable_set.covering(*r) != nullptr && warned.insert(*r).second)
       p.warnings.push_back("$PATH directory " + dir + " is writable inside the sandbox: a " +
                            "program planted there runs unsandboxed when you next call it");
   }
