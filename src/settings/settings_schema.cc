@@ -483,7 +483,7 @@ class Walker {
   void credential_file(const JsonValue& v) {
     bool have_path = false;
     bool have_mode = false;
-    for (const JsonMember& m : object(v)) {
+    for (const JsonMember& m : object(v, R"(an object like {"path": "~/.x", "mode": "deny"})")) {
       Step step(this, m.key);
       if (m.key == "path") {
         const std::string& p = string(m.value);
@@ -505,7 +505,8 @@ class Walker {
   void credential_env(const JsonValue& v) {
     bool have_name = false;
     bool have_mode = false;
-    for (const JsonMember& m : object(v)) {
+    for (const JsonMember& m :
+         object(v, R"(an object like {"name": "API_TOKEN", "mode": "deny"})")) {
       Step step(this, m.key);
       if (m.key == "name") {
         const std::string& name = string(m.value);

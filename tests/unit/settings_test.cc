@@ -267,7 +267,11 @@ INSTANTIATE_TEST_SUITE_P(
         Case{R"({"credentials": {"files": {}}})",
              "credentials.files: expected an array of objects, got object"},
         Case{R"({"credentials": {"files": ["~/.netrc"]}})",
-             "credentials.files[0]: expected an object, got string"},
+             "credentials.files[0]: expected an object like {\"path\": \"~/.x\", \"mode\": "
+             "\"deny\"}, got string"},
+        Case{R"({"credentials": {"envVars": ["GITHUB_TOKEN"]}})",
+             "credentials.envVars[0]: expected an object like {\"name\": \"API_TOKEN\", "
+             "\"mode\": \"deny\"}, got string"},
         Case{R"({"credentials": {"files": [{"mode": "deny"}]}})",
              "credentials.files[0]: missing \"path\""},
         Case{R"({"credentials": {"files": [{"path": "~/.netrc"}]}})",
