@@ -102,6 +102,27 @@ bool url_with_password(std::string_view v) {
   return sep != std::string_view::npos && sep + 1 < userinfo.size();
 }
 
+bool under(std::string_view path, std::string_view dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
+  if (dir.empty() || dir[0] != '/' || path.substr(0, dir.size()) != dir) return false;
+  return path.size() == dir.size() || path[dir.size()] == '/';
+}
+
+// The sandbox's /run and /var/run are empty, and $XDG_RUNTIME_DIR lies in /run (or nowhere the
+// sandbox shares): sockets, pid files and session state of host services.
+bool in_runtime_dirs(std::string_view value, std::string_view runtime_dir) {
+  for (std::string_view prefix : {"unix:path=", "unix://", "unix:"}) {
+    if (value.substr(0, prefix.size()) == prefix) {
+      value.remove_prefix(prefix.size());
+      break;
+    }
+  }
+  if (value.empty() || value[0] != '/') return false;
+  value = value.substr(0, value.find_first_of(",;"));  // "unix:path=/run/x,guid=..."
+  return under(value, "/run") || under(value, "/var/run") ||
+         (!runtime_dir.empty() && under(value, runtime_dir));
+}
+
 }  // namespace
 
 std::string secret_env_rule(std::string_view name, std::string_view value) {
@@ -112,9 +133,10 @@ std::string secret_env_rule(std::string_view name, std::string_view value) {
   return {};
 }
 
-EnvClass classify_env(std::string_view name, std::string_view value) {
+EnvClass classify_env(std::string_view name, std::string_view value, std::string_view runtime_dir) {
   if (std::find(kHostSocketNames.begin(), kHostSocketNames.end(), name) != kHostSocketNames.end())
     return EnvClass::kHostSocket;
+  if (in_runtime_dirs(value, runtime_dir)) return EnvClass::kHostSocket;
   return secret_env_rule(name, value).empty() ? EnvClass::kPass : EnvClass::kSecret;
 }
 

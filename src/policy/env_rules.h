@@ -17,7 +17,10 @@ enum class EnvClass {
 };
 
 // The class of one variable. Names are compared upper-cased, so `github_token` is a secret too.
-EnvClass classify_env(std::string_view name, std::string_view value);
+// A value that is a path (or a `unix:` address) in /run, /var/run or `runtime_dir` (the host's
+// $XDG_RUNTIME_DIR) points where the sandbox has nothing: a host socket too.
+EnvClass classify_env(std::string_view name, std::string_view value,
+                      std::string_view runtime_dir = {});
 
 // The rule that makes `name`/`value` a secret ("*_TOKEN", "a URL with a password"), or "".
 std::string secret_env_rule(std::string_view name, std::string_view value);

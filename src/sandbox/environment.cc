@@ -32,6 +32,11 @@ SandboxEnvironment sandbox_environment(char** host_env, const EnvironmentOptions
   // paddock's own marker and the loader's injection hooks never come from outside.
   static const std::string_view kAlwaysDropped[] = {"PADDOCK_SANDBOX", "LD_PRELOAD", "LD_AUDIT"};
   SandboxEnvironment out;
+  std::string_view runtime_dir;
+  for (char** e = host_env; e != nullptr && *e != nullptr; ++e) {
+    std::string_view kv(*e);
+    if (kv.substr(0, 16) == "XDG_RUNTIME_DIR=") runtime_dir = kv.substr(16);
+  }
   std::string java_opts;
   std::string user_ssh;
   for (char** e = host_env; e != nullptr && *e != nullptr; ++e) {
@@ -45,7 +50,7 @@ SandboxEnvironment sandbox_environment(char** host_env, const EnvironmentOptions
       if (k == d) drop = true;
     if (listed(o.unset, k)) drop = true;  // credentials.envVars
     if (!drop && !listed(o.pass, k)) {
-      switch (classify_env(k, v)) {
+      switch (classify_env(k, v, runtime_dir)) {
         case EnvClass::kPass:
           break;
         case EnvClass::kSecret:

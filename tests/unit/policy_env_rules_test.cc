@@ -155,3 +155,20 @@ TEST(SandboxEnvironment, LoaderHooksAndMarkerNeverPass) {
 
 }  // namespace
 }  // namespace paddock
+
+namespace paddock {
+namespace {
+
+TEST(EnvRules, ValuesInRuntimeDirectoriesArePointersToHostServices) {
+  EXPECT_EQ(classify_env("PULSE_SERVER", "unix:/run/user/1000/pulse/native"),
+            EnvClass::kHostSocket);
+  EXPECT_EQ(classify_env("MY_BUS", "unix:path=/run/user/1000/bus,guid=abc"), EnvClass::kHostSocket);
+  EXPECT_EQ(classify_env("GNUPG_SOCK", "/var/run/gpg/S.agent"), EnvClass::kHostSocket);
+  EXPECT_EQ(classify_env("APP_SOCKET", "/xdg/rt/app.sock", "/xdg/rt"), EnvClass::kHostSocket);
+  EXPECT_EQ(classify_env("APP_SOCKET", "/xdg/rt/app.sock"), EnvClass::kPass);
+  for (const char* v : {"/runner/x", "/home/u/run/x", "run/x", "/usr/bin/vim", "unix:x", ""})
+    EXPECT_EQ(classify_env("SOME_PATH", v, "/xdg/rt"), EnvClass::kPass) << v;
+}
+
+}  // namespace
+}  // namespace paddock
