@@ -87,7 +87,7 @@ void print_environment(const Policy& p) {
   print_list("removed (credentials.envVars)", p.unset_env, " (none)");
   std::printf("  withheld as host sockets:");
   for (std::string_view s : host_socket_env_names()) std::printf(" %.*s", int(s.size()), s.data());
-  std::printf("\n");
+  std::printf(" and any value in /run, /var/run or $XDG_RUNTIME_DIR\n");
   if (p.ssh_agent.enabled) {
     std::printf(
         "  ssh agent: served inside (SSH_AUTH_SOCK) through paddock's filter: list and "
@@ -146,6 +146,7 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
     j["environment"]["unsetEnv"] = p->unset_env;
     j["sshAgent"]["enabled"] = p->ssh_agent.enabled;
     j["sshAgent"]["keys"] = p->ssh_agent.keys;
+    // --- home layer: j["homeLayer"] is added here by the home-layer change ---
     j["notes"] = p->notes;
     j["warnings"] = p->warnings;
     std::printf("%s\n", j.dump(2).c_str());
@@ -168,7 +169,7 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
   for (const auto& a : p->fs.protect.aliases())
     std::printf("  %s (a spelling that leads to one above)\n", a.c_str());
   print_protected_names(*p);
-  // --- home layer: shown here by the home-layer change (where it is, its size) ---
+  // --- home layer: printed here by the home-layer change (where the layer is, its size) ---
   print_network(*p);
   print_environment(*p);
   for (const auto& n : p->notes) std::printf("note: %s\n", n.c_str());
