@@ -17,7 +17,9 @@ SECRETS = {
 ORDINARY = {"TOKENIZERS_PARALLELISM": "false", "EDITOR": "vi", "AWS_REGION": "eu-west-1"}
 SOCKETS = {"TMUX": "/tmp/tmux-0/default,123,0", "TMUX_PANE": "%1",
            "DBUS_SESSION_BUS_ADDRESS": "unix:path=/run/user/0/bus", "WAYLAND_DISPLAY": "wayland-0",
-           "SSH_AUTH_SOCK": "/run/user/0/ssh-agent.sock", "DISPLAY": ":0"}
+           "SSH_AUTH_SOCK": "/run/user/0/ssh-agent.sock", "DISPLAY": ":0",
+           # any value in /run, /var/run or $XDG_RUNTIME_DIR: empty inside
+           "MY_APP_SOCKET": "/run/user/0/app.sock", "OTHER_BUS": "unix:path=/var/run/x.sock"}
 
 
 def inside_env(sb, flags=(), extra=None):
