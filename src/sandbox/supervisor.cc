@@ -17,13 +17,13 @@
 
 #include "base/printable.h"
 #include "mediator/mediator.h"
-#include "policy/hosts_file.h"
 #include "policy/mount_plan.h"
-#include "policy/paths.h"
 #include "policy/seccomp_policy.h"
 #include "proxy/address_filter.h"
 #include "proxy/proxy_server.h"
+#include "sandbox/agent_setup.h"
 #include "sandbox/environment.h"
+#include "sandbox/hosts_setup.h"
 #include "sandbox/launcher.h"
 #include "sandbox/sync_channel.h"
 #include "sshagent/agent_relay.h"
@@ -49,31 +49,6 @@ Result<std::string> self_binary() {
 }
 
 // `withheld`, when given, receives the names of variables kept out because they look secret.
-// The sandbox's /etc/hosts: where the view shows the host's (a symlinked /etc/hosts is covered
-// where it leads) and what it holds. Left alone when unreadable or denied.
-void plan_hosts(const Policy& policy, ViewExtras& x) {
-  std::unique_ptr<char, decltype(&std::free)> real(::realpath("/etc/hosts", nullptr), &std::free);
-  if (!real) return;
-  const std::string path(real.get());
-  if (PathSet(policy.fs.deny_read).covering(path) != nullptr) return;
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  if (!fd.valid()) return;
-  struct stat st;
-  constexpr off_t kMaxHosts = off_t{1} << 20;
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxHosts) return;
-  std::string text(size_t(st.st_size), '\0');
-  size_t used = 0;
-  while (used < text.size()) {
-    ssize_t n = ::read(fd.get(), text.data() + used, text.size() - used);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    used += size_t(n);
-  }
-  text.resize(used);
-  x.hosts_path = path;
-  x.hosts = hosts_with_hostname(text, kSandboxHostname);
-}
-
 Result<SandboxSpec> build_spec(const Policy& policy, std::vector<std::string>* withheld = nullptr) {
   SandboxSpec spec;
   auto self = self_binary();
@@ -84,7 +59,7 @@ Result<SandboxSpec> build_spec(const Policy& policy, std::vector<std::string>* w
   if (!mounts) return mounts.error();
   spec.mounts = std::move(*mounts);
   spec.view_extras.ptys = stdio_ptys();
-  plan_hosts(policy, spec.view_extras);
+  plan_hosts(policy.fs.deny_read, spec.view_extras);
   int abi = landlock_abi();
   if (abi < 1)
     return plain_error("landlock",
@@ -108,51 +83,6 @@ Result<SandboxSpec> build_spec(const Policy& policy, std::vector<std::string>* w
   spec.env = std::move(built.env);
   if (withheld != nullptr) *withheld = std::move(built.withheld_secrets);
   return spec;
-}
-
-// --ssh-agent: the user's agent socket (paddock's own $SSH_AUTH_SOCK) and the keys to offer.
-struct AgentSetup {
-  std::string agent_path;
-  sshagent::KeyAllowlist allow;
-};
-
-Result<AgentSetup> agent_setup(const Policy& policy) {
-  AgentSetup a;
-  const char* sock = std::getenv("SSH_AUTH_SOCK");
-  if (sock == nullptr || sock[0] != '/')
-    return plain_error("--ssh-agent",
-                       "SSH_AUTH_SOCK is not set (or not an absolute path): there is no agent to "
-                       "serve; start one (eval $(ssh-agent); ssh-add) or drop --ssh-agent");
-  struct stat st;
-  if (::stat(sock, &st) != 0) return sys_error("--ssh-agent: stat", sock);
-  if (!S_ISSOCK(st.st_mode))
-    return plain_error("--ssh-agent", "SSH_AUTH_SOCK does not name a socket", sock);
-  a.agent_path = sock;
-  for (const auto& k : policy.ssh_agent.keys) {
-    if (k.rfind("SHA256:", 0) == 0) {
-      if (!a.allow.add_fingerprint(k))
-        return plain_error("--ssh-agent-key",
-                           "not a SHA256 fingerprint (as ssh-add -l prints: SHA256: and 43 "
-                           "base64 characters)",
-                           k);
-      continue;
-    }
-    // Otherwise a public key file (~/.ssh/id_ed25519.pub).
-    auto path = expand_path(k, policy.fs.home, policy.fs.cwd);
-    if (!path) return path.error();
-    UniqueFd fd(::open(path->c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-    if (!fd.valid()) return sys_error("--ssh-agent-key: open", *path);
-    std::string text(64 * 1024, '\0');
-    ssize_t n = ::read(fd.get(), text.data(), text.size());
-    if (n < 0) return sys_error("--ssh-agent-key: read", *path);
-    text.resize(size_t(n));
-    if (a.allow.add_public_keys(text) == 0)
-      return plain_error("--ssh-agent-key",
-                         "holds no public key (a line \"ssh-ed25519 AAAA... comment\"); give "
-                         "the .pub file or the key's SHA256 fingerprint",
-                         *path);
-  }
-  return a;
 }
 
 void print_network_denials(const std::vector<proxy::DenialSummary>& denials) {
