@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 #include "base/kernel_abi.h"
 
@@ -49,7 +50,8 @@ bool stdio_stat_for(unsigned n, struct stat* out) {
 }  // namespace
 
 std::vector<unsigned> stdio_ptys() {
-  std::vector<unsigned> out;
+  std::vector<unsigned> seen;
+  std::vector<std::pair<bool, bool>> access;  // per entry of `seen`: readable, writable
   for (int fd = 0; fd <= 2; ++fd) {
     struct stat st;
     unsigned n = 0;
@@ -58,8 +60,24 @@ std::vector<unsigned> stdio_ptys() {
     struct stat node;
     std::string path = "/dev/pts/" + std::to_string(n);
     if (::stat(path.c_str(), &node) != 0 || !same_node(st, node)) continue;
-    if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+    int fl = ::fcntl(fd, F_GETFL);
+    if (fl < 0) continue;
+    auto at = std::find(seen.begin(), seen.end(), n);
+    if (at == seen.end()) {
+      seen.push_back(n);
+      access.emplace_back(false, false);
+      at = seen.end() - 1;
+    }
+    auto& [r, w] = access[size_t(at - seen.begin())];
+    r = r || (fl & O_ACCMODE) != O_WRONLY;
+    w = w || (fl & O_ACCMODE) != O_RDONLY;
   }
+  // The node opens for reading and writing alike: shown only where the command could already
+  // do both with what it was given. `2>/dev/pts/7` (another terminal, open for writing only)
+  // must not become a way to read what is typed there.
+  std::vector<unsigned> out;
+  for (size_t i = 0; i < seen.size(); ++i)
+    if (access[i].first && access[i].second) out.push_back(seen[i]);
   return out;
 }
 

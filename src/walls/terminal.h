@@ -19,7 +19,8 @@ namespace paddock {
 
 // Supervisor side: the host pty numbers (N of /dev/pts/N) that stdin, stdout and stderr are
 // open on, each checked to be the very node at /dev/pts/N (same device and inode), without
-// duplicates. Numbers above kMaxExposedPty are left out (they would cost as many ptys).
+// duplicates, and only where those descriptors together read and write it (reopening the node
+// gives both). Numbers above kMaxExposedPty are left out (they would cost as many ptys).
 inline constexpr unsigned kMaxExposedPty = 255;
 std::vector<unsigned> stdio_ptys();
 

@@ -92,3 +92,68 @@ def test_hosts_keeps_the_hosts_entries(sb):
     assert r.rc != 0
     with open("/etc/hosts") as f:
         assert f.read() == host
+
+
+FCHMOD = ("python3 -c \"import os, sys\n"
+          "fd = int(sys.argv[1])\n"
+          "try:\n    os.fchmod(fd, int(sys.argv[2], 8)); print('fchmod:changed')\n"
+          "except OSError as e:\n    print('fchmod:refused', e.errno)\" ")
+
+
+def test_terminal_mode_stays_the_hosts(sb):
+    # The pty is the host's node (on the host's devpts, not a read-only bind): a mode of 0666
+    # would let every local user open it and read what is typed there.
+    out, (name, st), _ = run_on_pty(sb, FCHMOD + "1 666; stat -L -c %a /dev/stdout", extra_ptys=0)
+    assert "fchmod:refused" in out, out
+    assert "fchmod:changed" not in out, out
+    assert oct(st.st_mode & 0o777)[2:] in out.split(), (out, oct(st.st_mode))
+
+
+def test_host_dev_null_mode_untouched(sb):
+    # /dev/null on stdin is the host's node too. The mode asked for is its own (0666): were the
+    # call performed, nothing would change, but it must be refused all the same (root's
+    # supervisor would otherwise chmod the host's /dev/null for the sandbox).
+    with open("/dev/null", "rb") as devnull:
+        p = subprocess.run(sb.argv(["-c", FCHMOD + "0 666"]), cwd=str(sb.project), env=sb.env(),
+                           stdin=devnull, capture_output=True, text=True, timeout=TIMEOUT)
+    assert "fchmod:refused" in p.stdout, (p.stdout, p.stderr)
+
+
+def test_write_only_terminal_not_shown(sb):
+    # stdout and stderr open for writing only on a pty (`2>/dev/pts/7`, another terminal):
+    # showing its node would let the command open it for reading and take what is typed there.
+    master, slave = os.openpty()
+    name = os.ttyname(slave)
+    st = os.stat(name)
+    wo = os.open(name, os.O_WRONLY | os.O_NOCTTY)
+    os.close(slave)
+    try:
+        cmd = ("stat -c '%d %i' " + name + " 2>&1; python3 -c \"import os\n"
+               "try:\n    os.open('" + name + "', os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK); "
+               "print('read:opened')\nexcept OSError as e:\n    print('read:refused', e.errno)\"")
+        p = subprocess.Popen(sb.argv(["-c", cmd]), cwd=str(sb.project), env=sb.env(),
+                             stdin=subprocess.DEVNULL, stdout=wo, stderr=wo, close_fds=True)
+        os.close(wo)
+        wo = -1
+        out = b""
+        while True:
+            r, _, _ = select.select([master], [], [], TIMEOUT)
+            if not r:
+                p.kill()
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        p.wait(timeout=TIMEOUT)
+    finally:
+        if wo >= 0:
+            os.close(wo)
+        os.close(master)
+    text = out.decode(errors="replace")
+    assert "read:" in text, text
+    assert "read:opened" not in text, text
+    assert f"{st.st_dev} {st.st_ino}" not in text, text
