@@ -1,6 +1,7 @@
 #include "policy/env_rules.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace paddock {
 
@@ -10,11 +11,30 @@ namespace {
 // (`*TOKEN`, `*_TOKEN_*`, `TOKEN_*`), never as a prefix of a longer word: TOKENIZERS_PARALLELISM
 // (Hugging Face) is an ordinary setting. `*_PWD` spares PWD and OLDPWD, the working directory.
 const std::vector<std::string_view> kSecretPatterns = {
-    "*TOKEN",       "*_TOKEN_*", "TOKEN_*",  "*SECRET*", "*PASSWORD*",    "*PASSWD*",
-    "*_PWD",        "*API_KEY*", "*APIKEY*", "*_KEY",    "*PRIVATE_KEY*", "*ACCESS_KEY*",
-    "*CREDENTIAL*", "*_AUTH",    "*_PAT",    "*_JWT",
+    "*TOKEN",    "*_TOKEN_*", "TOKEN_*", "*SECRET*",      "*PASSWORD*",   "*PASSWD*",     "*_PWD",
+    "*API_KEY*", "*APIKEY*",  "*_KEY",   "*PRIVATE_KEY*", "*ACCESS_KEY*", "*CREDENTIAL*", "*_AUTH",
+    "*_PAT",     "*_JWT",     "*_PASS",  "*PASSPHRASE*",  "BW_SESSION",   "OP_SESSION_*",
 };
 
+// Prefixes that issuers put on their tokens so that scanners find them (GitHub, GitLab, Slack,
+// Anthropic, OpenAI, npm, PyPI, Hugging Face, DigitalOcean, Shopify): a value holding one is a
+// token whatever its variable is called (`GIT_REMOTE=https://ghp_...@github.com/...`). The
+// short prefixes are words too (`/opt/npm_global_packages`): for them only a long run of
+// letters and digits, as the issuer makes it, counts.
+struct TokenShape {
+  std::string_view prefix;
+  bool alnum_only;  // the body is letters and digits only (else also _ and -)
+  size_t min_body;
+};
+const TokenShape kTokenShapes[] = {
+    {"ghp_", true, 30},      {"gho_", true, 30},      {"ghu_", true, 30},
+    {"ghs_", true, 30},      {"ghr_", true, 30},      {"github_pat_", false, 40},
+    {"glpat-", false, 20},   {"xoxb-", false, 16},    {"xoxp-", false, 16},
+    {"xoxa-", false, 16},    {"xoxe-", false, 16},    {"xapp-", false, 16},
+    {"sk-ant-", false, 20},  {"sk-proj-", false, 20}, {"npm_", true, 30},
+    {"pypi-AgE", false, 40}, {"hf_", true, 30},       {"dop_v1_", true, 40},
+    {"shpat_", true, 30},    {"shpss_", true, 30},
+};
 // Variables whose value only means something where a host socket or session is reachable.
 // Inside, the program that follows one fails ("no server running on /tmp/tmux-0/default",
 // "cannot open display"); without it, it starts its own or falls back.
@@ -82,24 +102,61 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-// scheme://user:password@host...: a database or registry URL that carries its password.
-bool url_with_password(std::string_view v) {
+// The userinfo of scheme://userinfo@host/...; nullopt when `v` is no such URL.
+std::optional<std::string_view> url_userinfo(std::string_view v) {
   size_t colon = v.find("://");
-  if (colon == std::string_view::npos || colon == 0) return false;
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
   for (size_t i = 0; i < colon; ++i) {
     char c = v[i];
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
               (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
-    if (!ok) return false;
+    if (!ok) return std::nullopt;
   }
   std::string_view rest = v.substr(colon + 3);
-  size_t end = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, end);
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
   size_t at = authority.rfind('@');
-  if (at == std::string_view::npos) return false;
-  std::string_view userinfo = authority.substr(0, at);
-  size_t sep = userinfo.find(':');
-  return sep != std::string_view::npos && sep + 1 < userinfo.size();
+  if (at == std::string_view::npos) return std::nullopt;
+  return authority.substr(0, at);
+}
+
+// scheme://user:password@host...: a database or registry URL that carries its password.
+bool url_with_password(std::string_view v) {
+  auto userinfo = url_userinfo(v);
+  if (!userinfo) return false;
+  size_t sep = userinfo->find(':');
+  return sep != std::string_view::npos && sep + 1 < userinfo->size();
+}
+
+// scheme://TOKEN@host: a token given as the user name (GitHub and GitLab accept that), told
+// from `git@` or `deploy@` by its length.
+bool url_with_token_user(std::string_view v) {
+  constexpr size_t kMinTokenUser = 20;
+  auto userinfo = url_userinfo(v);
+  return userinfo && userinfo->find(':') == std::string_view::npos &&
+         userinfo->size() >= kMinTokenUser;
+}
+
+bool alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool token_char(char c) {
+  return alnum(c) || c == '_' || c == '-';
+}
+
+// A known prefix at the start of a word, followed by a body of the issuer's shape.
+bool holds_known_token(std::string_view v) {
+  for (const TokenShape& t : kTokenShapes) {
+    for (size_t at = v.find(t.prefix); at != std::string_view::npos;
+         at = v.find(t.prefix, at + 1)) {
+      if (at > 0 && token_char(v[at - 1])) continue;
+      size_t n = 0;
+      for (size_t i = at + t.prefix.size(); i < v.size(); ++i, ++n)
+        if (t.alnum_only ? !alnum(v[i]) : !token_char(v[i])) break;
+      if (n >= t.min_body) return true;
+    }
+  }
+  return false;
 }
 
 bool under(std::string_view path, std::string_view dir) {
@@ -130,6 +187,8 @@ std::string secret_env_rule(std::string_view name, std::string_view value) {
   for (std::string_view p : kSecretPatterns)
     if (glob_match(p, n)) return std::string(p);
   if (url_with_password(value)) return "a URL with a password";
+  if (url_with_token_user(value)) return "a URL with a token as its user";
+  if (holds_known_token(value)) return "a value holding a known token prefix (ghp_, glpat-, ...)";
   return {};
 }
 
@@ -138,6 +197,16 @@ EnvClass classify_env(std::string_view name, std::string_view value, std::string
     return EnvClass::kHostSocket;
   if (in_runtime_dirs(value, runtime_dir)) return EnvClass::kHostSocket;
   return secret_env_rule(name, value).empty() ? EnvClass::kPass : EnvClass::kSecret;
+}
+
+bool valid_env_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    if (!alpha && !(c >= '0' && c <= '9' && i > 0)) return false;
+  }
+  return true;
 }
 
 const std::vector<std::string_view>& secret_env_patterns() {

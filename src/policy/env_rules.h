@@ -25,6 +25,10 @@ EnvClass classify_env(std::string_view name, std::string_view value,
 // The rule that makes `name`/`value` a secret ("*_TOKEN", "a URL with a password"), or "".
 std::string secret_env_rule(std::string_view name, std::string_view value);
 
+// Letters, digits and _, not starting with a digit. --pass-env takes names only: a pattern
+// (`AWS_*`) would match nothing and keep nothing, silently, so it is refused instead.
+bool valid_env_name(std::string_view name);
+
 // The patterns and names of the built-in secret list, for `paddock policy`.
 const std::vector<std::string_view>& secret_env_patterns();
 // The host-socket variables withheld, for `paddock policy`.

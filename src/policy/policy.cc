@@ -1,15 +1,18 @@
 #include "policy/policy.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/unique_fd.h"
 #include "policy/credential_stores.h"
+#include "policy/env_rules.h"
 #include "policy/host_fs.h"
 #include "policy/path_glob.h"
 #include "policy/paths.h"
@@ -105,13 +108,24 @@ Status refuse_globs(const std::vector<std::string>& entries, const char* key) {
   return ok_status();
 }
 
+// The first 256 KiB of a regular file (an ssh config larger than that is not one; a key is at
+// the start). Opened without waiting: a symlink to a FIFO must not hang start-up.
 std::optional<std::string> read_small_file(const std::string& path) {
-  constexpr std::streamsize kMax = 256 * 1024;  // an ssh config larger than this is not one
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string text(size_t(kMax), '\0');
-  in.read(text.data(), kMax);
-  text.resize(size_t(in.gcount()));
+  constexpr size_t kMax = 256 * 1024;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd.valid()) return std::nullopt;
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  std::string text(kMax, '\0');
+  size_t used = 0;
+  while (used < kMax) {
+    ssize_t n = ::read(fd.get(), text.data() + used, kMax - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) break;
+    used += size_t(n);
+  }
+  text.resize(used);
   return text;
 }
 
@@ -211,6 +225,12 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   p.network = s.network;
   p.unset_env = s.unset_env;
   p.pass_env = s.paddock.pass_env;
+  for (const auto& n : p.pass_env)
+    if (!valid_env_name(n))
+      return plain_error("--pass-env",
+                         "not a variable name (letters, digits and _); patterns are not "
+                         "supported: name each variable to pass in",
+                         n);
   p.ssh_agent.keys = s.paddock.ssh_agent_keys;
   p.ssh_agent.enabled = s.paddock.ssh_agent || !p.ssh_agent.keys.empty();
   PathResolver resolver;

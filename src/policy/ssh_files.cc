@@ -98,6 +98,14 @@ bool looks_like_ssh_key(std::string_view name) {
   return false;
 }
 
+bool holds_private_key(std::string_view text) {
+  // "-----BEGIN OPENSSH PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN
+  // ENCRYPTED PRIVATE KEY-----", "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----", and SSH1's
+  // "SSH PRIVATE KEY FILE FORMAT 1.1" all say so; PuTTY's .ppk has a header of its own.
+  return text.find("PRIVATE KEY") != std::string_view::npos ||
+         text.find("PuTTY-User-Key-File-") != std::string_view::npos;
+}
+
 std::vector<std::string> ssh_readable_files(
     const std::string& ssh_dir, const std::string& home, const HostFs& fs,
     const std::function<std::optional<std::string>(const std::string&)>& read,
@@ -140,6 +148,8 @@ std::vector<std::string> ssh_readable_files(
     if (keys.count(c) != 0 || looks_like_ssh_key(base_name(c))) continue;
     const EntryType t = fs.type(c);
     if (t != EntryType::File && t != EntryType::Symlink) continue;  // a symlink: caller judges
+    // Read through a symlink or a hard link alike: a key under any name stays absent.
+    if (std::optional<std::string> text = read(c); text && holds_private_key(*text)) continue;
     if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
   }
   return out;

@@ -4,7 +4,8 @@
 // known_hosts (and known_hosts2), config, and the files config includes from ~/.ssh (Include,
 // globs expanded at start-up, nested up to ssh's own depth). A file that an IdentityFile line
 // names, or whose name looks like a key (id_*, *.pem, *.key, *_rsa, ...), is never re-opened,
-// even when an Include pattern matches it. Public keys (*.pub) are re-opened only for
+// even when an Include pattern matches it, and neither is one whose text holds a private key
+// (holds_private_key). Public keys (*.pub) are re-opened only for
 // --ssh-agent: ssh needs the public half to pick the agent's key under IdentitiesOnly.
 #include <functional>
 #include <optional>
@@ -26,6 +27,11 @@ SshConfigRefs parse_ssh_config_refs(std::string_view text);
 
 // Does a file name in ~/.ssh look like a private key (never re-opened)?
 bool looks_like_ssh_key(std::string_view name);
+
+// Does a file's text hold a private key (OpenSSH, PEM, PKCS#8, SSH2 or PuTTY armour)? Names
+// alone miss a key called `github` that an Include names, a known_hosts that is a symlink to
+// it, or a hard link: whatever is re-opened is read first and never re-opened when it is one.
+bool holds_private_key(std::string_view text);
 
 // The files of `ssh_dir` (canonical, e.g. /home/u/.ssh) to re-open, regular files or symlinks
 // (the caller judges where a symlink leads). `read` returns a config file's text (nullopt when

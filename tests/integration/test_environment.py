@@ -87,3 +87,22 @@ def test_shell_from_passwd_when_shell_unset(sb):
     # $SHELL, when set and executable, wins.
     r = sb.run([], input="readlink -f /proc/$$/exe\n", env={"SHELL": "/bin/sh"})
     assert r.out.strip() == os.path.realpath("/bin/sh"), r
+
+
+def test_tokens_in_values_withheld(sb):
+    # Names that say nothing; values that are a token or carry one.
+    planted = {"REMOTE": "https://ghp_0123456789abcdefghijABCDEFGHIJ012345@github.com/o/r.git",
+               "CI_THING": "glpat-0123456789abcdefghij", "DEPLOY": "xoxb-1234-5678-abcdefghijklmnop"}
+    env, r = inside_env(sb, extra=planted)
+    for k, v in planted.items():
+        assert k not in env, (k, env.get(k))
+        assert v not in r.out and v not in r.err
+    note = [l for l in r.err.splitlines() if "look like secrets" in l][0]
+    assert all(k in note for k in planted), note
+
+
+def test_pass_env_pattern_refused(sb):
+    # A pattern would keep nothing, silently: it is refused before anything runs.
+    r = sb.exec(["/usr/bin/env"], flags=["--pass-env", "GITHUB_*"], env=SECRETS)
+    assert r.rc == 125, r
+    assert "GITHUB_*" in r.err and "ghp_planted" not in r.out, r

@@ -186,3 +186,19 @@ def test_agent_without_agent_is_125(sb):
     r = sb.sh("true", flags=["--ssh-agent-key", "SHA256:nope"],
               env={"SSH_AUTH_SOCK": "/nonexistent/sock"})
     assert r.rc == 125, r
+
+
+def test_a_key_under_any_name_stays_absent(sb, home):
+    # A key called `github` (no key-like name) that config Includes, known_hosts a symlink to
+    # it and known_hosts2 a hard link: all three would be re-opened by name alone.
+    ssh = home / ".ssh"
+    ssh.mkdir(exist_ok=True)
+    key = (f"-----BEGIN OPENSSH PRIVATE KEY-----\n{SECRET_PREFIX} key\n"
+           "-----END OPENSSH PRIVATE KEY-----\n")
+    (ssh / "github").write_text(key)
+    (ssh / "config").write_text("Include github\nHost gh\n  HostName github.com\n")
+    os.symlink("github", ssh / "known_hosts")
+    os.link(ssh / "github", ssh / "known_hosts2")
+    r = sb.sh("cat ~/.ssh/github ~/.ssh/known_hosts ~/.ssh/known_hosts2 ~/.ssh/config; exit 0")
+    assert SECRET_PREFIX not in r.out, r
+    assert "HostName github.com" in r.out, r  # config itself still re-opened

@@ -84,6 +84,38 @@ TEST(EnvRules, UrlWithPassword) {
     EXPECT_EQ(classify_env("SOME_URL", v), EnvClass::kPass) << v;
 }
 
+TEST(EnvRules, SecretsUnderOtherNames) {
+  for (const char* n :
+       {"DB_PASS", "SMTP_PASS", "GPG_PASSPHRASE", "BORG_PASSPHRASE", "BW_SESSION", "OP_SESSION_my"})
+    EXPECT_EQ(classify_env(n, "v"), EnvClass::kSecret) << n;
+  for (const char* n : {"GIT_ASKPASS", "SSH_ASKPASS", "DESKTOP_SESSION", "XDG_SESSION_TYPE"})
+    EXPECT_EQ(classify_env(n, "/x"), EnvClass::kPass) << n;
+}
+
+TEST(EnvRules, TokensInValues) {
+  // A token in a value whose name says nothing.
+  for (const char* v : {
+           "ghp_0123456789abcdefghijABCDEFGHIJ012345",
+           "https://ghp_0123456789abcdefghijABCDEF@github.com/o/r.git",
+           "--token=glpat-0123456789abcdefghij",
+           "sk-ant-api03-0123456789abcdef0123456789",
+           "xoxb-1234-5678-abcdefghijklmnop",
+           "https://0123456789abcdef0123456789abcdef@github.com/o/r",
+       })
+    EXPECT_EQ(classify_env("REMOTE", v), EnvClass::kSecret) << v;
+  for (const char* v :
+       {"npm_config_cache", "hf_transfer", "https://git@github.com/o/r", "ssh://deploy@host/x",
+        "my_ghp_is_short", "/usr/share/ghp_0123456789abcd",
+        "/opt/npm_global_packages_bin_dir:/usr/bin",
+        "/home/u/.cache/hf_hub_models_and_datasets_cache", "a b://0123456789abcdef0123456789@h"})
+    EXPECT_EQ(classify_env("REMOTE", v), EnvClass::kPass) << v;
+}
+
+TEST(EnvRules, PassEnvTakesNamesOnly) {
+  for (const char* n : {"GITHUB_TOKEN", "_X", "a1"}) EXPECT_TRUE(valid_env_name(n)) << n;
+  for (const char* n : {"", "*", "AWS_*", "1A", "A-B", "A=B"}) EXPECT_FALSE(valid_env_name(n)) << n;
+}
+
 TEST(EnvRules, HostSockets) {
   for (const char* n : {"TMUX", "TMUX_PANE", "DBUS_SESSION_BUS_ADDRESS", "SSH_AUTH_SOCK",
                         "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "DISPLAY", "DOCKER_HOST"})

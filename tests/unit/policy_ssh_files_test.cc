@@ -110,6 +110,36 @@ TEST(SshFiles, SymlinksAreLeftToTheCaller) {
   EXPECT_EQ(readable(fs), (std::vector<std::string>{"/h/.ssh/known_hosts", "/h/.ssh/config"}));
 }
 
+TEST(SshFiles, AKeyUnderAnyNameIsNeverReopened) {
+  const std::string key =
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE "
+      "KEY-----\n";
+  SshFs fs;
+  // A key called `github` that config Includes (by name and by pattern), and known_hosts2 a
+  // hard link to it (read, it is the key's text).
+  fs.file("/h/.ssh/config", "Include github\nInclude conf.d/*\n")
+      .file("/h/.ssh/github", key)
+      .file("/h/.ssh/conf.d/work", "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n")
+      .file("/h/.ssh/conf.d/putty", "PuTTY-User-Key-File-3: ssh-ed25519\n")
+      .file("/h/.ssh/conf.d/hosts", "Host h\n")
+      .file("/h/.ssh/known_hosts2", key)
+      .file("/h/.ssh/known_hosts", "github.com ssh-ed25519 AAAA\n")
+      .file("/h/.ssh/notakey.pub", key);
+  EXPECT_EQ(readable(fs, true), (std::vector<std::string>{"/h/.ssh/known_hosts", "/h/.ssh/config",
+                                                          "/h/.ssh/conf.d/hosts"}));
+}
+
+TEST(SshFiles, PrivateKeyTexts) {
+  for (const char* t :
+       {"-----BEGIN OPENSSH PRIVATE KEY-----\n", "-----BEGIN PRIVATE KEY-----",
+        "-----BEGIN EC PRIVATE KEY-----", "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----",
+        "SSH PRIVATE KEY FILE FORMAT 1.1\n", "PuTTY-User-Key-File-2: ssh-rsa\n"})
+    EXPECT_TRUE(holds_private_key(t)) << t;
+  for (const char* t : {"Host *\n  IdentityFile ~/.ssh/id_ed25519\n",
+                        "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI\n", ""})
+    EXPECT_FALSE(holds_private_key(t)) << t;
+}
+
 TEST(SshFiles, KeyNames) {
   for (const char* n : {"id_rsa", "id_ed25519", "work_rsa", "deploy.pem", "x.key", "putty.ppk",
                         "github_ed25519", "id_ecdsa_sk", "my-private"})
