@@ -1,7 +1,6 @@
 #include "policy/env_rules.h"
 
 #include <algorithm>
-#include <optional>
 
 namespace paddock {
 
@@ -102,38 +101,45 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-// The userinfo of scheme://userinfo@host/...; nullopt when `v` is no such URL.
-std::optional<std::string_view> url_userinfo(std::string_view v) {
-  size_t colon = v.find("://");
-  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
-  for (size_t i = 0; i < colon; ++i) {
-    char c = v[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
-    if (!ok) return std::nullopt;
+bool scheme_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '-' || c == '.';
+}
+
+// The userinfo parts of every scheme://userinfo@host/... in `v`, the value itself or a part of
+// it (`-Drepo=https://u:pw@host/m2`, `--index-url https://...`).
+std::vector<std::string_view> url_userinfos(std::string_view v) {
+  std::vector<std::string_view> out;
+  for (size_t sep = v.find("://"); sep != std::string_view::npos; sep = v.find("://", sep + 3)) {
+    size_t b = sep;
+    while (b > 0 && scheme_char(v[b - 1])) --b;
+    while (b < sep && !((v[b] >= 'a' && v[b] <= 'z') || (v[b] >= 'A' && v[b] <= 'Z'))) ++b;
+    if (b == sep) continue;  // no scheme: "://x"
+    std::string_view rest = v.substr(sep + 3);
+    std::string_view authority = rest.substr(0, rest.find_first_of("/?#\"' \t,;"));
+    size_t at = authority.rfind('@');
+    if (at != std::string_view::npos) out.push_back(authority.substr(0, at));
   }
-  std::string_view rest = v.substr(colon + 3);
-  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  size_t at = authority.rfind('@');
-  if (at == std::string_view::npos) return std::nullopt;
-  return authority.substr(0, at);
+  return out;
 }
 
 // scheme://user:password@host...: a database or registry URL that carries its password.
 bool url_with_password(std::string_view v) {
-  auto userinfo = url_userinfo(v);
-  if (!userinfo) return false;
-  size_t sep = userinfo->find(':');
-  return sep != std::string_view::npos && sep + 1 < userinfo->size();
+  for (std::string_view userinfo : url_userinfos(v)) {
+    size_t sep = userinfo.find(':');
+    if (sep != std::string_view::npos && sep + 1 < userinfo.size()) return true;
+  }
+  return false;
 }
 
 // scheme://TOKEN@host: a token given as the user name (GitHub and GitLab accept that), told
 // from `git@` or `deploy@` by its length.
 bool url_with_token_user(std::string_view v) {
   constexpr size_t kMinTokenUser = 20;
-  auto userinfo = url_userinfo(v);
-  return userinfo && userinfo->find(':') == std::string_view::npos &&
-         userinfo->size() >= kMinTokenUser;
+  for (std::string_view userinfo : url_userinfos(v))
+    if (userinfo.find(':') == std::string_view::npos && userinfo.size() >= kMinTokenUser)
+      return true;
+  return false;
 }
 
 bool alnum(char c) {

@@ -46,6 +46,7 @@ SandboxEnvironment sandbox_environment(char** host_env, const EnvironmentOptions
     std::string_view k = kv.substr(0, eq);
     std::string_view v = kv.substr(eq + 1);
     bool drop = false;
+    bool secret = false;
     for (auto d : kAlwaysDropped)
       if (k == d) drop = true;
     if (listed(o.unset, k)) drop = true;  // credentials.envVars
@@ -55,7 +56,7 @@ SandboxEnvironment sandbox_environment(char** host_env, const EnvironmentOptions
           break;
         case EnvClass::kSecret:
           out.withheld_secrets.emplace_back(k);
-          drop = true;
+          drop = secret = true;
           break;
         case EnvClass::kHostSocket:
           drop = true;
@@ -71,8 +72,9 @@ SandboxEnvironment sandbox_environment(char** host_env, const EnvironmentOptions
     }
     if (o.proxy.enabled &&
         (is_proxy_variable(k) || k == "JAVA_TOOL_OPTIONS" || k == "GIT_SSH_COMMAND")) {
-      if (k == "JAVA_TOOL_OPTIONS") java_opts = std::string(v);
-      if (k == "GIT_SSH_COMMAND") user_ssh = std::string(v);
+      // A withheld value is not carried into the replacement either.
+      if (k == "JAVA_TOOL_OPTIONS" && !secret) java_opts = std::string(v);
+      if (k == "GIT_SSH_COMMAND" && !secret) user_ssh = std::string(v);
       drop = true;  // replaced below: the proxy is the only way out
     }
     if (!drop) out.env.emplace_back(kv);

@@ -80,7 +80,7 @@ TEST(EnvRules, UrlWithPassword) {
   EXPECT_EQ(classify_env("PIP_INDEX_URL", "https://user:tok@pypi.example/simple"),
             EnvClass::kSecret);
   for (const char* v : {"https://example.com/a@b", "postgres://app@db/app", "https://x:@h/",
-                        "not a url", "://a:b@c", "1http://a:b@c", "mailto:a:b@c"})
+                        "not a url", "://a:b@c", "mailto:a:b@c", "see https://h/a:b@c"})
     EXPECT_EQ(classify_env("SOME_URL", v), EnvClass::kPass) << v;
 }
 
@@ -103,17 +103,23 @@ TEST(EnvRules, TokensInValues) {
            "https://0123456789abcdef0123456789abcdef@github.com/o/r",
        })
     EXPECT_EQ(classify_env("REMOTE", v), EnvClass::kSecret) << v;
-  for (const char* v :
-       {"npm_config_cache", "hf_transfer", "https://git@github.com/o/r", "ssh://deploy@host/x",
-        "my_ghp_is_short", "/usr/share/ghp_0123456789abcd",
-        "/opt/npm_global_packages_bin_dir:/usr/bin",
-        "/home/u/.cache/hf_hub_models_and_datasets_cache", "a b://0123456789abcdef0123456789@h"})
+  for (const char* v : {"npm_config_cache", "hf_transfer", "https://git@github.com/o/r",
+                        "ssh://deploy@host/x", "my_ghp_is_short", "/usr/share/ghp_0123456789abcd",
+                        "/opt/npm_global_packages_bin_dir:/usr/bin",
+                        "/home/u/.cache/hf_hub_models_and_datasets_cache"})
     EXPECT_EQ(classify_env("REMOTE", v), EnvClass::kPass) << v;
 }
 
 TEST(EnvRules, PassEnvTakesNamesOnly) {
   for (const char* n : {"GITHUB_TOKEN", "_X", "a1"}) EXPECT_TRUE(valid_env_name(n)) << n;
   for (const char* n : {"", "*", "AWS_*", "1A", "A-B", "A=B"}) EXPECT_FALSE(valid_env_name(n)) << n;
+}
+
+TEST(EnvRules, UrlWithPasswordInsideALongerValue) {
+  for (const char* v : {"-Drepo=https://u:hunter2@repo.example/m2",
+                        "--index-url https://user:tok@pypi.example/simple -q", "1http://a:b@c",
+                        "a,redis://:pw@h:6379"})
+    EXPECT_EQ(classify_env("OPTS", v), EnvClass::kSecret) << v;
 }
 
 TEST(EnvRules, HostSockets) {
@@ -136,6 +142,27 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
   for (const auto& x : v)
     if (x == s) return true;
   return false;
+}
+
+TEST(SandboxEnvironment, WithheldValuesNotCarriedIntoTheProxySettings) {
+  // JAVA_TOOL_OPTIONS and GIT_SSH_COMMAND are rebuilt around the user's value: a value that is
+  // withheld must not come back inside the rebuilt one.
+  EnvironmentOptions o;
+  o.proxy.enabled = true;
+  o.proxy.paddock_path = "/p";
+  std::vector<std::string> withheld;
+  auto env = env_of({"JAVA_TOOL_OPTIONS=-Drepo=https://u:hunter2@repo.example/m2",
+                     "GIT_SSH_COMMAND=ssh -o SetEnv=T=ghp_0123456789abcdefghijABCDEFGHIJ012345"},
+                    o, &withheld);
+  EXPECT_EQ(withheld, (std::vector<std::string>{"JAVA_TOOL_OPTIONS", "GIT_SSH_COMMAND"}));
+  for (const auto& kv : env) {
+    EXPECT_EQ(kv.find("hunter2"), std::string::npos) << kv;
+    EXPECT_EQ(kv.find("ghp_"), std::string::npos) << kv;
+  }
+  auto ok = env_of({"JAVA_TOOL_OPTIONS=-Xmx1g"}, o);
+  bool kept = false;
+  for (const auto& kv : ok) kept = kept || kv.rfind("JAVA_TOOL_OPTIONS=-Xmx1g ", 0) == 0;
+  EXPECT_TRUE(kept);
 }
 
 TEST(SandboxEnvironment, WithholdsSecretsAndReportsThem) {
