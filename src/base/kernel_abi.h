@@ -72,6 +72,7 @@ struct mount_attr_v0 {
 constexpr __u64 ATTR_RDONLY = 0x00000001;
 constexpr __u64 ATTR_NOSUID = 0x00000002;
 constexpr __u64 ATTR_NODEV = 0x00000004;
+constexpr __u64 ATTR_NOEXEC = 0x00000008;
 constexpr unsigned AT_RECURSIVE_FLAG = 0x8000;
 
 // --- syscalls newer than the headers ---

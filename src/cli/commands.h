@@ -15,6 +15,9 @@ struct CommonFlags {
   std::vector<std::string> allow_domain, deny_domain, resolve;
   std::optional<std::string> audit_log;
   std::optional<std::string> project;
+  std::vector<std::string> pass_env;       // --pass-env NAME
+  bool ssh_agent = false;                  // --ssh-agent
+  std::vector<std::string> ssh_agent_key;  // --ssh-agent-key KEY (implies --ssh-agent)
 };
 
 struct RunFlags {

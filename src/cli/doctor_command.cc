@@ -1,15 +1,46 @@
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "policy/fs_policy.h"
 #include "walls/host_probe.h"
 
 namespace paddock {
 
+namespace {
+
+// Inside a sandbox, the probes describe the sandbox (no namespaces, no mounts: seccomp refuses
+// them), which reads like a broken host. The marker variable can be unset by the command, so
+// paddock's own binary at its fixed place counts too.
+bool inside_sandbox() {
+  const char* marker = std::getenv("PADDOCK_SANDBOX");
+  if (marker != nullptr && std::strcmp(marker, "1") == 0) return true;
+  char comm[32] = {};
+  FILE* f = std::fopen("/proc/1/comm", "re");
+  if (f == nullptr) return false;
+  bool paddock_init =
+      std::fgets(comm, sizeof comm, f) != nullptr && std::strncmp(comm, "paddock", 7) == 0;
+  std::fclose(f);
+  return paddock_init && ::access(kSelfInSandbox, X_OK) == 0;
+}
+
+}  // namespace
+
 Result<int> doctor_command(bool json) {
+  const bool inside = inside_sandbox();
+  if (inside && !json)
+    std::printf(
+        "note: running inside a paddock sandbox: the checks below describe the sandbox (where "
+        "namespaces and mounts are refused on purpose), not the host; run `paddock doctor` "
+        "outside for the host\n");
   HostReport r = probe_host();
   if (json) {
     nlohmann::json j;
+    j["inside_sandbox"] = inside;
     j["kernel"] = r.kernel;
     j["can_run"] = r.can_run;
     for (const auto& i : r.items)

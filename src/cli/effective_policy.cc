@@ -36,9 +36,14 @@ Result<EffectivePolicy> effective_policy(const CommonFlags& f) {
   append(s.filesystem.deny_read, f.deny_read);
   append(s.filesystem.allow_read, f.allow_read);
   append(s.filesystem.deny_write, f.deny_write);
+  // Both files paddock may read next time stay read-only, whether they exist or not.
   if (std::string d = default_settings_path(); !d.empty()) s.filesystem.deny_write.push_back(d);
+  if (std::string d = srt_settings_path(); !d.empty()) s.filesystem.deny_write.push_back(d);
   // The audit log is evidence: the command must not forge or truncate it.
   if (f.audit_log) s.filesystem.deny_write.push_back(*f.audit_log);
+  append(s.paddock.pass_env, f.pass_env);
+  s.paddock.ssh_agent = s.paddock.ssh_agent || f.ssh_agent;
+  append(s.paddock.ssh_agent_keys, f.ssh_agent_key);
   append(s.network.allowed_domains, f.allow_domain);
   append(s.network.denied_domains, f.deny_domain);
   for (const auto& r : f.resolve) {

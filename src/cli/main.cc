@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/closest_word.h"
+#include "base/printable.h"
 #include "cli/commands.h"
 #include "cli/connect_command.h"
 
@@ -14,27 +16,59 @@ namespace {
 
 // Repeatable options collect raw strings: CLI11 would read "[::1]" as a list and drop the
 // brackets an IPv6 rule needs.
-void add_list(CLI::App* cmd, const char* name, std::vector<std::string>& into, const char* help) {
+void add_list(CLI::App* cmd, const char* name, const char* value, std::vector<std::string>& into,
+              const char* help) {
   cmd->add_option(name)
       ->description(help)
+      ->type_name(value)
       ->each([&into](const std::string& s) { into.push_back(s); })
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->expected(1);
 }
 
 void add_common(CLI::App* cmd, paddock::CommonFlags& f) {
-  cmd->add_option("--settings", f.settings, "settings file (srt-compatible JSON)");
-  add_list(cmd, "--allow-write", f.allow_write, "make PATH writable (repeatable)");
-  add_list(cmd, "--deny-read", f.deny_read, "make PATH absent (repeatable)");
-  add_list(cmd, "--allow-read", f.allow_read, "re-open PATH beneath a denied one (repeatable)");
-  add_list(cmd, "--deny-write", f.deny_write, "keep PATH read-only even if writable (repeatable)");
-  add_list(cmd, "--allow-domain", f.allow_domain, "allow a network destination (repeatable)");
-  add_list(cmd, "--deny-domain", f.deny_domain, "deny a network destination (repeatable)");
-  add_list(cmd, "--resolve", f.resolve, "pin NAME=ADDR for the proxy (repeatable)");
-  cmd->add_option("--audit-log", f.audit_log, "write one JSON line per network decision");
+  cmd->add_option("--settings", f.settings, "settings file (srt-compatible JSON)")
+      ->type_name("FILE");
+  add_list(cmd, "--allow-write", "PATH", f.allow_write, "make PATH writable (repeatable)");
+  add_list(cmd, "--deny-read", "PATH", f.deny_read, "make PATH absent (repeatable)");
+  add_list(cmd, "--allow-read", "PATH", f.allow_read,
+           "re-open PATH beneath a denied one (repeatable)");
+  add_list(cmd, "--deny-write", "PATH", f.deny_write,
+           "keep PATH read-only even if writable (repeatable)");
+  add_list(cmd, "--allow-domain", "DOMAIN", f.allow_domain,
+           "allow a network destination (repeatable)");
+  add_list(cmd, "--deny-domain", "DOMAIN", f.deny_domain,
+           "deny a network destination (repeatable)");
+  add_list(cmd, "--resolve", "NAME=ADDR", f.resolve, "pin NAME to ADDR for the proxy (repeatable)");
+  cmd->add_option("--audit-log", f.audit_log, "append one JSON line per network decision to FILE")
+      ->type_name("FILE");
   cmd->add_option("--project", f.project,
                   "the writable project directory (default: the top of the git work tree "
-                  "around the current directory, else the current directory)");
+                  "around the current directory, else the current directory)")
+      ->type_name("DIR");
+  add_list(cmd, "--pass-env", "NAME", f.pass_env,
+           "pass variable NAME in although it looks like a secret (repeatable)");
+  cmd->add_flag("--ssh-agent", f.ssh_agent,
+                "serve your ssh agent inside through a filter: list and sign only");
+  add_list(cmd, "--ssh-agent-key", "KEY", f.ssh_agent_key,
+           "offer only this key (SHA256:... fingerprint or a .pub file; repeatable; implies "
+           "--ssh-agent)");
+}
+
+constexpr std::string_view kSubcommands[] = {"run", "doctor", "policy", "connect"};
+
+// "paddock rn": CLI11 would say only that a subcommand is required.
+std::optional<std::string> unknown_subcommand(int argc, char** argv) {
+  if (argc < 2) return std::nullopt;
+  std::string_view first = argv[1];
+  if (first.empty() || first[0] == '-') return std::nullopt;
+  for (auto s : kSubcommands)
+    if (first == s) return std::nullopt;
+  std::string msg = "unknown subcommand " + paddock::printable(first);
+  std::string best = paddock::closest_word(
+      first, std::vector<std::string_view>(std::begin(kSubcommands), std::end(kSubcommands)));
+  if (!best.empty()) msg += " (did you mean " + best + "?)";
+  return msg + "; subcommands: run, doctor, policy, connect (see paddock --help)";
 }
 
 int report(const paddock::Result<int>& r) {
@@ -49,7 +83,12 @@ int paddock_main(int argc, char** argv) {
   std::optional<paddock::Result<paddock::StartedSandbox>> early;
   if (argc > 1 && std::string_view(argv[1]) == "run") early.emplace(paddock::start_sandbox());
 
-  CLI::App app{"paddock: run a command inside kernel-enforced filesystem and network walls"};
+  if (auto bad = unknown_subcommand(argc, argv)) {
+    std::fprintf(stderr, "paddock: %s\n", bad->c_str());
+    return 125;
+  }
+  CLI::App app{"paddock: run a command inside kernel-enforced filesystem and network walls",
+               "paddock"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "paddock 0.1.0");
 
@@ -57,14 +96,20 @@ int paddock_main(int argc, char** argv) {
   CLI::App* run_cmd =
       app.add_subcommand("run", "run PROGRAM (or -c COMMAND, or your shell) inside the sandbox");
   add_common(run_cmd, run.common);
-  run_cmd->add_option("-c", run.shell_command, "run a shell command (bash if present, else sh)");
+  run_cmd->add_option("-c", run.shell_command, "run a shell command (bash if present, else sh)")
+      ->type_name("COMMAND");
   run_cmd->add_flag("--debug", run.debug,
                     "print the plan: every mount, Landlock rule, seccomp rule");
   run_cmd->add_flag("--quiet", run.quiet, "no notes, warnings or denial summary on stderr");
   run_cmd->prefix_command();
   run_cmd->footer(
+      "Forms:\n"
+      "  paddock run [OPTIONS] -- PROGRAM [ARG]...   run PROGRAM\n"
+      "  paddock run [OPTIONS] -c COMMAND            run COMMAND with bash (sh without bash)\n"
+      "  paddock run [OPTIONS]                       start your shell ($SHELL, else passwd's)\n"
       "Exit status: the command's; 128+N if killed by signal N; 125 paddock could not\n"
-      "build the sandbox or the settings are bad; 126 not executable; 127 not found.");
+      "build the sandbox or the settings are bad; 126 not executable; 127 not found.\n"
+      "See paddock(1).");
 
   bool doctor_json = false;
   CLI::App* doctor_cmd =
@@ -93,8 +138,8 @@ int paddock_main(int argc, char** argv) {
   uint16_t connect_port = 0;
   CLI::App* connect_cmd = app.add_subcommand(
       "connect", "SOCKS5 client for ssh's ProxyCommand inside the sandbox (relays stdin/stdout)");
-  connect_cmd->add_option("host", connect_host, "destination host")->required();
-  connect_cmd->add_option("port", connect_port, "destination port")->required();
+  connect_cmd->add_option("host", connect_host, "destination host")->required()->type_name("HOST");
+  connect_cmd->add_option("port", connect_port, "destination port")->required()->type_name("PORT");
 
   try {
     app.parse(args);

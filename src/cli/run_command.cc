@@ -1,7 +1,9 @@
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 #include "cli/commands.h"
 #include "cli/effective_policy.h"
@@ -12,9 +14,20 @@ namespace paddock {
 
 namespace {
 
+// $SHELL, else the login shell of the user's passwd entry, else /bin/sh.
 std::string interactive_shell() {
   const char* sh = std::getenv("SHELL");
   if (sh != nullptr && sh[0] == '/' && ::access(sh, X_OK) == 0) return sh;
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  std::string buf(16384, '\0');
+  if (::getpwuid_r(::getuid(), &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr &&
+      found->pw_shell != nullptr && found->pw_shell[0] == '/' &&
+      ::access(found->pw_shell, X_OK) == 0) {
+    std::string_view shell(found->pw_shell);
+    // An account that may not log in (nologin, false) still gets a shell here.
+    if (!shell.ends_with("/nologin") && !shell.ends_with("/false")) return found->pw_shell;
+  }
   return "/bin/sh";
 }
 

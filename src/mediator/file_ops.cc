@@ -240,6 +240,10 @@ Out<long> open_once(Call& c, const Location& l, int flags, mode_t mode) {
   return finish_open(c, std::move(fd), flags, truncate);
 }
 
+bool device_node(const struct stat& st) {
+  return S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode);
+}
+
 Out<long> chmod_fd_target(Call& c, FdTarget& t, mode_t mode,
                           const std::vector<std::string>& aliases) {
   WriteVerdict v = judge_fd_target(c.ctx, t, aliases);
@@ -250,6 +254,14 @@ Out<long> chmod_fd_target(Call& c, FdTarget& t, mode_t mode,
     v = judge_git(c, p, GitOp::Chmod, S_ISDIR(t.st.st_mode));
   }
   if (!v.allowed) return c.refuse(v, "chmod", where);
+  if (device_node(t.st)) {
+    Place p;
+    p.path = where;
+    p.type = t.type();
+    p.private_mount = t.private_mount;
+    v = judge_attribute_change(c.ctx.policy, p, true);
+    if (!v.allowed) return c.refuse(v, "chmod", where);
+  }
   if (S_ISLNK(t.st.st_mode)) return CallError{EOPNOTSUPP};
   if (!S_ISDIR(t.st.st_mode) && (mode & (S_ISUID | S_ISGID)))
     return c.refuse({false, EPERM, "set-id bits"}, "chmod", where);
@@ -519,7 +531,7 @@ Out<long> do_chmod(Call& c, int dirfd, uint64_t path_addr, mode_t mode, int flag
   auto pin = pin_entry(l);
   if (!pin.ok()) return CallError{pin.err == kRetry ? ENOENT : pin.err};
   std::string where = l.canonical();
-  WriteVerdict v = judge_write(c.ctx.policy, l.place(where));
+  WriteVerdict v = judge_attribute_change(c.ctx.policy, l.place(where), device_node(l.st));
   if (v.allowed) v = judge_git(c, l.place(where), GitOp::Chmod, l.type == EntryType::Dir);
   if (!v.allowed) return c.refuse(v, "chmod", where);
   if (l.type == EntryType::Symlink) return CallError{EOPNOTSUPP};

@@ -56,7 +56,8 @@ Out<Judged> judged_target(Call& c, const XattrTarget& t, const char* what) {
     } else {
       if (l.type == EntryType::Missing) return CallError{ENOENT};
       j.where = l.canonical();
-      WriteVerdict v = judge_write(c.ctx.policy, l.place(j.where));
+      const bool device = S_ISCHR(l.st.st_mode) || S_ISBLK(l.st.st_mode);
+      WriteVerdict v = judge_attribute_change(c.ctx.policy, l.place(j.where), device);
       if (v.allowed) {
         GitCheck g = check_git(c.ctx, l.place(j.where), GitOp::Write, l.type == EntryType::Dir);
         if (g.kind == GitVerdict::Kind::Refuse) v = {false, EACCES, g.reason};
@@ -79,6 +80,13 @@ Out<Judged> judged_target(Call& c, const XattrTarget& t, const char* what) {
     p.type = ft.type();
     p.aliases = aliases;
     bool named = S_ISREG(ft.st.st_mode) || S_ISDIR(ft.st.st_mode) || S_ISLNK(ft.st.st_mode);
+    const bool device = S_ISCHR(ft.st.st_mode) || S_ISBLK(ft.st.st_mode);
+    if (device && !ft.private_mount) {
+      Place host_device;
+      host_device.type = ft.type();
+      WriteVerdict v = judge_attribute_change(c.ctx.policy, host_device, true);
+      return c.refuse(v, what, j.where);
+    }
     if (!named || ft.private_mount || ft.unlinked) {
       p.private_mount = true;
     } else if (ft.reachable) {

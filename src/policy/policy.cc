@@ -1,19 +1,26 @@
 #include "policy/policy.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/unique_fd.h"
 #include "policy/credential_stores.h"
+#include "policy/env_rules.h"
 #include "policy/git_config_judge.h"
 #include "policy/host_fs.h"
+#include "policy/path_glob.h"
 #include "policy/paths.h"
 #include "policy/project_root.h"
 #include "policy/protected_names.h"
 #include "policy/repo_hooks.h"
+#include "policy/ssh_files.h"
 
 namespace paddock {
 
@@ -74,6 +81,83 @@ Status add_denied(PathResolver& resolver, UniqueList& out, const std::string& ra
   return ok_status();
 }
 
+// A denyRead or allowRead entry as paths: a glob pattern expands to the existing paths it
+// matches (path_glob.h), plus, for a pattern, its literal spelling: a file really named
+// `a[1].env` stays denied.
+Result<std::vector<std::string>> read_rule_paths(const std::string& raw, const std::string& home,
+                                                 const std::string& cwd, const char* key) {
+  if (!has_glob(raw)) return std::vector<std::string>{raw};
+  auto e = expand_path(raw, home, cwd);
+  if (!e) {
+    Error err = e.error();
+    err.op = key;
+    return err;
+  }
+  auto matches = expand_glob(*e, real_host_fs(), key, raw);
+  if (!matches) return matches.error();
+  matches->push_back(*e);
+  return matches;
+}
+
+// Write rules must hold for names that do not exist yet, which a start-up expansion cannot do.
+Status refuse_globs(const std::vector<std::string>& entries, const char* key) {
+  for (const auto& raw : entries)
+    if (has_glob(raw))
+      return plain_error(key,
+                         "glob patterns are not supported here (a rule expanded at start-up "
+                         "would miss names created later); name the paths, or use "
+                         "filesystem.protectedNames for read-only names with `*`",
+                         raw);
+  return ok_status();
+}
+
+// The first 256 KiB of a regular file (an ssh config larger than that is not one; a key is at
+// the start). Opened without waiting: a symlink to a FIFO must not hang start-up.
+std::optional<std::string> read_small_file(const std::string& path) {
+  constexpr size_t kMax = 256 * 1024;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd.valid()) return std::nullopt;
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  std::string text(kMax, '\0');
+  size_t used = 0;
+  while (used < kMax) {
+    ssize_t n = ::read(fd.get(), text.data() + used, kMax - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) break;
+    used += size_t(n);
+  }
+  text.resize(used);
+  return text;
+}
+
+// ~/.ssh stays hidden; what ssh needs from it and that holds no key is re-opened
+// (policy/ssh_files.h). A user's own denyRead of one of them wins; a symlink is re-opened only
+// when it leads to a regular file that no denied path covers.
+void reopen_ssh_files(PathResolver& resolver, const std::vector<std::string>& deny_read,
+                      const std::string& home, bool public_keys, UniqueList& allow_read) {
+  const std::string ssh_dir = join_path(home, ".ssh");
+  if (std::find(deny_read.begin(), deny_read.end(), ssh_dir) == deny_read.end()) return;
+  std::vector<std::string> others;
+  for (const auto& d : deny_read)
+    if (d != ssh_dir) others.push_back(d);
+  const PathSet denied_elsewhere(others);
+  const PathSet denied(deny_read);
+  std::vector<std::string> files =
+      ssh_readable_files(ssh_dir, home, real_host_fs(), read_small_file, public_keys);
+  const PathSet chosen(files);
+  for (const auto& f : files) {
+    if (denied_elsewhere.covering(f) != nullptr) continue;
+    if (real_host_fs().type(f) == EntryType::Symlink) {
+      auto target = resolver.resolve(f);
+      if (!target || real_host_fs().type(*target) != EntryType::File) continue;
+      if (denied.covering(*target) != nullptr && !chosen.contains(*target)) continue;
+    }
+    allow_read.add(f);
+  }
+}
+
 // For each writable root, the protected names found there through a symlink, with where they
 // lead. One directory read per root decides which names need a closer look.
 Result<std::vector<std::pair<std::string, std::string>>> protected_link_targets(
@@ -119,6 +203,23 @@ Result<std::vector<std::pair<std::string, std::string>>> protected_link_targets(
 
 }  // namespace
 
+bool is_system_directory(std::string_view dir) {
+  // The directory itself and everything beneath: the system's programs, libraries,
+  // configuration and kernel interfaces.
+  static const std::string_view kTrees[] = {
+      "/usr",     "/etc",       "/bin",       "/sbin",     "/lib",        "/lib32", "/lib64",
+      "/libx32",  "/boot",      "/sys",       "/proc",     "/dev",        "/run",   "/var/lib",
+      "/var/log", "/var/cache", "/var/spool", "/var/mail", "/var/backups"};
+  // Only the directory itself: beneath them lie homes and projects (/home/me, /var/www/site,
+  // /opt/app, /srv/data), but the directory is shared by every user and package.
+  static const std::string_view kExact[] = {"/", "/home", "/var", "/opt", "/srv", "/mnt", "/media"};
+  for (auto e : kExact)
+    if (dir == e) return true;
+  for (auto t : kTrees)
+    if (path_within(dir, t)) return true;
+  return false;
+}
+
 Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
                             const std::string& cwd_raw, const std::string& path_env,
                             const std::string& project_raw) {
@@ -129,6 +230,15 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   p.unset_env = s.unset_env;
   p.git_allow_config_keys = s.git.allow_config_keys;
   for (auto& w : git_allow_config_key_warnings(p.git_allow_config_keys)) p.warnings.push_back(w);
+  p.pass_env = s.paddock.pass_env;
+  for (const auto& n : p.pass_env)
+    if (!valid_env_name(n))
+      return plain_error("--pass-env",
+                         "not a variable name (letters, digits and _); patterns are not "
+                         "supported: name each variable to pass in",
+                         n);
+  p.ssh_agent.keys = s.paddock.ssh_agent_keys;
+  p.ssh_agent.enabled = s.paddock.ssh_agent || !p.ssh_agent.keys.empty();
   PathResolver resolver;
   auto home = resolver.resolve(normalize_path(home_raw));
   if (!home) return home.error();
@@ -141,14 +251,27 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   UniqueList deny_read(p.fs.deny_read);
   for (const auto& rel : builtin_credential_stores())
     PADDOCK_TRY(add_denied(resolver, deny_read, "~/" + rel, H, *cwd, "built-in denyRead"));
-  for (const auto& d : s.filesystem.deny_read)
-    PADDOCK_TRY(add_denied(resolver, deny_read, d, H, *cwd, "filesystem.denyRead"));
-  UniqueList allow_read(p.fs.allow_read);
-  for (const auto& a : s.filesystem.allow_read) {
-    auto c = canonical(resolver, a, H, *cwd, "filesystem.allowRead");
-    if (!c) return c.error();
-    allow_read.add(*c);
+  for (const auto& d : s.filesystem.deny_read) {
+    auto paths = read_rule_paths(d, H, *cwd, "filesystem.denyRead");
+    if (!paths) return paths.error();
+    for (const auto& one : *paths)
+      PADDOCK_TRY(add_denied(resolver, deny_read, one, H, *cwd, "filesystem.denyRead"));
   }
+  UniqueList allow_read(p.fs.allow_read);
+  reopen_ssh_files(resolver, p.fs.deny_read, *home,
+                   s.paddock.ssh_agent || !s.paddock.ssh_agent_keys.empty(), allow_read);
+  for (const auto& raw : s.filesystem.allow_read) {
+    auto paths = read_rule_paths(raw, H, *cwd, "filesystem.allowRead");
+    if (!paths) return paths.error();
+    for (const auto& a : *paths) {
+      auto c = canonical(resolver, a, H, *cwd, "filesystem.allowRead");
+      if (!c) return c.error();
+      allow_read.add(*c);
+    }
+  }
+  PADDOCK_TRY(refuse_globs(s.filesystem.allow_write, "filesystem.allowWrite"));
+  PADDOCK_TRY(refuse_globs(s.filesystem.deny_write, "filesystem.denyWrite"));
+  PADDOCK_TRY(refuse_globs(s.network.allow_unix_sockets, "network.allowUnixSockets"));
 
   // The project: --project, else the top of the git work tree around cwd, else cwd.
   std::string explicit_project;
@@ -171,14 +294,25 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   for (auto& w : project->warnings) p.warnings.push_back(std::move(w));
 
   UniqueList writable(p.fs.writable);
-  writable.add(p.fs.project);
-  for (const auto& e : project->extra) writable.add(e);
+  // A project that is / or a system directory stays read-only unless allowWrite names it.
+  const bool system_project = is_system_directory(p.fs.project);
+  if (!system_project) {
+    writable.add(p.fs.project);
+    for (const auto& e : project->extra) writable.add(e);
+  }
   for (const auto& w : s.filesystem.allow_write) {
     auto c = canonical(resolver, w, H, *cwd, "filesystem.allowWrite");
     if (!c) return c.error();
     if (*c == "/") return plain_error("filesystem.allowWrite", "refusing to make / writable", w);
     writable.add(*c);
   }
+  if (system_project && PathSet(p.fs.writable).covering(p.fs.project) == nullptr)
+    p.notes.push_back(p.fs.project == "/"
+                          ? std::string("the project directory is /: it stays read-only (run "
+                                        "paddock from a project directory)")
+                          : "the project directory " + p.fs.project +
+                                " is a system directory: it stays read-only (--allow-write " +
+                                p.fs.project + " makes it writable)");
 
   // The current directory inside a denied path must be re-opened explicitly.
   for (const auto& d : p.fs.deny_read) {
@@ -272,6 +406,7 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
 
   // Writable $PATH directories: a command written there runs outside the sandbox later.
   const PathSet writable_set(p.fs.writable);
+  std::unordered_set<std::string> warned;  // once per directory, however often $PATH names it
   size_t i = 0;
   while (i <= path_env.size()) {
     size_t j = path_env.find(':', i);
@@ -281,7 +416,7 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
     if (dir.empty() || dir[0] != '/') continue;
     auto r = resolver.resolve(dir);
     if (!r) continue;
-    if (writable_set.covering(*r) != nullptr)
+    if (writable_set.covering(*r) != nullptr && warned.insert(*r).second)
       p.warnings.push_back("$PATH directory " + dir + " is writable inside the sandbox: a " +
                            "program planted there runs unsandboxed when you next call it");
   }

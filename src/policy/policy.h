@@ -2,6 +2,7 @@
 // The effective policy: built-in defaults + settings file + command-line flags, with every path
 // resolved. Immutable once built; the walls and the proxy only read it.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -11,15 +12,28 @@
 
 namespace paddock {
 
+// --ssh-agent: the user's agent, served inside through the supervisor's filter.
+struct SshAgentPolicy {
+  bool enabled = false;
+  std::vector<std::string> keys;  // as given: "SHA256:..." or a public key file; empty: all
+};
+
 struct Policy {
   FsPolicy fs;
   NetworkSettings network;
   std::string settings_source;         // empty for built-in defaults
   std::vector<std::string> unset_env;  // variables removed from the command's environment
   std::vector<GitKeyPattern> git_allow_config_keys;  // git.allowConfigKeys (with a warning)
-  std::vector<std::string> notes;                    // informational (srt keys not acted on, ...)
+  std::vector<std::string> pass_env;  // kept although they look like secrets (--pass-env)
+  SshAgentPolicy ssh_agent;
+  std::vector<std::string> notes;     // informational (srt keys not acted on, ...)
   std::vector<std::string> warnings;  // self-sabotage: writable $PATH dirs, docker.sock, ...
 };
+
+// `/`, a directory shared by the system (/usr, /etc, /var/lib, ... and everything beneath), or a
+// parent of users' directories (/home, /var, /opt, /srv, /mnt, /media themselves). A project
+// directory that is one is not made writable unless allowWrite names it.
+bool is_system_directory(std::string_view canonical_dir);
 
 // `path_env` is $PATH, used for the writable-$PATH warning. `project` (--project; empty:
 // chosen as policy/project_root says) is the writable root the command works in.

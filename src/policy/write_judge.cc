@@ -62,6 +62,13 @@ WriteVerdict judge_write(const FsPolicy& p, const Place& at) {
   return refuse(EROFS, "outside the writable paths");
 }
 
+WriteVerdict judge_attribute_change(const FsPolicy& p, const Place& at, bool device_node) {
+  if (device_node && !at.private_mount)
+    return refuse(EROFS,
+                  "a device node of the host: its mode and attributes are not the sandbox's");
+  return judge_write(p, at);
+}
+
 WriteVerdict judge_rename(const FsPolicy& p, const Place& src, const Place& dst, bool src_is_dir) {
   if (auto v = judge_aliases(p, src); !v.allowed) return v;
   if (auto v = judge_aliases(p, dst); !v.allowed) return v;

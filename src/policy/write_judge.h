@@ -41,6 +41,14 @@ WriteVerdict judge_remove(const FsPolicy& p, const Place& at);
 // a container of protected paths (ProtectedPaths::check_container).
 WriteVerdict judge_special_create(const FsPolicy& p, const Place& at);
 
+// chmod(2) and xattr changes (ACLs rewrite the mode) of an inode the sandbox reaches through a
+// descriptor or a path. A device node outside the sandbox's own mounts is the host's: the
+// terminal or /dev/null the command inherited lives on the host's /dev, not on the view's
+// read-only binds, so changing it would change it for the host (a terminal made 0666 lets every
+// local user read its keystrokes; root's sandbox would chmod the host's /dev/null), whatever
+// judge_write says about writing to it.
+WriteVerdict judge_attribute_change(const FsPolicy& p, const Place& at, bool device_node);
+
 // rename(2) and link(2): both ends are judged, plus the rename-specific rules.
 WriteVerdict judge_rename(const FsPolicy& p, const Place& src, const Place& dst, bool src_is_dir);
 WriteVerdict judge_link(const FsPolicy& p, const Place& src, const Place& dst);

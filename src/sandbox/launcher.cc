@@ -20,6 +20,7 @@
 #include "sandbox/init.h"
 #include "sandbox/spec_codec.h"
 #include "sandbox/sync_channel.h"
+#include "walls/agent_listener.h"
 #include "walls/identity.h"
 #include "walls/landlock.h"
 #include "walls/loopback.h"
@@ -31,8 +32,6 @@ namespace paddock {
 
 namespace {
 
-constexpr const char* kHostname = "paddock";
-
 // Sandbox side, before the spec: what needs no policy. The network namespace is made here
 // rather than by clone() so that its cost falls in the child, beside the supervisor's work.
 Result<ProxyListeners> prepare(uid_t uid, gid_t gid, int sync_fd) {
@@ -42,8 +41,8 @@ Result<ProxyListeners> prepare(uid_t uid, gid_t gid, int sync_fd) {
   if (::poll(&p, 1, 0) < 0 || (p.revents & (POLLHUP | POLLRDHUP)))
     return plain_error("sandbox", "the supervisor died during setup");
   PADDOCK_TRY(write_id_maps(uid, gid));
-  if (::sethostname(kHostname, std::char_traits<char>::length(kHostname)) != 0)
-    return sys_error("sethostname", kHostname);
+  if (::sethostname(kSandboxHostname, std::char_traits<char>::length(kSandboxHostname)) != 0)
+    return sys_error("sethostname", kSandboxHostname);
   if (::unshare(CLONE_NEWNET) != 0) return sys_error("unshare(CLONE_NEWNET)", "sandbox network");
   PADDOCK_TRY(bring_loopback_up());
   return create_proxy_listeners();
@@ -65,7 +64,13 @@ Result<SandboxSpec> receive_spec(int sync_fd) {
 // The rest of the walls, in the order that matters for security: nothing is exec'd before every
 // wall is up, and seccomp comes last because it also forbids the mounts made before it.
 Status contain(const SandboxSpec& spec, ProxyListeners& listeners, int sync_fd) {
-  PADDOCK_TRY(build_mount_view(spec.mounts, spec.cwd));
+  PADDOCK_TRY(build_mount_view(spec.mounts, spec.cwd, spec.view_extras));
+  UniqueFd agent;
+  if (!spec.ssh_agent_socket.empty()) {
+    auto l = create_agent_listener(spec.ssh_agent_socket);
+    if (!l) return l.error();
+    agent = std::move(*l);
+  }
   // The supervisor resolves mediated paths in this root; init is never exec'd, so /proc/1/root
   // would need CAP_SYS_PTRACE on the host: hand the directory over instead.
   UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -78,8 +83,9 @@ Status contain(const SandboxSpec& spec, ProxyListeners& listeners, int sync_fd) 
   auto listener = install_seccomp(spec.seccomp, /*want_listener=*/true);
   if (!listener) return listener.error();
   UniqueFd notify(*listener);
-  return send_ready(sync_fd,
-                    {notify.get(), root.get(), listeners.http.get(), listeners.socks.get()});
+  std::vector<int> fds = {notify.get(), root.get(), listeners.http.get(), listeners.socks.get()};
+  if (agent.valid()) fds.push_back(agent.get());
+  return send_ready(sync_fd, fds);
 }
 
 [[noreturn]] void sandbox_side(uid_t uid, gid_t gid, int sync_fd) {
@@ -165,8 +171,11 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
     if (!msg) return msg.error();
     return plain_error("sandbox", "the sandbox side exited during setup without a reason");
   }
-  if (msg->fds.size() != 4)
-    return plain_error("sandbox", "expected the seccomp listener, the root and two listeners");
+  const size_t want = spec.ssh_agent_socket.empty() ? 4 : 5;
+  if (msg->fds.size() != want)
+    return plain_error("sandbox",
+                       "expected the seccomp listener, the root and the listeners (two, and "
+                       "the ssh agent's with --ssh-agent)");
   LaunchedSandbox out;
   out.init_pid = started.pid;
   started.pid = -1;  // launched: the supervisor owns it from here
@@ -176,6 +185,7 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
   out.root = std::move(msg->fds[1]);
   out.http_listener = std::move(msg->fds[2]);
   out.socks_listener = std::move(msg->fds[3]);
+  if (want == 5) out.agent_listener = std::move(msg->fds[4]);
   return out;
 }
 

@@ -36,6 +36,7 @@ struct LaunchedSandbox {
   UniqueFd root;            // the sandbox's root directory (O_PATH)
   UniqueFd http_listener;   // 127.0.0.1:3128 inside the sandbox's network namespace
   UniqueFd socks_listener;  // 127.0.0.1:1080
+  UniqueFd agent_listener;  // --ssh-agent: the socket SSH_AUTH_SOCK names inside
 };
 
 // Sends the spec and returns once every wall is up and the command is about to start, or with

@@ -10,12 +10,17 @@
 
 #include "policy/mount_plan.h"
 #include "walls/landlock.h"
+#include "walls/mount_view.h"
 #include "walls/seccomp.h"
 
 namespace paddock {
 
+// The sandbox's own UTS name (set by the sandbox side; named in its /etc/hosts).
+inline constexpr const char* kSandboxHostname = "paddock";
+
 struct SandboxSpec {
   MountPlan mounts;
+  ViewExtras view_extras;
   LandlockPlan landlock;
   // sandbox_seccomp_program(): static data both processes hold, so spec_codec does not carry it
   std::span<const sock_filter> seccomp;
@@ -23,6 +28,9 @@ struct SandboxSpec {
   std::vector<std::string> argv;  // argv[0] is looked up in the sandbox's PATH
   std::vector<std::string> env;
   sigset_t signal_mask{};  // the mask the command starts with (the user's)
+  // --ssh-agent: where the sandbox side listens (on its private /tmp) for the supervisor's agent
+  // filter; empty: no agent inside.
+  std::string ssh_agent_socket;
 };
 
 }  // namespace paddock

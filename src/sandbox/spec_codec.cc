@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "walls/seccomp.h"
+#include "walls/terminal.h"
 
 namespace paddock {
 
@@ -91,6 +92,12 @@ std::string encode_spec(const SandboxSpec& spec) {
   w.strings(spec.argv);
   w.strings(spec.env);
   w.raw(&spec.signal_mask, sizeof spec.signal_mask);
+  const ViewExtras& x = spec.view_extras;
+  w.u32(static_cast<uint32_t>(x.ptys.size()));
+  for (unsigned n : x.ptys) w.u32(n);
+  w.str(x.hosts_path);
+  w.str(x.hosts);
+  w.str(spec.ssh_agent_socket);
   return w.take();
 }
 
@@ -130,6 +137,15 @@ Result<SandboxSpec> decode_spec(std::string_view bytes) {
   if (!r.str(spec.cwd) || !r.strings(spec.argv) || !r.strings(spec.env) ||
       !r.raw(&spec.signal_mask, sizeof spec.signal_mask))
     return bad("the command");
+  ViewExtras& x = spec.view_extras;
+  if (!r.u32(n) || n > r.left() / 4) return bad("the terminal count");
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t pty = 0;
+    if (!r.u32(pty) || pty > kMaxExposedPty) return bad("a terminal");
+    x.ptys.push_back(pty);
+  }
+  if (!r.str(x.hosts_path) || !r.str(x.hosts)) return bad("the hosts file");
+  if (!r.str(spec.ssh_agent_socket)) return bad("the ssh agent socket");
   if (!r.done()) return bad("the end (trailing bytes)");
   if (spec.argv.empty()) return bad("the command (no argv)");
   spec.seccomp = sandbox_seccomp_program();

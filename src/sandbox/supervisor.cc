@@ -1,14 +1,18 @@
 #include "sandbox/supervisor.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "base/printable.h"
@@ -17,13 +21,18 @@
 #include "policy/seccomp_policy.h"
 #include "proxy/address_filter.h"
 #include "proxy/proxy_server.h"
+#include "sandbox/agent_setup.h"
 #include "sandbox/environment.h"
 #include "sandbox/git_judge.h"
+#include "sandbox/hosts_setup.h"
 #include "sandbox/launcher.h"
 #include "sandbox/sync_channel.h"
+#include "sshagent/agent_relay.h"
+#include "walls/agent_listener.h"
 #include "walls/landlock.h"
 #include "walls/proxy_listeners.h"
 #include "walls/seccomp.h"
+#include "walls/terminal.h"
 
 extern char** environ;
 
@@ -40,7 +49,8 @@ Result<std::string> self_binary() {
   return std::string(self, size_t(n));
 }
 
-Result<SandboxSpec> build_spec(const Policy& policy) {
+// `withheld`, when given, receives the names of variables kept out because they look secret.
+Result<SandboxSpec> build_spec(const Policy& policy, std::vector<std::string>* withheld = nullptr) {
   SandboxSpec spec;
   auto self = self_binary();
   if (!self) return self.error();
@@ -49,6 +59,8 @@ Result<SandboxSpec> build_spec(const Policy& policy) {
   auto mounts = plan_mounts(view, real_host_fs());
   if (!mounts) return mounts.error();
   spec.mounts = std::move(*mounts);
+  spec.view_extras.ptys = stdio_ptys();
+  plan_hosts(policy.fs.deny_read, spec.view_extras);
   int abi = landlock_abi();
   if (abi < 1)
     return plain_error("landlock",
@@ -58,10 +70,19 @@ Result<SandboxSpec> build_spec(const Policy& policy) {
                                 {kHttpProxyPort, kSocksProxyPort});
   spec.seccomp = sandbox_seccomp_program();
   spec.cwd = policy.fs.cwd;
-  ProxyEnvironment proxy_env;
-  proxy_env.enabled = true;
-  proxy_env.paddock_path = kSelfInSandbox;
-  spec.env = sandbox_environment(environ, policy.fs.writable, proxy_env, policy.unset_env);
+  EnvironmentOptions env;
+  env.writable = policy.fs.writable;
+  env.proxy.enabled = true;
+  env.proxy.paddock_path = kSelfInSandbox;
+  env.unset = policy.unset_env;
+  env.pass = policy.pass_env;
+  if (policy.ssh_agent.enabled) {
+    env.ssh_auth_sock = kAgentSocketInSandbox;
+    spec.ssh_agent_socket = kAgentSocketInSandbox;
+  }
+  SandboxEnvironment built = sandbox_environment(environ, env);
+  spec.env = std::move(built.env);
+  if (withheld != nullptr) *withheld = std::move(built.withheld_secrets);
   return spec;
 }
 
@@ -109,6 +130,14 @@ Result<std::string> describe_plan(const Policy& policy) {
     out += "\n";
   }
   for (const auto& n : spec->mounts.notes) out += "  note: " + n + "\n";
+  for (unsigned n : spec->view_extras.ptys)
+    out += "  terminal: /dev/pts/" + std::to_string(n) + " (the command's own, under its name)\n";
+  if (!spec->ssh_agent_socket.empty())
+    out += "  ssh agent: " + spec->ssh_agent_socket +
+           " (SSH_AUTH_SOCK inside) <- paddock's filter (list and sign only) <- $SSH_AUTH_SOCK\n";
+  if (!spec->view_extras.hosts_path.empty())
+    out += "  hosts: " + spec->view_extras.hosts_path + " <- the host's, naming the hostname " +
+           kSandboxHostname + "\n";
   out += "landlock:\n" + describe_landlock(spec->landlock);
   out += "seccomp (" + std::to_string(spec->seccomp.size()) + " BPF instructions):\n" +
          describe_seccomp(sandbox_seccomp_policy(true));
@@ -126,13 +155,30 @@ Result<std::string> describe_plan(const Policy& policy) {
 
 Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, const RunRequest& req,
                           StartedSandbox started) {
-  auto spec = build_spec(policy);
+  std::vector<std::string> withheld;
+  auto spec = build_spec(policy, &withheld);
   if (!spec) return spec.error();
   spec->argv = req.argv;
+  if (!req.quiet && !withheld.empty()) {
+    std::string names;
+    for (const auto& n : withheld) names += (names.empty() ? "" : " ") + n;
+    // Names only, never values; names come from the user's own environment.
+    std::fprintf(stderr,
+                 "paddock: note: not passed in (they look like secrets; --pass-env NAME keeps "
+                 "one): %s\n",
+                 printable(names).c_str());
+  }
   if (req.debug) {
     auto d = describe_plan(policy);
     if (!d) return d.error();
     std::fprintf(stderr, "%s", d->c_str());
+  }
+
+  std::optional<AgentSetup> agent;
+  if (policy.ssh_agent.enabled) {
+    auto a = agent_setup(policy);
+    if (!a) return a.error();
+    agent = std::move(*a);
   }
 
   // Relayed signals are read from a signalfd; init restores the command's defaults.
@@ -174,6 +220,20 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
     ::waitpid(launched->init_pid, nullptr, 0);
     mediator.stop();
     return proxy.error();
+  }
+
+  std::unique_ptr<sshagent::AgentRelay> agent_relay;
+  if (agent) {
+    auto r = sshagent::AgentRelay::start(std::move(launched->agent_listener), agent->agent_path,
+                                         std::move(agent->allow));
+    if (!r) {
+      ::kill(launched->init_pid, SIGKILL);
+      ::waitpid(launched->init_pid, nullptr, 0);
+      mediator.stop();
+      (*proxy)->stop();
+      return r.error();
+    }
+    agent_relay = std::move(*r);
   }
 
   std::optional<Error> exec_error;
@@ -222,6 +282,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   }
   mediator.stop();
   (*proxy)->stop();
+  if (agent_relay) agent_relay->stop();
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   if (!req.quiet) {
     print_denials(mediator.denials());

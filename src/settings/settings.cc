@@ -103,20 +103,26 @@ Result<Settings> load_file(const std::string& path, bool* missing) {
   return r;
 }
 
-// $XDG_CONFIG_HOME if set and absolute, else ~/.config; empty if there is no home directory.
-std::string config_dir() {
-  const char* xdg = std::getenv("XDG_CONFIG_HOME");
-  if (xdg != nullptr && xdg[0] == '/') return xdg;
+// $HOME if absolute, else the passwd entry's; empty if there is none.
+std::string home_dir() {
   const char* home = std::getenv("HOME");
-  if (home != nullptr && home[0] == '/') return std::string(home) + "/.config";
+  if (home != nullptr && home[0] == '/') return home;
   struct passwd pw {};
   struct passwd* found = nullptr;
   std::string buf(16384, '\0');
   if (::getpwuid_r(::getuid(), &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr &&
       found->pw_dir != nullptr && found->pw_dir[0] == '/') {
-    return std::string(found->pw_dir) + "/.config";
+    return found->pw_dir;
   }
   return {};
+}
+
+// $XDG_CONFIG_HOME if set and absolute, else ~/.config; empty if there is no home directory.
+std::string config_dir() {
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return xdg;
+  std::string home = home_dir();
+  return home.empty() ? std::string() : home + "/.config";
 }
 
 }  // namespace
@@ -164,13 +170,29 @@ Result<Settings> load_settings_file(const std::string& path) {
   return load_file(path, nullptr);
 }
 
+std::string srt_settings_path() {
+  std::string home = home_dir();
+  return home.empty() ? std::string() : home + "/.srt-settings.json";
+}
+
 Result<Settings> find_and_load_settings(const std::optional<std::string>& explicit_path) {
   if (explicit_path) return load_file(*explicit_path, nullptr);
-  const std::string dir = config_dir();
-  if (dir.empty()) return Settings{};
+  const std::string ours = default_settings_path();
+  if (!ours.empty()) {
+    bool missing = false;
+    Result<Settings> r = load_file(ours, &missing);
+    if (r.ok() || !missing) return r;
+  }
+  const std::string srt = srt_settings_path();
+  if (srt.empty()) return Settings{};
   bool missing = false;
-  Result<Settings> r = load_file(dir + "/paddock/settings.json", &missing);
+  Result<Settings> r = load_file(srt, &missing);
   if (!r.ok() && missing) return Settings{};
+  if (r.ok())
+    r->notes.insert(r->notes.begin(),
+                    "settings: read srt's " + srt + " (" +
+                        (ours.empty() ? std::string("paddock's own file") : ours) +
+                        " does not exist; it takes precedence once created)");
   return r;
 }
 

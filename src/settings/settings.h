@@ -42,10 +42,22 @@ struct GitSettings {
   std::vector<GitKeyPattern> allow_config_keys;
 };
 
+// The "paddock" section: keys of paddock's own that fit no srt section.
+struct PaddockSettings {
+  // paddock.passEnv: variables passed in although their names look like secrets.
+  std::vector<std::string> pass_env;
+  // paddock.sshAgent: serve the user's ssh agent inside through paddock's filter.
+  bool ssh_agent = false;
+  // paddock.sshAgentKeys: the keys the filtered agent offers ("SHA256:..." fingerprints or
+  // public key files); empty: every key the agent holds. Implies sshAgent.
+  std::vector<std::string> ssh_agent_keys;
+};
+
 struct Settings {
   NetworkSettings network;
   FilesystemSettings filesystem;
   GitSettings git;
+  PaddockSettings paddock;
   // One-line notes for srt keys paddock accepts but does not act on ("ignoreViolations: ...").
   std::vector<std::string> notes;
   // The file these came from (absolute), empty for built-in defaults.
@@ -68,10 +80,15 @@ Result<Settings> parse_settings(std::string_view text, const std::string& name);
 Result<Settings> load_settings_file(const std::string& path);
 
 // DESIGN section 6 lookup: explicit path, else $XDG_CONFIG_HOME/paddock/settings.json
-// (or ~/.config/paddock/settings.json), else built-in defaults (empty Settings, no source_path).
+// (or ~/.config/paddock/settings.json), else ~/.srt-settings.json, else built-in defaults (empty
+// Settings, no source_path).
 // Where find_and_load_settings looks when no file is given; empty without a home directory.
 // It stays write-protected in every sandbox, so a command cannot plant a policy for the next run.
 std::string default_settings_path();
+
+// srt's own file, ~/.srt-settings.json: read (with a note) when default_settings_path() does
+// not exist, so an srt user's rules apply unchanged. Write-protected in every sandbox too.
+std::string srt_settings_path();
 
 Result<Settings> find_and_load_settings(const std::optional<std::string>& explicit_path);
 

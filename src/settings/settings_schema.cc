@@ -6,6 +6,8 @@
 #include <span>
 #include <utility>
 
+#include "base/closest_word.h"
+
 namespace paddock::settings_detail {
 namespace {
 
@@ -92,6 +94,7 @@ constexpr std::string_view kNetworkKeys[] = {
 constexpr std::string_view kFilesystemKeys[] = {"denyRead", "allowRead", "allowWrite", "denyWrite",
                                                 "protectedNames"};
 constexpr std::string_view kGitKeys[] = {"allowConfigKeys"};
+constexpr std::string_view kPaddockKeys[] = {"passEnv", "sshAgent", "sshAgentKeys"};
 constexpr std::string_view kCredentialsKeys[] = {"files", "envVars", "allowPlaintextInject",
                                                  "awsPairs", "sigv4"};
 constexpr std::string_view kCredentialFileKeys[] = {
@@ -117,7 +120,7 @@ constexpr Level kTopLevel{"", kTopKeys, kTopSrtKeys};
 constexpr Level kNetworkLevel{"network.", kNetworkKeys, kNetworkSrtKeys};
 constexpr Level kFilesystemLevel{"filesystem.", kFilesystemKeys, kFilesystemSrtKeys};
 constexpr Level kGitLevel{"git.", kGitKeys, kGitSrtKeys};
-constexpr Level kPaddockLevel{"paddock.", {}, {}};
+constexpr Level kPaddockLevel{"paddock.", kPaddockKeys, {}};
 constexpr Level kCredentialsLevel{"credentials.", kCredentialsKeys, {}};
 constexpr Level kCredentialFileLevel{"", kCredentialFileKeys, {}};
 constexpr Level kCredentialEnvLevel{"", kCredentialEnvKeys, {}};
@@ -127,31 +130,6 @@ const SrtOnlyKey* find_srt_key(std::span<const SrtOnlyKey> keys, std::string_vie
     if (k.name == name) return &k;
   }
   return nullptr;
-}
-
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-// Optimal string alignment distance (Levenshtein plus adjacent transpositions), ASCII
-// case-insensitive.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  const std::size_t n = a.size();
-  const std::size_t m = b.size();
-  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
-  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= n; ++i) {
-    for (std::size_t j = 1; j <= m; ++j) {
-      const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
-          lower(a[i - 2]) == lower(b[j - 1])) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[n][m];
 }
 
 std::string format_number(const JsonNumber& n) {
@@ -453,8 +431,33 @@ class Walker {
   void paddock_section(const JsonValue& v) {
     for (const JsonMember& m : object(v)) {
       Step step(this, m.key);
-      unknown_key(m.key, kPaddockLevel, {&kFilesystemLevel, &kNetworkLevel});
+      if (m.key == "passEnv") {
+        s_.paddock.pass_env = env_names(m.value);
+      } else if (m.key == "sshAgent") {
+        s_.paddock.ssh_agent = boolean(m.value);
+      } else if (m.key == "sshAgentKeys") {
+        s_.paddock.ssh_agent_keys = string_list(m.value, StringKind::kPath);
+      } else {
+        unknown_key(m.key, kPaddockLevel, {&kFilesystemLevel, &kNetworkLevel});
+      }
     }
+  }
+
+  std::vector<std::string> env_names(const JsonValue& v) {
+    const auto* arr = std::get_if<JsonArray>(&v.v);
+    if (arr == nullptr)
+      fail(std::string("expected an array of variable names, got ") + json_type_name(v));
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      Step step(this, i);
+      const std::string& name = string((*arr)[i], "a string (a variable name)");
+      if (!is_env_name(name)) {
+        fail(quoted(name) +
+             " is not a variable name (letters, digits and _, not starting with a digit)");
+      }
+      out.push_back(name);
+    }
+    return out;
   }
 
   void credential_mode(const JsonValue& v) {
@@ -480,7 +483,7 @@ class Walker {
   void credential_file(const JsonValue& v) {
     bool have_path = false;
     bool have_mode = false;
-    for (const JsonMember& m : object(v)) {
+    for (const JsonMember& m : object(v, R"(an object like {"path": "~/.x", "mode": "deny"})")) {
       Step step(this, m.key);
       if (m.key == "path") {
         const std::string& p = string(m.value);
@@ -502,7 +505,8 @@ class Walker {
   void credential_env(const JsonValue& v) {
     bool have_name = false;
     bool have_mode = false;
-    for (const JsonMember& m : object(v)) {
+    for (const JsonMember& m :
+         object(v, R"(an object like {"name": "API_TOKEN", "mode": "deny"})")) {
       Step step(this, m.key);
       if (m.key == "name") {
         const std::string& name = string(m.value);
@@ -560,20 +564,7 @@ class Walker {
 }  // namespace
 
 std::string closest_key(std::string_view key, const std::vector<std::string_view>& candidates) {
-  constexpr std::size_t kMaxDistance = 2;
-  std::string_view best;
-  std::size_t best_distance = kMaxDistance + 1;
-  for (std::string_view c : candidates) {
-    const std::size_t diff = key.size() > c.size() ? key.size() - c.size() : c.size() - key.size();
-    if (diff > kMaxDistance) continue;
-    const std::size_t d = edit_distance(key, c);
-    // A distance as large as the name itself is a different word ("ab" -> "git").
-    if (d < best_distance && d < c.size()) {
-      best = c;
-      best_distance = d;
-    }
-  }
-  return std::string(best);
+  return closest_word(key, candidates);
 }
 
 Settings settings_from_json(const JsonValue& root) {

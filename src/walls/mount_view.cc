@@ -10,6 +10,7 @@
 
 #include "base/kernel_abi.h"
 #include "base/unique_fd.h"
+#include "walls/terminal.h"
 
 namespace paddock {
 
@@ -19,6 +20,7 @@ namespace {
 constexpr const char* kNew = "/newroot";
 constexpr const char* kOld = "/oldroot";
 constexpr const char* kEmptyFile = "/empty";
+constexpr const char* kHostsFile = "/hosts";
 
 std::string in_new(const std::string& p) {
   return p == "/" ? kNew : kNew + p;
@@ -67,7 +69,7 @@ Status bind(const std::string& host, const std::string& view, bool writable) {
   return set_attr(in_new(view), attrs, true);
 }
 
-Status build_dev(const std::string& view) {
+Status build_dev(const std::string& view, const std::vector<unsigned>& ptys) {
   std::string d = in_new(view);
   PADDOCK_TRY(do_mount("tmpfs", d, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k", view));
   for (const char* n : {"null", "zero", "full", "random", "urandom", "tty"}) {
@@ -81,6 +83,7 @@ Status build_dev(const std::string& view) {
   PADDOCK_TRY(make_dir(d + "/pts"));
   PADDOCK_TRY(do_mount("devpts", d + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
                        "newinstance,ptmxmode=0666,mode=0620", "/dev/pts"));
+  PADDOCK_TRY(expose_ptys(d, kOld, ptys));
   PADDOCK_TRY(make_dir(d + "/shm", 01777));
   PADDOCK_TRY(
       do_mount("tmpfs", d + "/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/dev/shm"));
@@ -111,7 +114,31 @@ Status build_proc(const std::string& view) {
   return ok_status();
 }
 
-Status run_op(const MountOp& op) {
+// The generated /etc/hosts, written on the staging tmpfs (which outlives the pivot only as the
+// bound file) and bound read-only over the host's file where the view shows it.
+Status place_hosts(const ViewExtras& extras) {
+  if (extras.hosts_path.empty()) return ok_status();
+  struct stat st;
+  std::string target = in_new(extras.hosts_path);
+  // Not in the view (denied, or under the sandbox's empty /run): nothing to cover.
+  if (::lstat(target.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return ok_status();
+  UniqueFd fd(::open(kHostsFile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
+  if (!fd.valid()) return sys_error("create", "/etc/hosts (generated)");
+  const char* p = extras.hosts.data();
+  size_t left = extras.hosts.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd.get(), p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return sys_error("write", "/etc/hosts (generated)");
+    p += n;
+    left -= size_t(n);
+  }
+  if (::fchmod(fd.get(), 0644) != 0) return sys_error("chmod", "/etc/hosts (generated)");
+  PADDOCK_TRY(do_mount(kHostsFile, target, nullptr, MS_BIND, nullptr, extras.hosts_path));
+  return set_attr(target, kabi::ATTR_RDONLY | kabi::ATTR_NOSUID | kabi::ATTR_NODEV, false);
+}
+
+Status run_op(const MountOp& op, const ViewExtras& extras) {
   std::string dst = in_new(op.path);
   switch (op.kind) {
     case MountOp::Kind::Tmpfs:
@@ -137,7 +164,7 @@ Status run_op(const MountOp& op) {
     case MountOp::Kind::Proc:
       return build_proc(op.path);
     case MountOp::Kind::Dev:
-      return build_dev(op.path);
+      return build_dev(op.path, extras.ptys);
     case MountOp::Kind::ReadOnly:
       return set_attr(dst, kabi::ATTR_RDONLY, false);
   }
@@ -146,7 +173,7 @@ Status run_op(const MountOp& op) {
 
 }  // namespace
 
-Status build_mount_view(const MountPlan& plan, const std::string& cwd) {
+Status build_mount_view(const MountPlan& plan, const std::string& cwd, const ViewExtras& extras) {
   // Nothing we mount may propagate back to the host.
   PADDOCK_TRY(do_mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr, "/ (make private)"));
   // A private tmpfs becomes the staging root, with the host tree at /oldroot.
@@ -165,7 +192,7 @@ Status build_mount_view(const MountPlan& plan, const std::string& cwd) {
   if (!starts_from_host_root(plan))
     PADDOCK_TRY(do_mount("tmpfs", kNew, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", "/"));
   for (const auto& op : plan.ops) {
-    Status s = run_op(op);
+    Status s = run_op(op, extras);
     if (!s.ok()) {
       Error e = s.error();
       e.detail = (e.detail.empty() ? "" : e.detail + "; ") + "while building the view (" +
@@ -173,6 +200,8 @@ Status build_mount_view(const MountPlan& plan, const std::string& cwd) {
       return e;
     }
   }
+
+  PADDOCK_TRY(place_hosts(extras));
 
   // Drop the host tree, then make the new root the only root.
   if (::umount2(kOld, MNT_DETACH) != 0) return sys_error("umount", kOld);

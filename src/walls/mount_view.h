@@ -1,13 +1,22 @@
 #pragma once
 // Executes a MountPlan inside a fresh mount namespace and pivots into the result. Child side.
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "policy/mount_plan.h"
 
 namespace paddock {
 
+// What the view holds beyond the plan, known only when paddock starts.
+struct ViewExtras {
+  std::vector<unsigned> ptys;  // host ptys of the command's stdio, shown at /dev/pts/N (terminal.h)
+  std::string hosts_path;      // where /etc/hosts lands in the view (canonical); empty: leave it
+  std::string hosts;           // what the sandbox reads there instead (policy/hosts_file.h)
+};
+
 // Builds the view and makes it the root; afterwards the working directory is `cwd`.
-Status build_mount_view(const MountPlan& plan, const std::string& cwd);
+Status build_mount_view(const MountPlan& plan, const std::string& cwd,
+                        const ViewExtras& extras = {});
 
 }  // namespace paddock

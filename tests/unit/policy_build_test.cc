@@ -149,3 +149,78 @@ TEST_F(PolicyBuild, ProtectedNamesThatAreSymlinksProtectTheirTargets) {
 
 }  // namespace
 }  // namespace paddock
+
+namespace paddock {
+namespace {
+
+// Issue 10: a writable $PATH directory is warned about once, however often $PATH names it (or
+// spells it differently).
+TEST_F(PolicyBuild, WritablePathDirectoryWarnedOnce) {
+  Settings s;
+  auto p = build_policy(
+      s, home_, proj_,
+      proj_ + "/scripts:/usr/bin:" + proj_ + "/scripts:" + proj_ + "/bin:" + proj_ + "/scripts/");
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  size_t n = 0;
+  for (const auto& w : p->warnings) n += w.find("$PATH directory") != std::string::npos;
+  EXPECT_EQ(n, 1u);
+}
+
+// A current directory that is a system directory is not writable unless allowWrite names it.
+TEST_F(PolicyBuild, SystemDirectoryCwdStaysReadOnly) {
+  Settings s;
+  auto p = build_policy(s, home_, "/usr", "");
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_FALSE(has(p->fs.writable, "/usr"));
+  bool noted = false;
+  for (const auto& n : p->notes) noted = noted || n.find("system directory") != std::string::npos;
+  EXPECT_TRUE(noted);
+  s.filesystem.allow_write = {"/usr"};
+  p = build_policy(s, home_, "/usr", "");
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_TRUE(has(p->fs.writable, "/usr"));
+}
+
+// Globs: denyRead expands, write rules refuse.
+TEST_F(PolicyBuild, GlobsInFilesystemRules) {
+  std::ofstream(proj_ + "/.env") << "x";
+  std::ofstream(proj_ + "/prod.env") << "x";
+  Settings s;
+  s.filesystem.deny_read = {"./*.env"};
+  auto p = build(s);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_TRUE(has(p->fs.deny_read, proj_ + "/.env"));
+  EXPECT_TRUE(has(p->fs.deny_read, proj_ + "/prod.env"));
+  for (auto key : {0, 1}) {
+    Settings w;
+    (key == 0 ? w.filesystem.allow_write : w.filesystem.deny_write) = {proj_ + "/*.log"};
+    auto r = build(w);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().exit_code, 125);
+  }
+}
+
+// ~/.ssh: known_hosts and config re-opened beneath the hidden directory, keys not.
+TEST_F(PolicyBuild, SshFilesReopened) {
+  fs::create_directories(home_ + "/.ssh");
+  std::ofstream(home_ + "/.ssh/known_hosts") << "h k\n";
+  std::ofstream(home_ + "/.ssh/config") << "IdentityFile ~/.ssh/work\n";
+  std::ofstream(home_ + "/.ssh/work") << "key";
+  std::ofstream(home_ + "/.ssh/id_rsa") << "key";
+  Settings s;
+  auto p = build(s);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_TRUE(has(p->fs.deny_read, home_ + "/.ssh"));
+  EXPECT_TRUE(has(p->fs.allow_read, home_ + "/.ssh/known_hosts"));
+  EXPECT_TRUE(has(p->fs.allow_read, home_ + "/.ssh/config"));
+  EXPECT_FALSE(has(p->fs.allow_read, home_ + "/.ssh/work"));
+  EXPECT_FALSE(has(p->fs.allow_read, home_ + "/.ssh/id_rsa"));
+  // The user's own denyRead of one of them wins.
+  s.filesystem.deny_read = {"~/.ssh/config"};
+  p = build(s);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_FALSE(has(p->fs.allow_read, home_ + "/.ssh/config"));
+}
+
+}  // namespace
+}  // namespace paddock

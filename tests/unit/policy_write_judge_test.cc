@@ -116,6 +116,23 @@ TEST(PolicyWriteJudge, DevCharDevicesAllowed) {
     EXPECT_TRUE(Allowed(judge_write(p, path, EntryType::Other))) << path;
 }
 
+TEST(PolicyWriteJudge, HostDeviceAttributesRefused) {
+  // Writing to the terminal is fine; changing its mode (or /dev/null's) is the host's business.
+  FsPolicy p = make_policy();
+  Place tty{"/dev/pts/3", EntryType::Other, false};
+  EXPECT_TRUE(judge_write(p, tty).allowed);
+  WriteVerdict v = judge_attribute_change(p, tty, true);
+  EXPECT_FALSE(v.allowed);
+  EXPECT_EQ(v.err, EROFS);
+  EXPECT_FALSE(
+      judge_attribute_change(p, {"/home/u/proj/dev0", EntryType::Other, false}, true).allowed);
+  // On the sandbox's own tmpfs, and for what is not a device, judge_write decides.
+  EXPECT_TRUE(judge_attribute_change(p, {"/tmp/node", EntryType::Other, true}, true).allowed);
+  EXPECT_TRUE(
+      judge_attribute_change(p, {"/home/u/proj/a.txt", EntryType::File, false}, false).allowed);
+  EXPECT_FALSE(judge_attribute_change(p, {"/etc/passwd", EntryType::File, false}, false).allowed);
+}
+
 TEST(PolicyWriteJudge, DevRegularFilesAndNewNamesRefused) {
   FsPolicy p;
   EXPECT_TRUE(Refused(judge_write(p, "/dev/null", EntryType::File), EROFS));

@@ -2,6 +2,7 @@
 
 #include "sandbox/spec_codec.h"
 #include "walls/seccomp.h"
+#include "walls/terminal.h"
 
 namespace paddock {
 namespace {
@@ -24,6 +25,10 @@ SandboxSpec sample() {
   s.env = {"PATH=/usr/bin", "EMPTY="};
   sigemptyset(&s.signal_mask);
   sigaddset(&s.signal_mask, SIGUSR2);
+  s.view_extras.ptys = {0, 7};
+  s.view_extras.hosts_path = "/etc/hosts";
+  s.view_extras.hosts = "127.0.0.1 localhost\n127.0.1.1 paddock\n";
+  s.ssh_agent_socket = "/tmp/paddock-ssh-agent/agent.sock";
   return s;
 }
 
@@ -51,6 +56,10 @@ TEST(SandboxSpecCodec, RoundTrip) {
   EXPECT_EQ(out->env, in.env);
   EXPECT_EQ(sigismember(&out->signal_mask, SIGUSR2), 1);
   EXPECT_EQ(sigismember(&out->signal_mask, SIGUSR1), 0);
+  EXPECT_EQ(out->view_extras.ptys, (std::vector<unsigned>{0, 7}));
+  EXPECT_EQ(out->view_extras.hosts_path, in.view_extras.hosts_path);
+  EXPECT_EQ(out->view_extras.hosts, in.view_extras.hosts);
+  EXPECT_EQ(out->ssh_agent_socket, in.ssh_agent_socket);
   // Not carried: both ends hold the same static program.
   EXPECT_EQ(out->seccomp.data(), sandbox_seccomp_program().data());
 }
@@ -84,6 +93,12 @@ TEST(SandboxSpecCodec, UnknownMountKindRefused) {
   std::string bad = bytes;
   bad[8] = '\x7f';  // first op's kind
   EXPECT_FALSE(decode_spec(bad).ok());
+}
+
+TEST(SandboxSpecCodec, PtyNumberOutOfRangeRefused) {
+  SandboxSpec s = sample();
+  s.view_extras.ptys = {kMaxExposedPty + 1};
+  EXPECT_FALSE(decode_spec(encode_spec(s)).ok());
 }
 
 TEST(SandboxSpecCodec, EmptyArgvRefused) {

@@ -267,7 +267,11 @@ INSTANTIATE_TEST_SUITE_P(
         Case{R"({"credentials": {"files": {}}})",
              "credentials.files: expected an array of objects, got object"},
         Case{R"({"credentials": {"files": ["~/.netrc"]}})",
-             "credentials.files[0]: expected an object, got string"},
+             "credentials.files[0]: expected an object like {\"path\": \"~/.x\", \"mode\": "
+             "\"deny\"}, got string"},
+        Case{R"({"credentials": {"envVars": ["GITHUB_TOKEN"]}})",
+             "credentials.envVars[0]: expected an object like {\"name\": \"API_TOKEN\", "
+             "\"mode\": \"deny\"}, got string"},
         Case{R"({"credentials": {"files": [{"mode": "deny"}]}})",
              "credentials.files[0]: missing \"path\""},
         Case{R"({"credentials": {"files": [{"path": "~/.netrc"}]}})",
@@ -401,7 +405,14 @@ INSTANTIATE_TEST_SUITE_P(
              "filesystem.readOnly: unknown key (known keys here: denyRead, allowRead, "
              "allowWrite, denyWrite, protectedNames, disabled, allowGitConfig)"},
         Case{R"({"paddock": {"future": 1}})",
-             "paddock.future: unknown key (paddock defines no keys here yet)"},
+             "paddock.future: unknown key (known keys here: passEnv, sshAgent, sshAgentKeys)"},
+        Case{R"({"paddock": {"passEnv": ["1X"]}})",
+             "paddock.passEnv[0]: \"1X\" is not a variable name (letters, digits and _, not "
+             "starting with a digit)"},
+        Case{R"({"paddock": {"passEnv": "X"}})",
+             "paddock.passEnv: expected an array of variable names, got string"},
+        Case{R"({"paddock": {"sshAgent": "yes"}})",
+             "paddock.sshAgent: expected true or false, got string"},
         Case{R"({"credentials": {"file": []}})",
              "credentials.file: unknown key (did you mean files?)"},
         Case{R"({"credentials": {"files": [{"path": "/a", "mode": "deny", "pth": "x"}]}})",
@@ -1005,6 +1016,28 @@ TEST_F(SettingsLookup, MissingDefaultFileMeansBuiltInDefaults) {
   EXPECT_TRUE(r2->source_path.empty());
 }
 
+// ~/.srt-settings.json is read when paddock's own file does not exist, with a note; paddock's
+// own file wins once it exists.
+TEST_F(SettingsLookup, SrtFileWhenPaddocksIsMissing) {
+  TempDir home;
+  set("HOME", home.path());
+  set("XDG_CONFIG_HOME", std::nullopt);
+  const std::string srt =
+      home.write(".srt-settings.json", R"({"network": {"allowedDomains": ["srt.example"]}})");
+  Result<Settings> r = find_and_load_settings(std::nullopt);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->network.allowed_domains, std::vector<std::string>{"srt.example"});
+  EXPECT_EQ(r->source_path, real(srt));
+  ASSERT_FALSE(r->notes.empty());
+  EXPECT_NE(r->notes[0].find(".srt-settings.json"), std::string::npos) << r->notes[0];
+  EXPECT_EQ(srt_settings_path(), home.path() + "/.srt-settings.json");
+
+  home.write(".config/paddock/settings.json", R"({"network": {"allowedDomains": ["ours.com"]}})");
+  r = find_and_load_settings(std::nullopt);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->network.allowed_domains, std::vector<std::string>{"ours.com"});
+}
+
 TEST_F(SettingsLookup, BadDefaultFileIsAnError) {
   TempDir xdg;
   set("XDG_CONFIG_HOME", xdg.path());
@@ -1055,6 +1088,24 @@ TEST(SettingsJson, FormatPath) {
   EXPECT_EQ(format_path({PathStep(std::string("a.b")), PathStep(std::string("$x"))}),
             "[\"a.b\"].$x");
   EXPECT_EQ(format_path({PathStep(std::string("q\"\\"))}), R"(["q\"\\"])");
+}
+
+}  // namespace
+}  // namespace paddock
+
+namespace paddock {
+namespace {
+
+TEST(SettingsParse, PaddockSection) {
+  auto r = parse_settings(
+      R"({"paddock": {"passEnv": ["GITHUB_TOKEN", "x_1"], "sshAgent": true,
+                      "sshAgentKeys": ["SHA256:abc", "~/.ssh/id_ed25519.pub"]}})",
+      "/x/s.json");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->paddock.pass_env, (std::vector<std::string>{"GITHUB_TOKEN", "x_1"}));
+  EXPECT_TRUE(r->paddock.ssh_agent);
+  EXPECT_EQ(r->paddock.ssh_agent_keys,
+            (std::vector<std::string>{"SHA256:abc", "~/.ssh/id_ed25519.pub"}));
 }
 
 }  // namespace
