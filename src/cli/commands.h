@@ -14,6 +14,7 @@ struct CommonFlags {
   std::vector<std::string> allow_write, deny_read, allow_read, deny_write;
   std::vector<std::string> allow_domain, deny_domain, resolve;
   std::optional<std::string> audit_log;
+  bool ephemeral_home = false;  // the home layer in memory, discarded at exit
 };
 
 struct RunFlags {
@@ -28,5 +29,7 @@ struct RunFlags {
 Result<int> run_command(const RunFlags& flags, Result<StartedSandbox> started);
 Result<int> doctor_command(bool json);
 Result<int> policy_command(const CommonFlags& flags, bool json);
+// Discards the home layer of the project in the current directory (every project's: all).
+Result<int> reset_command(bool all);
 
 }  // namespace paddock

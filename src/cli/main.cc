@@ -32,6 +32,8 @@ void add_common(CLI::App* cmd, paddock::CommonFlags& f) {
   add_list(cmd, "--deny-domain", f.deny_domain, "deny a network destination (repeatable)");
   add_list(cmd, "--resolve", f.resolve, "pin NAME=ADDR for the proxy (repeatable)");
   cmd->add_option("--audit-log", f.audit_log, "write one JSON line per network decision");
+  cmd->add_flag("--ephemeral-home", f.ephemeral_home,
+                "keep the home layer in memory and discard it at exit (CI)");
 }
 
 int report(const paddock::Result<int>& r) {
@@ -73,6 +75,11 @@ int paddock_main(int argc, char** argv) {
   CLI::App* policy_cmd = app.add_subcommand("policy", "print the effective policy and warnings");
   add_common(policy_cmd, policy_flags);
   policy_cmd->add_flag("--json", policy_json, "machine-readable output");
+
+  bool reset_all = false;
+  CLI::App* reset_cmd = app.add_subcommand(
+      "reset", "discard the home layer of this project (what its sandboxes wrote to the home)");
+  reset_cmd->add_flag("--all", reset_all, "discard the home layers of every project");
 
   // Everything after the first "--" is the program and its arguments, untouched by the parser.
   std::vector<std::string> args;
@@ -127,6 +134,7 @@ int paddock_main(int argc, char** argv) {
     return *r;
   }
   if (policy_cmd->parsed()) return report(paddock::policy_command(policy_flags, policy_json));
+  if (reset_cmd->parsed()) return report(paddock::reset_command(reset_all));
   return 125;
 }
 

@@ -11,6 +11,7 @@
 #include "policy/host_fs.h"
 #include "policy/paths.h"
 #include "policy/protected_names.h"
+#include "policy/system_secrets.h"
 
 namespace paddock {
 
@@ -47,8 +48,9 @@ Result<std::string> canonical(PathResolver& resolver, const std::string& raw,
 }
 
 // A denied name and, when it is a symlink, the place it points to: both disappear.
-Status add_denied(PathResolver& resolver, UniqueList& out, const std::string& raw,
-                  const std::string& home, const std::string& cwd, const char* key) {
+Status add_denied(PathResolver& resolver, UniqueList& out, UniqueList& absent,
+                  const std::string& raw, const std::string& home, const std::string& cwd,
+                  const char* key) {
   auto e = expand_path(raw, home, cwd);
   if (!e) {
     Error err = e.error();
@@ -63,7 +65,10 @@ Status add_denied(PathResolver& resolver, UniqueList& out, const std::string& ra
   std::string name = join_path(*parent, base_name(*e));
   auto there = resolver.present(name);
   if (!there) return there.error();
-  if (!*there) return ok_status();
+  if (!*there) {
+    absent.add(name);
+    return ok_status();
+  }
   out.add(name);
   auto full = resolver.resolve(*e);
   if (!full) return full.error();
@@ -117,7 +122,8 @@ Result<std::vector<std::pair<std::string, std::string>>> protected_link_targets(
 }  // namespace
 
 Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
-                            const std::string& cwd_raw, const std::string& path_env) {
+                            const std::string& cwd_raw, const std::string& path_env,
+                            const HostInputs& host) {
   Policy p;
   p.settings_source = s.source_path;
   p.notes = s.notes;
@@ -133,10 +139,20 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   const std::string& H = home_raw;  // ~ expands to the user's spelling; resolution follows
 
   UniqueList deny_read(p.fs.deny_read);
+  UniqueList deny_absent(p.fs.deny_read_absent);
   for (const auto& rel : builtin_credential_stores())
-    PADDOCK_TRY(add_denied(resolver, deny_read, "~/" + rel, H, *cwd, "built-in denyRead"));
+    PADDOCK_TRY(
+        add_denied(resolver, deny_read, deny_absent, "~/" + rel, H, *cwd, "built-in denyRead"));
   for (const auto& d : s.filesystem.deny_read)
-    PADDOCK_TRY(add_denied(resolver, deny_read, d, H, *cwd, "filesystem.denyRead"));
+    PADDOCK_TRY(add_denied(resolver, deny_read, deny_absent, d, H, *cwd, "filesystem.denyRead"));
+  // paddock's own state (every project's home layer) is nobody's business inside.
+  if (!host.state_dir.empty()) {
+    auto st = resolver.resolve(normalize_path(host.state_dir));
+    if (!st) return st.error();
+    p.fs.state_dir = *st;
+    PADDOCK_TRY(
+        add_denied(resolver, deny_read, deny_absent, *st, H, *cwd, "paddock's state directory"));
+  }
   UniqueList allow_read(p.fs.allow_read);
   for (const auto& a : s.filesystem.allow_read) {
     auto c = canonical(resolver, a, H, *cwd, "filesystem.allowRead");
@@ -146,11 +162,25 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
 
   UniqueList writable(p.fs.writable);
   writable.add(*cwd);
+  UniqueList create_writable(p.fs.create_writable);
   for (const auto& w : s.filesystem.allow_write) {
     auto c = canonical(resolver, w, H, *cwd, "filesystem.allowWrite");
     if (!c) return c.error();
     if (*c == "/") return plain_error("filesystem.allowWrite", "refusing to make / writable", w);
+    auto there = resolver.present(*c);
+    if (!there) return there.error();
+    if (!*there) create_writable.add(*c);
     writable.add(*c);
+  }
+
+  // Secrets of the system and other users' homes, unless they hold what this run works on.
+  for (const auto& sp : system_secret_paths(real_host_fs(), host.passwd)) {
+    bool holds_ours = path_within(*home, sp);
+    for (const auto& w : p.fs.writable) holds_ours = holds_ours || path_within(w, sp);
+    for (const auto& a : p.fs.allow_read) holds_ours = holds_ours || path_within(a, sp);
+    if (!holds_ours)
+      PADDOCK_TRY(add_denied(resolver, deny_read, deny_absent, sp, H, *cwd,
+                             "built-in denyRead (system secrets)"));
   }
 
   // The current directory inside a denied path must be re-opened explicitly.
@@ -252,6 +282,16 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
     if (path_within(*home, w))
       p.warnings.push_back("the home directory " + *home + " is writable (" + w +
                            "): shell rc files stay read-only, but any other dotfile can change");
+
+  HomeLayerInputs li;
+  li.home = *home;
+  li.home_is_dir = real_host_fs().type(*home) == EntryType::Dir;
+  li.state_dir = p.fs.state_dir;
+  li.project = *cwd;
+  li.ephemeral = host.ephemeral_home;
+  li.writable = &p.fs.writable;
+  li.deny_read = &p.fs.deny_read;
+  p.fs.home_layer = decide_home_layer(li);
   for (const auto& d : s.network.allowed_domains)
     if (d.rfind("*.", 0) == 0)
       p.warnings.push_back("network.allowedDomains: " + d + " allows every subdomain");

@@ -19,8 +19,16 @@ struct Policy {
   std::vector<std::string> warnings;   // self-sabotage: writable $PATH dirs, docker.sock, ...
 };
 
+// What the policy needs to know about paddock's own state and the host's users.
+struct HostInputs {
+  std::string state_dir;        // paddock's state directory (absent inside; holds the home layers)
+  bool ephemeral_home = false;  // --ephemeral-home: the home layer is kept in memory
+  std::string passwd;           // the contents of /etc/passwd (other users' homes are absent)
+};
+
 // `path_env` is $PATH, used for the writable-$PATH warning.
 Result<Policy> build_policy(const Settings& settings, const std::string& home,
-                            const std::string& cwd, const std::string& path_env);
+                            const std::string& cwd, const std::string& path_env,
+                            const HostInputs& host = {});
 
 }  // namespace paddock

@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include "base/kernel_abi.h"
 #include "base/unique_fd.h"
+#include "walls/overlay_mount.h"
 
 namespace paddock {
 
@@ -111,10 +113,21 @@ Status build_proc(const std::string& view) {
   return ok_status();
 }
 
-Status run_op(const MountOp& op) {
+// A directory of the home layer made in memory (on the way to a filesystem mounted beneath the
+// home): writable, with the mode of the host's directory.
+Status layer_tmpfs(const MountOp& op) {
+  struct stat st;
+  if (::stat(in_old(op.source).c_str(), &st) != 0) return sys_error("stat", op.source);
+  char data[32];
+  std::snprintf(data, sizeof data, "mode=0%o", unsigned(st.st_mode & 07777));
+  return do_mount("tmpfs", in_new(op.path), "tmpfs", MS_NOSUID | MS_NODEV, data, op.path);
+}
+
+Status run_op(const MountOp& op, OverlayBuilder& overlays) {
   std::string dst = in_new(op.path);
   switch (op.kind) {
     case MountOp::Kind::Tmpfs:
+      if (!op.source.empty()) return layer_tmpfs(op);
       return do_mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV,
                       op.writable ? "mode=1777" : "mode=0755", op.path);
     case MountOp::Kind::MakeDir:
@@ -140,8 +153,27 @@ Status run_op(const MountOp& op) {
       return build_dev(op.path);
     case MountOp::Kind::ReadOnly:
       return set_attr(dst, kabi::ATTR_RDONLY, false);
+    case MountOp::Kind::Whiteout:
+    case MountOp::Kind::OpaqueDir:
+    case MountOp::Kind::MaskDir:
+    case MountOp::Kind::MaskFile:
+      overlays.add_mask_step(op);
+      return ok_status();
+    case MountOp::Kind::Overlay:
+      return overlays.mount(op, dst, op.source.empty() ? std::string() : in_old(op.source),
+                            op.store.empty() ? std::string() : in_old(op.store));
   }
   return ok_status();
+}
+
+// What to tell the user when an overlay cannot be mounted.
+std::string overlay_hint(const MountOp& op) {
+  if (!op.writable) return "a read-only overlay hides entries of this directory";
+  if (!op.store.empty())
+    return "the home layer needs Linux 5.11+ and a filesystem with user extended attributes "
+           "for " +
+           op.store + "; --ephemeral-home keeps the layer in memory instead";
+  return "the home layer in memory needs Linux 6.6+ (user extended attributes on tmpfs)";
 }
 
 }  // namespace
@@ -164,12 +196,14 @@ Status build_mount_view(const MountPlan& plan, const std::string& cwd) {
   // which the plan rebuilds the top level.
   if (!starts_from_host_root(plan))
     PADDOCK_TRY(do_mount("tmpfs", kNew, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", "/"));
+  OverlayBuilder overlays("");  // masks and in-memory layers go on the staging tmpfs
   for (const auto& op : plan.ops) {
-    Status s = run_op(op);
+    Status s = run_op(op, overlays);
     if (!s.ok()) {
       Error e = s.error();
       e.detail = (e.detail.empty() ? "" : e.detail + "; ") + "while building the view (" +
                  mount_op_name(op.kind) + (op.source.empty() ? "" : " from " + op.source) + ")";
+      if (op.kind == MountOp::Kind::Overlay) e.detail += ": " + overlay_hint(op);
       return e;
     }
   }
