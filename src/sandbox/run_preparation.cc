@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "policy/paths.h"
@@ -51,6 +52,13 @@ Result<PreparedRun> prepare_run(FsPolicy& fs) {
     e.detail = (e.detail.empty() ? "" : e.detail + "; ") +
                "the home layer cannot be kept; --ephemeral-home keeps it in memory instead";
     return e;
+  }
+  // Made just now, after the policy was built: the state directory is hidden like any path that
+  // exists (outside the home layer nothing masks a name that was missing).
+  auto absent = std::find(fs.deny_read_absent.begin(), fs.deny_read_absent.end(), fs.state_dir);
+  if (absent != fs.deny_read_absent.end()) {
+    fs.deny_read_absent.erase(absent);
+    fs.deny_read.push_back(fs.state_dir);
   }
   if (*lock == StoreLock::Busy) {
     layer.mode = HomeLayer::Mode::Ephemeral;
