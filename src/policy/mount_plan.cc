@@ -334,7 +334,10 @@ class Planner {
   void mask_absent(const std::string& d) {
     if (d == "/" || writable_.covering(d) != nullptr) return;
     const std::string pp = parent_path(d);
-    if (!in_overlay(pp)) return;
+    // Where the host has no such directory either, nothing can appear beneath it but with it
+    // (a store made with its directory during the run shows: the price of not making every
+    // such directory, empty, inside).
+    if (!in_overlay(pp) || type_of(pp) != EntryType::Dir) return;
     Node* parent = walk(pp, false);
     if (parent == nullptr || parent->children.count(base_name(d)) != 0) return;
     auto n = std::make_unique<Node>();
