@@ -36,9 +36,10 @@ std::string layer_upper_rel(const std::string& rel) {
   return rel.empty() ? "upper" : "upper/" + rel;
 }
 
-std::string layer_work_rel(const std::string& rel) {
+std::string layer_work_rel(const std::string& rel, const std::string& run) {
   // One work directory per overlay, never inside an upper one.
-  return "work/" + sha256_hex(rel).substr(0, 16);
+  std::string w = "work/" + sha256_hex(rel).substr(0, 16);
+  return run.empty() ? w : w + "/" + run;
 }
 
 HomeLayer decide_home_layer(const HomeLayerInputs& in) {

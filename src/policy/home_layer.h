@@ -19,6 +19,10 @@ struct HomeLayer {
   std::string path;   // the home, canonical: where the layer is mounted
   std::string store;  // Persistent: the host directory holding upper/ and work/
   std::string why;    // None: why there is no layer; Ephemeral: why it is not kept
+  // Persistent: names this run's work directories (fresh ones: overlayfs would otherwise have
+  // to be cleared of the last run's on the way to the mount; old ones go while the command
+  // runs).
+  std::string run;
   // Filled by the supervisor from the mount plan: the sandbox-view paths of the mounts that make
   // up the layer (one overlay, or more when filesystems are mounted beneath the home). Nothing
   // on them reaches the host: the write mediator treats them as the sandbox's own.
@@ -39,9 +43,10 @@ std::string home_layers_dir(const std::string& state_dir);
 std::string home_layer_store(const std::string& state_dir, const std::string& project);
 
 // Inside a store: the upper directory of the overlay at `rel` (relative to the home; empty for
-// the home itself) and its work directory, both relative to the store.
+// the home itself) and its work directory for run `run` (none: the overlay's own), both
+// relative to the store.
 std::string layer_upper_rel(const std::string& rel);
-std::string layer_work_rel(const std::string& rel);
+std::string layer_work_rel(const std::string& rel, const std::string& run = {});
 
 struct HomeLayerInputs {
   std::string home;  // canonical

@@ -633,7 +633,7 @@ class Planner {
     if (n.writable && p_.home_layer.mode == HomeLayer::Mode::Persistent) {
       op.store = p_.home_layer.store;
       op.upper = layer_upper_rel(n.rel);
-      op.work = layer_work_rel(n.rel);
+      op.work = layer_work_rel(n.rel, p_.home_layer.run);
     }
     plan.ops.push_back(std::move(op));
     emit_children(n, path, plan, false);

@@ -1,6 +1,8 @@
 #include "sandbox/run_preparation.h"
 
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -60,6 +62,10 @@ Result<PreparedRun> prepare_run(FsPolicy& fs) {
     fs.deny_read_absent.erase(absent);
     fs.deny_read.push_back(fs.state_dir);
   }
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  layer.run = std::to_string(::getpid()) + "-" + std::to_string(now.tv_sec) + "." +
+              std::to_string(now.tv_nsec);
   if (*lock == StoreLock::Busy) {
     layer.mode = HomeLayer::Mode::Ephemeral;
     layer.why = "another paddock run in this project is using its home layer";

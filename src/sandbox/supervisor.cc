@@ -22,6 +22,7 @@
 #include "sandbox/launcher.h"
 #include "sandbox/run_preparation.h"
 #include "sandbox/sync_channel.h"
+#include "walls/home_store.h"
 #include "walls/landlock.h"
 #include "walls/proxy_listeners.h"
 #include "walls/seccomp.h"
@@ -200,6 +201,12 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
     ::waitpid(launched->init_pid, nullptr, 0);
     mediator.stop();
     return proxy.error();
+  }
+  // While the command runs: the work directories of earlier runs of this layer go.
+  if (fs.home_layer.mode == HomeLayer::Mode::Persistent) {
+    Status swept = discard_stale_work(fs.home_layer.store, fs.home_layer.run);
+    if (!swept.ok() && !req.quiet)
+      std::fprintf(stderr, "paddock: warning: %s\n", swept.error().message().c_str());
   }
 
   std::optional<Error> exec_error;

@@ -221,6 +221,22 @@ std::vector<StoreInfo> list_home_stores(const std::string& state_dir) {
   return out;
 }
 
+Status discard_stale_work(const std::string& store, const std::string& run) {
+  std::string work = store + "/work";
+  UniqueFd top(::open(work.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!top.valid()) return errno == ENOENT ? ok_status() : sys_error("open", work);
+  StoreUsage freed;
+  for (const auto& overlay : names_in(top.get())) {
+    UniqueFd dir(
+        ::openat(top.get(), overlay.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir.valid()) continue;  // a work directory of an older paddock, in use or not: kept
+    Remover r{dir.get(), join_path(work, overlay), {}, freed};
+    for (const auto& n : names_in(dir.get()))
+      if (n != run) PADDOCK_TRY(r.remove_all(n));
+  }
+  return ok_status();
+}
+
 Result<StoreLock> discard_home_store(const std::string& store, StoreUsage& freed) {
   const std::string homes = parent_path(store);
   struct stat st;
