@@ -8,9 +8,12 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "base/kernel_abi.h"
 #include "base/unique_fd.h"
+#include "policy/paths.h"
 #include "walls/overlay_mount.h"
 
 namespace paddock {
@@ -166,6 +169,37 @@ Status run_op(const MountOp& op, OverlayBuilder& overlays) {
   return ok_status();
 }
 
+// A step beneath a writable overlay is reached through that overlay's upper layer, which holds
+// what the sandboxes of earlier runs made: a symlink there (~/.npm -> /newroot/usr/bin) would
+// carry a mount the plan puts at a canonical path somewhere else in the view. Every path the
+// plan mounts on is canonical on the host, so a symlink on the way can only be the layer's.
+// `final`: the target itself too (not for a denied symlink, which is hidden where it points).
+Status no_symlink_on_the_way(const MountOp& op, bool final) {
+  const std::string p = final ? op.path : parent_path(op.path);
+  kabi::open_how how{};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = kabi::RESOLVE_NO_SYMLINKS | kabi::RESOLVE_NO_MAGICLINKS;
+  UniqueFd fd(int(::syscall(kabi::NR_openat2, AT_FDCWD, in_new(p).c_str(), &how, sizeof how)));
+  if (fd.valid() || errno != ELOOP) return ok_status();  // a missing target: the step says so
+  return sys_error("mount", op.path, ELOOP,
+                   "the home layer holds a symlink on the way to it (made by a sandbox of this "
+                   "project); paddock mounts nothing through one. `paddock reset` discards the "
+                   "layer");
+}
+
+bool checks_final(MountOp::Kind k) {
+  switch (k) {
+    case MountOp::Kind::Bind:
+    case MountOp::Kind::HideDir:
+    case MountOp::Kind::Tmpfs:
+    case MountOp::Kind::MakeDir:
+    case MountOp::Kind::MakeFile:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // What to tell the user when an overlay cannot be mounted.
 std::string overlay_hint(const MountOp& op) {
   if (!op.writable) return "a read-only overlay hides entries of this directory";
@@ -196,14 +230,24 @@ Status build_mount_view(const MountPlan& plan, const std::string& cwd) {
   // which the plan rebuilds the top level.
   if (!starts_from_host_root(plan))
     PADDOCK_TRY(do_mount("tmpfs", kNew, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", "/"));
-  OverlayBuilder overlays("");  // masks and in-memory layers go on the staging tmpfs
+  OverlayBuilder overlays("");       // masks and in-memory layers go on the staging tmpfs
+  std::vector<std::string> layered;  // writable overlays mounted so far
   for (const auto& op : plan.ops) {
-    Status s = run_op(op, overlays);
+    bool beneath_layer = false;
+    if (!is_mask_op(op.kind))
+      for (const auto& o : layered) beneath_layer |= op.path != o && path_within(op.path, o);
+    Status s = beneath_layer ? no_symlink_on_the_way(op, checks_final(op.kind)) : ok_status();
+    if (s.ok()) s = run_op(op, overlays);
+    if (s.ok() && op.kind == MountOp::Kind::Overlay && op.writable) layered.push_back(op.path);
     if (!s.ok()) {
       Error e = s.error();
       e.detail = (e.detail.empty() ? "" : e.detail + "; ") + "while building the view (" +
                  mount_op_name(op.kind) + (op.source.empty() ? "" : " from " + op.source) + ")";
       if (op.kind == MountOp::Kind::Overlay) e.detail += ": " + overlay_hint(op);
+      if (beneath_layer && e.err != ELOOP)
+        e.detail +=
+            ": beneath the home layer, where a sandbox of this project may have replaced "
+            "or removed the entry; `paddock reset` discards the layer";
       return e;
     }
   }

@@ -179,6 +179,29 @@ def test_protected_names_in_the_layer_never_reach_the_host(sb, home):
     assert "planted-in-layer" in sb.sh("cat ~/.bashrc").out
 
 
+@pytest.mark.parametrize("target", ["redirected", "/newroot/usr/local/bin"])
+def test_next_run_mounts_nothing_through_a_symlink_of_the_layer(sb, home, target):
+    """A symlink the sandbox leaves in its layer where a later run mounts something (here the
+    allowWrite path ~/.npm, added after npm failed) would carry the host's directory to wherever
+    the sandbox chose in the view (over /usr/local/bin, say): the run stops instead."""
+    npm = home / ".npm"
+    r = sb.sh(f"mkdir -p ~/redirected && ln -s {target} ~/.npm && ls -la ~/.npm")
+    assert r.rc == 0, r
+    npm.mkdir()
+    marker = unique("npm")
+    (npm / marker).write_text("the host's npm cache\n")
+    r = sb.sh(f"ls -A ~/redirected /usr/local/bin; cat ~/.npm/{marker}",
+              flags=["--allow-write", str(npm)])
+    assert marker not in r.out, r
+    assert r.rc == 125, r
+    assert "symlink" in r.err and "paddock reset" in r.err, r
+    # After a reset the layer holds nothing and the host's directory is where it belongs.
+    assert paddock_cmd(sb, "reset").returncode == 0
+    r = sb.sh(f"cat ~/.npm/{marker} && touch ~/.npm/written", flags=["--allow-write", str(npm)])
+    assert r.rc == 0 and "the host's npm cache" in r.out, r
+    assert (npm / "written").exists()
+
+
 def test_host_unix_socket_in_the_home_stays_unreachable(sb, home):
     """The layer counts as the sandbox's own to the write mediator; a host socket seen through
     its lower layer must still not connect."""
