@@ -115,7 +115,9 @@ struct Remover {
       return ok_status();
     }
     // A sandbox may have left its directories without write or search permission.
-    if ((st.st_mode & 0700) != 0700 && ::fchmodat(parent, name.c_str(), 0700, 0) != 0)
+    // Never through a symlink that took the directory's place since the fstatat.
+    if ((st.st_mode & 0700) != 0700 &&
+        ::fchmodat(parent, name.c_str(), 0700, AT_SYMLINK_NOFOLLOW) != 0)
       return sys_error("chmod", shown);
     if (depth >= kMaxDepth) {
       std::string moved =
