@@ -1,12 +1,9 @@
 #include "base/sha256.h"
 
-#include <cstring>
-
 namespace paddock {
 
 namespace {
 
-// The first 32 bits of the fractional parts of the cube roots of the first 64 primes.
 constexpr uint32_t kRound[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -17,11 +14,11 @@ constexpr uint32_t kRound[64] = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-uint32_t rotr(uint32_t x, int n) {
+constexpr uint32_t rotr(uint32_t x, int n) {
   return (x >> n) | (x << (32 - n));
 }
 
-void compress(uint32_t h[8], const uint8_t block[64]) {
+void compress(uint32_t state[8], const uint8_t block[64]) {
   uint32_t w[64];
   for (int i = 0; i < 16; ++i)
     w[i] = uint32_t(block[4 * i]) << 24 | uint32_t(block[4 * i + 1]) << 16 |
@@ -31,12 +28,16 @@ void compress(uint32_t h[8], const uint8_t block[64]) {
     uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
     w[i] = w[i - 16] + s0 + w[i - 7] + s1;
   }
-  uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+  uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+  uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
   for (int i = 0; i < 64; ++i) {
-    uint32_t t1 =
-        k + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + kRound[i] + w[i];
-    uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-    k = g;
+    uint32_t s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
+    uint32_t ch = (e & f) ^ (~e & g);
+    uint32_t t1 = h + s1 + ch + kRound[i] + w[i];
+    uint32_t s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
+    uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
+    uint32_t t2 = s0 + maj;
+    h = g;
     g = f;
     f = e;
     e = d + t1;
@@ -45,43 +46,45 @@ void compress(uint32_t h[8], const uint8_t block[64]) {
     b = a;
     a = t1 + t2;
   }
-  h[0] += a;
-  h[1] += b;
-  h[2] += c;
-  h[3] += d;
-  h[4] += e;
-  h[5] += f;
-  h[6] += g;
-  h[7] += k;
+  state[0] += a;
+  state[1] += b;
+  state[2] += c;
+  state[3] += d;
+  state[4] += e;
+  state[5] += f;
+  state[6] += g;
+  state[7] += h;
 }
 
 }  // namespace
 
 std::array<uint8_t, 32> sha256(std::string_view data) {
-  uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  const auto* p = reinterpret_cast<const uint8_t*>(data.data());
-  size_t n = data.size();
-  while (n >= 64) {
-    compress(h, p);
-    p += 64;
-    n -= 64;
-  }
-  // The tail, a 1 bit, zeros, and the message length in bits (big-endian), in one or two blocks.
+  uint32_t state[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  size_t full = data.size() / 64;
+  for (size_t i = 0; i < full; ++i)
+    compress(state, reinterpret_cast<const uint8_t*>(data.data()) + 64 * i);
+  // The tail, the 0x80 marker and the length in bits fill one or two last blocks.
   uint8_t last[128] = {};
-  std::memcpy(last, p, n);
-  last[n] = 0x80;
-  const size_t blocks = n + 9 <= 64 ? 1 : 2;
-  const uint64_t bits = uint64_t(data.size()) * 8;
-  for (int i = 0; i < 8; ++i) last[blocks * 64 - 1 - i] = uint8_t(bits >> (8 * i));
-  compress(h, last);
-  if (blocks == 2) compress(h, last + 64);
+  size_t rest = data.size() - 64 * full;
+  for (size_t i = 0; i < rest; ++i) last[i] = uint8_t(data[64 * full + i]);
+  last[rest] = 0x80;
+  size_t blocks = rest + 9 <= 64 ? 1 : 2;
+  uint64_t bits = uint64_t(data.size()) * 8;
+  for (int i = 0; i < 8; ++i) last[64 * blocks - 1 - i] = uint8_t(bits >> (8 * i));
+  for (size_t b = 0; b < blocks; ++b) compress(state, last + 64 * b);
   std::array<uint8_t, 32> out;
-  for (int i = 0; i < 8; ++i) {
-    out[4 * i] = uint8_t(h[i] >> 24);
-    out[4 * i + 1] = uint8_t(h[i] >> 16);
-    out[4 * i + 2] = uint8_t(h[i] >> 8);
-    out[4 * i + 3] = uint8_t(h[i]);
+  for (int i = 0; i < 8; ++i)
+    for (int j = 0; j < 4; ++j) out[size_t(4 * i + j)] = uint8_t(state[i] >> (24 - 8 * j));
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : sha256(data)) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
   }
   return out;
 }

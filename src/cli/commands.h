@@ -18,6 +18,7 @@ struct CommonFlags {
   std::vector<std::string> pass_env;       // --pass-env NAME
   bool ssh_agent = false;                  // --ssh-agent
   std::vector<std::string> ssh_agent_key;  // --ssh-agent-key KEY (implies --ssh-agent)
+  bool ephemeral_home = false;             // the home layer in memory, discarded at exit
 };
 
 struct RunFlags {
@@ -32,5 +33,7 @@ struct RunFlags {
 Result<int> run_command(const RunFlags& flags, Result<StartedSandbox> started);
 Result<int> doctor_command(bool json);
 Result<int> policy_command(const CommonFlags& flags, bool json);
+// Discards the home layer of the project in the current directory (every project's: all).
+Result<int> reset_command(bool all, const std::string& project);
 
 }  // namespace paddock

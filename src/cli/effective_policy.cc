@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "cli/host_inputs.h"
 #include "proxy/resolve_pins.h"
 #include "sandbox/network_rules.h"
 #include "settings/settings.h"
@@ -58,7 +59,9 @@ Result<EffectivePolicy> effective_policy(const CommonFlags& f) {
   char cwd[4096];
   if (::getcwd(cwd, sizeof cwd) == nullptr) return sys_error("getcwd");
   const char* path = std::getenv("PATH");
-  auto policy = build_policy(s, home_dir(), cwd, path ? path : "", f.project.value_or(""));
+  const std::string home = home_dir();
+  auto policy = build_policy(s, home, cwd, path ? path : "", host_inputs(home, f.ephemeral_home),
+                             f.project.value_or(""));
   if (!policy) return policy.error();
   // Bad domain patterns are settings errors, found before anything runs.
   auto rules = compile_network_rules(*policy);

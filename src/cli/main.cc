@@ -46,6 +46,8 @@ void add_common(CLI::App* cmd, paddock::CommonFlags& f) {
                   "the writable project directory (default: the top of the git work tree "
                   "around the current directory, else the current directory)")
       ->type_name("DIR");
+  cmd->add_flag("--ephemeral-home", f.ephemeral_home,
+                "keep the home layer in memory and discard it at exit (CI)");
   add_list(cmd, "--pass-env", "NAME", f.pass_env,
            "pass variable NAME in although it looks like a secret (repeatable)");
   cmd->add_flag("--ssh-agent", f.ssh_agent,
@@ -122,6 +124,16 @@ int paddock_main(int argc, char** argv) {
   add_common(policy_cmd, policy_flags);
   policy_cmd->add_flag("--json", policy_json, "machine-readable output");
 
+  bool reset_all = false;
+  CLI::App* reset_cmd = app.add_subcommand(
+      "reset", "discard the home layer of this project (what its sandboxes wrote to the home)");
+  reset_cmd->add_flag("--all", reset_all, "discard the home layers of every project");
+  std::string reset_project;
+  reset_cmd
+      ->add_option("--project", reset_project,
+                   "the project whose layer to discard (default: as paddock run chooses it)")
+      ->type_name("DIR");
+
   // Everything after the first "--" is the program and its arguments, untouched by the parser.
   std::vector<std::string> args;
   std::vector<std::string> program;
@@ -175,6 +187,7 @@ int paddock_main(int argc, char** argv) {
     return *r;
   }
   if (policy_cmd->parsed()) return report(paddock::policy_command(policy_flags, policy_json));
+  if (reset_cmd->parsed()) return report(paddock::reset_command(reset_all, reset_project));
   return 125;
 }
 

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/effective_policy.h"
+#include "cli/home_layer_report.h"
 #include "policy/env_rules.h"
 #include "policy/protected_names.h"
 #include "proxy/address_filter.h"
@@ -117,6 +118,8 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
     j["filesystem"]["denyRead"] = p->fs.deny_read;
     j["filesystem"]["allowRead"] = p->fs.allow_read;
     j["filesystem"]["writable"] = p->fs.writable;
+    j["filesystem"]["writableCreatedOnRun"] = p->fs.create_writable;
+    j["filesystem"]["homeLayer"] = home_layer_json(*p);
     j["filesystem"]["denyWrite"] = p->fs.protect.exact();
     j["filesystem"]["denyWriteAliases"] = p->fs.protect.aliases();
     j["filesystem"]["protectedNames"] = p->fs.protect.names();
@@ -160,6 +163,7 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
   std::printf("writable:\n");
   for (const auto& w : p->fs.writable) std::printf("  %s\n", w.c_str());
   std::printf("  /tmp, /var/tmp, /dev/shm (private to the sandbox)\n");
+  std::printf("%s\n", home_layer_text(*p).c_str());
   std::printf("absent (denyRead):\n");
   for (const auto& d : p->fs.deny_read) std::printf("  %s\n", d.c_str());
   if (!p->fs.allow_read.empty()) {

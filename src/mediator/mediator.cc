@@ -1,5 +1,6 @@
 #include "mediator/mediator.h"
 
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -140,6 +141,18 @@ Status Mediator::start(UniqueFd root) {
   for (const char* t : {"tmp", "var/tmp", "dev/shm"}) {
     struct stat st;
     if (::fstatat(ctx.root.get(), t, &st, 0) == 0) ctx.private_devs.insert(st.st_dev);
+  }
+  // The home layer's mounts: what the sandbox writes there stays in paddock's layer (overlayfs
+  // mounted with xino, so every file on one reports the overlay's device).
+  for (const auto& m : ctx.policy.home_layer.mounts) {
+    kabi::open_how how{};
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = kabi::RESOLVE_IN_ROOT | kabi::RESOLVE_NO_SYMLINKS | kabi::RESOLVE_NO_MAGICLINKS;
+    UniqueFd fd(int(::syscall(kabi::NR_openat2, ctx.root.get(), m.c_str(), &how, sizeof how)));
+    struct stat st;
+    if (!fd.valid() || ::fstat(fd.get(), &st) != 0)
+      return sys_error("open", m, errno, "the home layer, in the sandbox's view");
+    ctx.private_devs.insert(st.st_dev);
   }
   shared_->stop_event.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!shared_->stop_event.valid()) return sys_error("eventfd", "write mediator");

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/home_layer.h"
 #include "policy/protected_paths.h"
 
 namespace paddock {
@@ -20,6 +21,15 @@ struct FsPolicy {
   std::vector<std::string> unix_sockets;  // host socket paths bound into the view
   ProtectedPaths protect;                 // read-only even beneath writable roots
   std::string self_binary;  // paddock itself, bound at kSelfInSandbox (ssh ProxyCommand)
+  // Denied names that were not on the host when the policy was built. The home layer's lower is
+  // the live home, so they are masked there anyway: a store created on the host during a run
+  // (`aws configure` in another terminal) does not appear inside.
+  std::vector<std::string> deny_read_absent;
+  // allowWrite roots missing on the host: created (as the invoking user) before the run, so a
+  // path listed as writable is never read-only inside.
+  std::vector<std::string> create_writable;
+  std::string state_dir;  // paddock's own (canonical); absent inside
+  HomeLayer home_layer;
 };
 
 }  // namespace paddock

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <unordered_map>
 
@@ -135,9 +136,52 @@ class RealHostFs final : public HostFs {
     ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
   }
+  std::vector<std::string> mount_points() const override {
+    UniqueFd fd(::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return {};
+    std::string text;
+    char buf[16384];
+    for (;;) {
+      ssize_t n = ::read(fd.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      text.append(buf, size_t(n));
+    }
+    return parse_mount_points(text);
+  }
 };
 
 }  // namespace
+
+std::vector<std::string> parse_mount_points(std::string_view mountinfo) {
+  std::vector<std::string> out;
+  while (!mountinfo.empty()) {
+    size_t nl = mountinfo.find('\n');
+    std::string_view line = mountinfo.substr(0, nl);
+    mountinfo.remove_prefix(nl == std::string_view::npos ? mountinfo.size() : nl + 1);
+    // id parent major:minor root MOUNT-POINT options ...; spaces in paths are written \040.
+    for (int field = 0; field < 4; ++field) {
+      size_t sp = line.find(' ');
+      line = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
+    }
+    std::string_view raw = line.substr(0, line.find(' '));
+    if (raw.empty() || raw[0] != '/') continue;
+    std::string path;
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '\\' && i + 3 < raw.size() && raw[i + 1] >= '0' && raw[i + 1] <= '3' &&
+          raw[i + 2] >= '0' && raw[i + 2] <= '7' && raw[i + 3] >= '0' && raw[i + 3] <= '7') {
+        path += char((raw[i + 1] - '0') * 64 + (raw[i + 2] - '0') * 8 + (raw[i + 3] - '0'));
+        i += 3;
+      } else {
+        path += raw[i];
+      }
+    }
+    out.push_back(std::move(path));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
 
 std::vector<EntryType> HostFs::types_in(const std::string& dir,
                                         const std::vector<std::string>& names) const {

@@ -3,6 +3,7 @@
 // tests pass a fake, so the mount plan is tested without privileges or a real tree.
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace paddock {
@@ -25,7 +26,14 @@ class HostFs {
   // hundreds of writable roots must not cost a path lookup per name.
   virtual std::vector<EntryType> types_in(const std::string& dir,
                                           const std::vector<std::string>& names) const;
+  // Every mount point of the host (/proc/self/mountinfo), sorted. An overlay cannot take a
+  // directory with a filesystem mounted beneath it as its lower layer in a user namespace (the
+  // kernel will not reveal what such a mount covers), so the planner must know them.
+  virtual std::vector<std::string> mount_points() const { return {}; }
 };
+
+// The mount points listed in a /proc/PID/mountinfo text, unescaped, sorted, each once.
+std::vector<std::string> parse_mount_points(std::string_view mountinfo);
 
 // The real host filesystem.
 const HostFs& real_host_fs();

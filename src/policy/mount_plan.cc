@@ -6,6 +6,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "policy/home_layer.h"
 #include "policy/paths.h"
 
 namespace paddock {
@@ -32,8 +33,23 @@ const char* mount_op_name(MountOp::Kind k) {
       return "dev";
     case MountOp::Kind::ReadOnly:
       return "read-only";
+    case MountOp::Kind::Overlay:
+      return "overlay";
+    case MountOp::Kind::Whiteout:
+      return "whiteout";
+    case MountOp::Kind::OpaqueDir:
+      return "opaque-dir";
+    case MountOp::Kind::MaskDir:
+      return "mask-dir";
+    case MountOp::Kind::MaskFile:
+      return "mask-file";
   }
   return "?";
+}
+
+bool is_mask_op(MountOp::Kind k) {
+  return k == MountOp::Kind::Whiteout || k == MountOp::Kind::OpaqueDir ||
+         k == MountOp::Kind::MaskDir || k == MountOp::Kind::MaskFile;
 }
 
 namespace {
@@ -47,18 +63,27 @@ struct Node {
     Hidden,  // absent: not created in the parent skeleton
     HideDir,
     HideFile,
-    Tmpfs,  // writable private tmpfs (/tmp)
+    Tmpfs,  // writable private tmpfs (/tmp; with a source, a home-layer directory of that mode)
     Proc,
     Dev,
+    Overlay,     // overlayfs over host `source`: the home layer (writable), or read-only
+    Masked,      // absent from an overlay: a whiteout in its mask
+    MaskOpaque,  // in an overlay: a directory of the mask hiding the host's beneath it
+    MaskDir,     // in an overlay, beneath a MaskOpaque: a plain directory of the mask
   };
   Kind kind = Kind::Inherit;
-  std::string source;  // host path for Bind, target for Symlink
+  std::string source;  // host path for Bind/Overlay/Tmpfs, target for Symlink
   bool writable = false;
+  std::string rel;     // Overlay of the home layer: the path relative to the home
   bool is_dir = true;  // for Bind
-  std::map<std::string, std::unique_ptr<Node>> children;
+  std::map<std::string, std::unique_ptr<Node>, std::less<>> children;
 };
 
 using K = Node::Kind;
+
+// Hiding an entry of a directory with at least this many entries uses a read-only overlay with
+// a mask instead of a skeleton (a bind per remaining entry, ~8 µs each).
+constexpr size_t kOverlayAbove = 32;
 
 class Planner {
  public:
@@ -66,7 +91,9 @@ class Planner {
 
   Result<MountPlan> run() {
     build_root();
+    if (p_.home_layer.enabled()) layer_dir(p_.home_layer.path, "");
     apply_read_rules();
+    for (const auto& d : p_.deny_read_absent) mask_absent(d);
     for (const auto& w : p_.writable) {
       if (w == "/") return plain_error("allowWrite", "refusing to make / writable", w);
       for (const char* special : {"/proc", "/dev", "/sys"})
@@ -221,14 +248,14 @@ class Planner {
   // the node does not show the host's directory (the sandbox's own /proc and /dev, a directory
   // shown empty): rebuilding it from the host listing would expose what it hides.
   bool make_skeleton(Node* n, const std::string& path) {
-    if (n->kind == K::Skeleton || n->kind == K::Tmpfs) return true;
+    if (n->kind == K::Skeleton || n->kind == K::Tmpfs || is_mask_dir(n->kind)) return true;
     if (n->kind != K::Bind && n->kind != K::Inherit) return false;
     std::string source = n->kind == K::Bind ? n->source : path;
     auto old = std::move(n->children);
     n->children.clear();
     n->kind = K::Skeleton;
     n->source.clear();
-    for (const auto& e : fs_.list(source)) {
+    for (const auto& e : listing(source)) {
       auto it = old.find(e.name);
       if (it != old.end()) {
         auto child = std::move(it->second);
@@ -256,19 +283,26 @@ class Planner {
   Node* walk(const std::string& path, bool through_hidden) {
     Node* n = &root_;
     for (auto c : path_components(path)) {
-      std::string name(c);
-      auto it = n->children.find(name);
+      auto it = n->children.find(c);
       if (it == n->children.end()) {
-        if (n->kind == K::Skeleton && !through_hidden) return nullptr;  // not in the view
+        if ((n->kind == K::Skeleton || is_mask_dir(n->kind)) && !through_hidden)
+          return nullptr;  // not in the view
         auto child = std::make_unique<Node>();
-        // inside a tmpfs we build, a missing directory is simply created
-        child->kind = (n->kind == K::Skeleton || n->kind == K::Tmpfs) ? K::Skeleton : K::Inherit;
-        it = n->children.emplace(name, std::move(child)).first;
+        // inside a tmpfs (or a mask) we build, a missing directory is simply created
+        child->kind = (n->kind == K::Skeleton || n->kind == K::Tmpfs) ? K::Skeleton
+                      : is_mask_dir(n->kind)                          ? K::MaskDir
+                                                                      : K::Inherit;
+        it = n->children.emplace(std::string(c), std::move(child)).first;
       }
       Node* child = it->second.get();
       if (child->kind == K::Hidden || child->kind == K::HideDir) {
         if (!through_hidden) return nullptr;
         child->kind = K::Skeleton;  // empty: only what is re-opened beneath it appears
+        child->children.clear();
+      }
+      if (child->kind == K::Masked) {
+        if (!through_hidden) return nullptr;
+        child->kind = K::MaskOpaque;  // the same, in an overlay's mask
         child->children.clear();
       }
       if (child->kind == K::Symlink || child->kind == K::HideFile) return nullptr;
@@ -281,14 +315,137 @@ class Planner {
   bool hide(const std::string& d) {
     if (d == "/") return false;
     if (type_of(d) == EntryType::Missing) return false;
-    Node* parent = walk(parent_path(d), false);
-    if (parent == nullptr) return false;                       // already absent
-    if (!make_skeleton(parent, parent_path(d))) return false;  // not the host's contents anyway
+    const std::string pp = parent_path(d);
+    Node* parent = walk(pp, false);
+    if (parent == nullptr) return false;  // already absent
+    // In an overlay (the home layer, a large directory) an entry is hidden by its mask: one
+    // whiteout, not one bind per sibling.
+    if (!in_overlay(pp) && !overlay_instead_of_skeleton(parent, pp) && !make_skeleton(parent, pp))
+      return false;  // not the host's contents anyway
     auto& slot = parent->children[base_name(d)];
     if (!slot) slot = std::make_unique<Node>();
-    slot->kind = K::Hidden;
+    slot->kind = in_overlay(pp) ? K::Masked : K::Hidden;
     slot->children.clear();
     return true;
+  }
+
+  // A denied name not on the host now: in an overlay, whose lower layer is live, it is masked
+  // anyway (elsewhere the view is fixed when the sandbox starts).
+  void mask_absent(const std::string& d) {
+    if (d == "/" || writable_.covering(d) != nullptr) return;
+    const std::string pp = parent_path(d);
+    // Where the host has no such directory either, nothing can appear beneath it but with it
+    // (a store made with its directory during the run shows: the price of not making every
+    // such directory, empty, inside).
+    if (!in_overlay(pp) || type_of(pp) != EntryType::Dir) return;
+    Node* parent = walk(pp, false);
+    if (parent == nullptr || parent->children.count(base_name(d)) != 0) return;
+    auto n = std::make_unique<Node>();
+    n->kind = K::Masked;
+    parent->children.emplace(base_name(d), std::move(n));
+  }
+
+  // Is `path` shown through an overlay (its nearest node that is not Inherit is one, or is in
+  // one's mask)? Looks at existing nodes only.
+  bool in_overlay(const std::string& path) const {
+    const Node* n = &root_;
+    K realm = root_.kind;
+    for (auto c : path_components(path)) {
+      auto it = n->children.find(c);
+      if (it == n->children.end()) break;  // beneath n: inherited from it
+      n = it->second.get();
+      if (n->kind != K::Inherit) realm = n->kind;
+    }
+    return realm == K::Overlay || is_mask_dir(realm);
+  }
+
+  static bool is_mask_dir(K k) { return k == K::MaskOpaque || k == K::MaskDir; }
+
+  // Is a path the plan mounts on its own (re-opened, writable, a socket) beneath `dir`?
+  bool opened_beneath(const std::string& dir) {
+    if (!opened_) {
+      std::vector<std::string> v = p_.allow_read;
+      v.insert(v.end(), p_.writable.begin(), p_.writable.end());
+      v.insert(v.end(), p_.unix_sockets.begin(), p_.unix_sockets.end());
+      std::sort(v.begin(), v.end());
+      opened_ = std::move(v);
+    }
+    std::string prefix = dir == "/" ? dir : dir + "/";
+    auto it = std::lower_bound(opened_->begin(), opened_->end(), prefix);
+    return it != opened_->end() && it->compare(0, prefix.size(), prefix) == 0;
+  }
+
+  // The overlay `path` is shown through, if any (nearest node that is not Inherit).
+  const Node* overlay_of(const std::string& path) const {
+    const Node* n = &root_;
+    const Node* realm = &root_;
+    const Node* overlay = nullptr;
+    for (auto c : path_components(path)) {
+      auto it = n->children.find(c);
+      if (it == n->children.end()) break;
+      n = it->second.get();
+      if (n->kind == K::Overlay) overlay = n;
+      if (n->kind != K::Inherit) realm = n;
+    }
+    return realm->kind == K::Overlay || is_mask_dir(realm->kind) ? overlay : nullptr;
+  }
+
+  // Host mount points, read once when first needed.
+  const std::vector<std::string>& host_mounts() {
+    if (!host_mounts_) host_mounts_ = fs_.mount_points();
+    return *host_mounts_;
+  }
+  bool has_mount_beneath(const std::string& dir) {
+    const auto& m = host_mounts();
+    std::string prefix = dir == "/" ? dir : dir + "/";
+    auto it = std::lower_bound(m.begin(), m.end(), prefix);
+    return it != m.end() && it->compare(0, prefix.size(), prefix) == 0;
+  }
+  bool is_mount_point(const std::string& p) {
+    const auto& m = host_mounts();
+    return std::binary_search(m.begin(), m.end(), p);
+  }
+
+  // Hiding one entry of a directory of many (/etc) by rebuilding it costs a bind per sibling; a
+  // read-only overlay over it with a masked entry costs one mount. Not for "/", nor where a
+  // filesystem is mounted beneath (an overlay in a user namespace cannot take such a lower).
+  bool overlay_instead_of_skeleton(Node* n, const std::string& path) {
+    if (path == "/" || (n->kind != K::Inherit && (n->kind != K::Bind || n->writable))) return false;
+    // Something mounted beneath a masked entry would need an opaque directory in the mask, and
+    // tmpfs takes the xattr that marks one only from Linux 6.6: a skeleton does without.
+    if (opened_beneath(path)) return false;
+    const std::string source = n->kind == K::Bind ? n->source : path;
+    if (type_of(source) != EntryType::Dir || listing(source).size() < kOverlayAbove) return false;
+    if (has_mount_beneath(source)) return false;
+    n->kind = K::Overlay;
+    n->source = source;
+    n->writable = false;
+    return true;
+  }
+
+  // The home layer at `dir` (`rel` to the home). An overlay over the host's directory; but a
+  // directory with filesystems mounted beneath it cannot be an unprivileged overlay's lower
+  // layer, so it becomes a writable tmpfs holding its entries (written for the run only), each
+  // layered in turn, mounts bound as they are.
+  void layer_dir(const std::string& dir, const std::string& rel) {
+    if (writable_.covering(dir) != nullptr) return;  // bound writable as it is
+    Node* n = walk(dir, false);
+    if (n == nullptr || (n->kind != K::Inherit && n->kind != K::Bind)) return;
+    if (!has_mount_beneath(dir)) {
+      n->kind = K::Overlay;
+      n->source = dir;
+      n->writable = true;
+      n->rel = rel;
+      return;
+    }
+    if (!make_skeleton(n, dir)) return;
+    n->kind = K::Tmpfs;
+    n->source = dir;
+    for (auto& [name, c] : n->children) {
+      std::string cp = join_path(dir, name);
+      if (c->kind == K::Bind && c->is_dir && !is_mount_point(cp))
+        layer_dir(cp, rel.empty() ? name : rel + "/" + name);
+    }
   }
 
   void reopen(const std::string& a, bool writable) {
@@ -297,6 +454,17 @@ class Planner {
     Node* parent = walk(parent_path(a), true);
     if (parent == nullptr) return;
     auto& slot = parent->children[base_name(a)];
+    // Re-opening a masked entry of the home layer unmasks it: readable through the overlay,
+    // and written like the rest of the home, into the layer (a tool's state file such as
+    // ~/.claude.json keeps working).
+    if (!writable && slot && slot->kind == K::Masked) {
+      const Node* o = overlay_of(parent_path(a));
+      if (o != nullptr && o->writable && !is_mask_dir(parent->kind)) {
+        slot->kind = K::Inherit;
+        slot->children.clear();
+        return;
+      }
+    }
     auto n = std::make_unique<Node>();
     n->kind = K::Bind;
     n->source = a;
@@ -457,6 +625,59 @@ class Planner {
     emit_children(n, path, plan, /*in_skeleton=*/true);
   }
 
+  // The mask first (it is a lower layer of the overlay), then the overlay, then what is mounted
+  // on top of it (writable roots, re-opened paths).
+  void emit_overlay(const Node& n, const std::string& path, MountPlan& plan) {
+    emit_mask(n, path, path, plan);
+    MountOp op{MountOp::Kind::Overlay, path, n.source, n.writable};
+    if (n.writable && p_.home_layer.mode == HomeLayer::Mode::Persistent) {
+      op.store = p_.home_layer.store;
+      op.upper = layer_upper_rel(n.rel);
+      op.work = layer_work_rel(n.rel, p_.home_layer.run);
+    }
+    plan.ops.push_back(std::move(op));
+    emit_children(n, path, plan, false);
+  }
+
+  void emit_mask(const Node& n, const std::string& path, const std::string& overlay,
+                 MountPlan& plan) {
+    for (const auto& [name, c] : n.children) {
+      std::string cp = join_path(path, name);
+      if (c->kind == K::Inherit) {
+        emit_mask(*c, cp, overlay, plan);
+      } else if (c->kind == K::Masked) {
+        plan.ops.push_back({MountOp::Kind::Whiteout, cp, overlay});
+      } else if (c->kind == K::MaskOpaque) {
+        plan.ops.push_back({MountOp::Kind::OpaqueDir, cp, overlay});
+        emit_mask_entries(*c, cp, overlay, plan);
+      }
+    }
+  }
+
+  // Beneath an opaque directory only what the mask holds appears: the ways to the mount points.
+  void emit_mask_entries(const Node& n, const std::string& path, const std::string& overlay,
+                         MountPlan& plan) {
+    for (const auto& [name, c] : n.children) {
+      std::string cp = join_path(path, name);
+      switch (c->kind) {
+        case K::Masked:
+        case K::Symlink:
+          break;
+        case K::Bind:
+          plan.ops.push_back(
+              {c->is_dir ? MountOp::Kind::MaskDir : MountOp::Kind::MaskFile, cp, overlay});
+          break;
+        case K::HideFile:
+          plan.ops.push_back({MountOp::Kind::MaskFile, cp, overlay});
+          break;
+        default:
+          plan.ops.push_back({MountOp::Kind::MaskDir, cp, overlay});
+          if (is_mask_dir(c->kind)) emit_mask_entries(*c, cp, overlay, plan);
+          break;
+      }
+    }
+  }
+
   void emit_children(const Node& n, const std::string& path, MountPlan& plan, bool in_skeleton) {
     for (const auto& [name, c] : n.children) emit(*c, join_path(path, name), plan, in_skeleton);
   }
@@ -489,9 +710,18 @@ class Planner {
         plan.ops.push_back({MountOp::Kind::HideFile, path});
         break;
       case K::Tmpfs:
-        plan.ops.push_back({MountOp::Kind::Tmpfs, path, {}, true});
+        plan.ops.push_back({MountOp::Kind::Tmpfs, path, n.source, true});
         emit_skeleton_entries(n, path, plan);
         emit_children(n, path, plan, /*in_skeleton=*/true);
+        break;
+      case K::Overlay:
+        emit_overlay(n, path, plan);
+        break;
+      case K::Masked:
+        break;
+      case K::MaskOpaque:
+      case K::MaskDir:
+        emit_children(n, path, plan, false);  // their mount points are in the mask
         break;
       case K::Proc:
         plan.ops.push_back({MountOp::Kind::Proc, path});
@@ -500,6 +730,12 @@ class Planner {
         plan.ops.push_back({MountOp::Kind::Dev, path});
         break;
     }
+  }
+
+  const std::vector<HostEntry>& listing(const std::string& dir) {
+    auto it = listings_.find(dir);
+    if (it == listings_.end()) it = listings_.emplace(dir, fs_.list(dir)).first;
+    return it->second;
   }
 
   // Host lookups, each made once: the same path is asked about by several rules.
@@ -512,6 +748,9 @@ class Planner {
   const FsPolicy& p_;
   const HostFs& fs_;
   std::unordered_map<std::string, EntryType> types_;
+  std::unordered_map<std::string, std::vector<HostEntry>> listings_;
+  std::optional<std::vector<std::string>> host_mounts_;
+  std::optional<std::vector<std::string>> opened_;
   const PathSet writable_;
   std::optional<BindQuery> bind_query_;
   Node root_;
@@ -524,6 +763,15 @@ class Planner {
 bool starts_from_host_root(const MountPlan& plan) {
   return !plan.ops.empty() && plan.ops.front().kind == MountOp::Kind::Bind &&
          plan.ops.front().path == "/";
+}
+
+std::vector<std::string> home_layer_mounts(const MountPlan& plan) {
+  std::vector<std::string> out;
+  for (const auto& op : plan.ops)
+    if ((op.kind == MountOp::Kind::Overlay && op.writable) ||
+        (op.kind == MountOp::Kind::Tmpfs && op.writable && !op.source.empty()))
+      out.push_back(op.path);
+  return out;
 }
 
 Result<MountPlan> plan_mounts(const FsPolicy& policy, const HostFs& fs) {

@@ -21,6 +21,7 @@
 #include "policy/protected_names.h"
 #include "policy/repo_hooks.h"
 #include "policy/ssh_files.h"
+#include "policy/system_secrets.h"
 
 namespace paddock {
 
@@ -57,8 +58,9 @@ Result<std::string> canonical(PathResolver& resolver, const std::string& raw,
 }
 
 // A denied name and, when it is a symlink, the place it points to: both disappear.
-Status add_denied(PathResolver& resolver, UniqueList& out, const std::string& raw,
-                  const std::string& home, const std::string& cwd, const char* key) {
+Status add_denied(PathResolver& resolver, UniqueList& out, UniqueList& absent,
+                  const std::string& raw, const std::string& home, const std::string& cwd,
+                  const char* key) {
   auto e = expand_path(raw, home, cwd);
   if (!e) {
     Error err = e.error();
@@ -73,7 +75,10 @@ Status add_denied(PathResolver& resolver, UniqueList& out, const std::string& ra
   std::string name = join_path(*parent, base_name(*e));
   auto there = resolver.present(name);
   if (!there) return there.error();
-  if (!*there) return ok_status();
+  if (!*there) {
+    absent.add(name);
+    return ok_status();
+  }
   out.add(name);
   auto full = resolver.resolve(*e);
   if (!full) return full.error();
@@ -203,6 +208,42 @@ Result<std::vector<std::pair<std::string, std::string>>> protected_link_targets(
 
 }  // namespace
 
+namespace {
+
+// The project: --project, else the top of the git work tree around cwd, else cwd.
+Result<ProjectRoot> project_root_on_host(PathResolver& resolver, const std::string& home_raw,
+                                         const std::string& home, const std::string& cwd,
+                                         const std::string& project_raw) {
+  std::string explicit_project;
+  if (!project_raw.empty()) {
+    auto c = canonical(resolver, project_raw, home_raw, cwd, "--project");
+    if (!c) return c.error();
+    explicit_project = *c;
+  }
+  ProjectLookup lookup;
+  lookup.present = [&resolver](const std::string& path) {
+    auto r = resolver.present(path);
+    return r.ok() && *r;
+  };
+  lookup.read_file = [](const std::string& path) { return read_small_host_file(path); };
+  lookup.resolve = [&resolver](const std::string& path) { return resolver.resolve(path); };
+  return find_project_root(cwd, home, explicit_project, lookup);
+}
+
+}  // namespace
+
+Result<std::string> project_directory(const std::string& home_raw, const std::string& cwd_raw,
+                                      const std::string& project_raw) {
+  PathResolver resolver;
+  auto home = resolver.resolve(normalize_path(home_raw));
+  if (!home) return home.error();
+  auto cwd = resolver.resolve(normalize_path(cwd_raw));
+  if (!cwd) return cwd.error();
+  auto project = project_root_on_host(resolver, home_raw, *home, *cwd, project_raw);
+  if (!project) return project.error();
+  return project->root;
+}
+
 bool is_system_directory(std::string_view dir) {
   // The directory itself and everything beneath: the system's programs, libraries,
   // configuration and kernel interfaces.
@@ -222,7 +263,7 @@ bool is_system_directory(std::string_view dir) {
 
 Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
                             const std::string& cwd_raw, const std::string& path_env,
-                            const std::string& project_raw) {
+                            const HostInputs& host, const std::string& project_raw) {
   Policy p;
   p.settings_source = s.source_path;
   p.notes = s.notes;
@@ -249,13 +290,24 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   const std::string& H = home_raw;  // ~ expands to the user's spelling; resolution follows
 
   UniqueList deny_read(p.fs.deny_read);
+  UniqueList deny_absent(p.fs.deny_read_absent);
   for (const auto& rel : builtin_credential_stores())
-    PADDOCK_TRY(add_denied(resolver, deny_read, "~/" + rel, H, *cwd, "built-in denyRead"));
+    PADDOCK_TRY(
+        add_denied(resolver, deny_read, deny_absent, "~/" + rel, H, *cwd, "built-in denyRead"));
   for (const auto& d : s.filesystem.deny_read) {
     auto paths = read_rule_paths(d, H, *cwd, "filesystem.denyRead");
     if (!paths) return paths.error();
     for (const auto& one : *paths)
-      PADDOCK_TRY(add_denied(resolver, deny_read, one, H, *cwd, "filesystem.denyRead"));
+      PADDOCK_TRY(
+          add_denied(resolver, deny_read, deny_absent, one, H, *cwd, "filesystem.denyRead"));
+  }
+  // paddock's own state (every project's home layer) is nobody's business inside.
+  if (!host.state_dir.empty()) {
+    auto st = resolver.resolve(normalize_path(host.state_dir));
+    if (!st) return st.error();
+    p.fs.state_dir = *st;
+    PADDOCK_TRY(
+        add_denied(resolver, deny_read, deny_absent, *st, H, *cwd, "paddock's state directory"));
   }
   UniqueList allow_read(p.fs.allow_read);
   reopen_ssh_files(resolver, p.fs.deny_read, *home,
@@ -273,21 +325,7 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   PADDOCK_TRY(refuse_globs(s.filesystem.deny_write, "filesystem.denyWrite"));
   PADDOCK_TRY(refuse_globs(s.network.allow_unix_sockets, "network.allowUnixSockets"));
 
-  // The project: --project, else the top of the git work tree around cwd, else cwd.
-  std::string explicit_project;
-  if (!project_raw.empty()) {
-    auto c = canonical(resolver, project_raw, H, *cwd, "--project");
-    if (!c) return c.error();
-    explicit_project = *c;
-  }
-  ProjectLookup lookup;
-  lookup.present = [&resolver](const std::string& path) {
-    auto r = resolver.present(path);
-    return r.ok() && *r;
-  };
-  lookup.read_file = [](const std::string& path) { return read_small_host_file(path); };
-  lookup.resolve = [&resolver](const std::string& path) { return resolver.resolve(path); };
-  auto project = find_project_root(*cwd, *home, explicit_project, lookup);
+  auto project = project_root_on_host(resolver, H, *home, *cwd, project_raw);
   if (!project) return project.error();
   p.fs.project = project->root;
   for (auto& n : project->notes) p.notes.push_back(std::move(n));
@@ -300,10 +338,14 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
     writable.add(p.fs.project);
     for (const auto& e : project->extra) writable.add(e);
   }
+  UniqueList create_writable(p.fs.create_writable);
   for (const auto& w : s.filesystem.allow_write) {
     auto c = canonical(resolver, w, H, *cwd, "filesystem.allowWrite");
     if (!c) return c.error();
     if (*c == "/") return plain_error("filesystem.allowWrite", "refusing to make / writable", w);
+    auto there = resolver.present(*c);
+    if (!there) return there.error();
+    if (!*there) create_writable.add(*c);
     writable.add(*c);
   }
   if (system_project && PathSet(p.fs.writable).covering(p.fs.project) == nullptr)
@@ -313,6 +355,16 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
                           : "the project directory " + p.fs.project +
                                 " is a system directory: it stays read-only (--allow-write " +
                                 p.fs.project + " makes it writable)");
+
+  // Secrets of the system and other users' homes, unless they hold what this run works on.
+  for (const auto& sp : system_secret_paths(real_host_fs(), host.passwd)) {
+    bool holds_ours = path_within(*home, sp);
+    for (const auto& w : p.fs.writable) holds_ours = holds_ours || path_within(w, sp);
+    for (const auto& a : p.fs.allow_read) holds_ours = holds_ours || path_within(a, sp);
+    if (!holds_ours)
+      PADDOCK_TRY(add_denied(resolver, deny_read, deny_absent, sp, H, *cwd,
+                             "built-in denyRead (system secrets)"));
+  }
 
   // The current directory inside a denied path must be re-opened explicitly.
   for (const auto& d : p.fs.deny_read) {
@@ -424,6 +476,16 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
     if (path_within(*home, w))
       p.warnings.push_back("the home directory " + *home + " is writable (" + w +
                            "): shell rc files stay read-only, but any other dotfile can change");
+
+  HomeLayerInputs li;
+  li.home = *home;
+  li.home_is_dir = real_host_fs().type(*home) == EntryType::Dir;
+  li.state_dir = p.fs.state_dir;
+  li.project = p.fs.project;
+  li.ephemeral = host.ephemeral_home;
+  li.writable = &p.fs.writable;
+  li.deny_read = &p.fs.deny_read;
+  p.fs.home_layer = decide_home_layer(li);
   for (const auto& d : s.network.allowed_domains)
     if (d.rfind("*.", 0) == 0)
       p.warnings.push_back("network.allowedDomains: " + d + " allows every subdomain");

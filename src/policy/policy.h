@@ -30,15 +30,27 @@ struct Policy {
   std::vector<std::string> warnings;  // self-sabotage: writable $PATH dirs, docker.sock, ...
 };
 
+// What the policy needs to know about paddock's own state and the host's users.
+struct HostInputs {
+  std::string state_dir;        // paddock's state directory (absent inside; holds the home layers)
+  bool ephemeral_home = false;  // --ephemeral-home: the home layer is kept in memory
+  std::string passwd;           // the contents of /etc/passwd (other users' homes are absent)
+};
+
 // `/`, a directory shared by the system (/usr, /etc, /var/lib, ... and everything beneath), or a
 // parent of users' directories (/home, /var, /opt, /srv, /mnt, /media themselves). A project
 // directory that is one is not made writable unless allowWrite names it.
 bool is_system_directory(std::string_view canonical_dir);
 
+// The project directory build_policy() would choose (`project`: --project, may be empty): what
+// names a home layer.
+Result<std::string> project_directory(const std::string& home, const std::string& cwd,
+                                      const std::string& project);
+
 // `path_env` is $PATH, used for the writable-$PATH warning. `project` (--project; empty:
 // chosen as policy/project_root says) is the writable root the command works in.
 Result<Policy> build_policy(const Settings& settings, const std::string& home,
                             const std::string& cwd, const std::string& path_env,
-                            const std::string& project = {});
+                            const HostInputs& host = {}, const std::string& project = {});
 
 }  // namespace paddock

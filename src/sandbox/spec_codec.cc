@@ -75,6 +75,9 @@ std::string encode_spec(const SandboxSpec& spec) {
     w.str(op.path);
     w.str(op.source);
     w.u32(op.writable ? 1 : 0);
+    w.str(op.store);
+    w.str(op.upper);
+    w.str(op.work);
   }
   const LandlockPlan& l = spec.landlock;
   w.u32(static_cast<uint32_t>(l.abi));
@@ -109,12 +112,14 @@ Result<SandboxSpec> decode_spec(std::string_view bytes) {
   };
   uint32_t magic = 0, n = 0;
   if (!r.u32(magic) || magic != kMagic) return bad("the header");
-  if (!r.u32(n) || n > r.left() / 16) return bad("the mount count");
+  // Each step takes at least its kind, four string lengths and the writable flag.
+  if (!r.u32(n) || n > r.left() / 28) return bad("the mount count");
   spec.mounts.ops.resize(n);
   for (auto& op : spec.mounts.ops) {
     uint32_t kind = 0, writable = 0;
-    if (!r.u32(kind) || kind > static_cast<uint32_t>(MountOp::Kind::ReadOnly) || !r.str(op.path) ||
-        !r.str(op.source) || !r.u32(writable))
+    if (!r.u32(kind) || kind > static_cast<uint32_t>(MountOp::Kind::MaskFile) || !r.str(op.path) ||
+        !r.str(op.source) || !r.u32(writable) || !r.str(op.store) || !r.str(op.upper) ||
+        !r.str(op.work))
       return bad("a mount step");
     op.kind = static_cast<MountOp::Kind>(kind);
     op.writable = writable != 0;

@@ -18,6 +18,7 @@
 #include "base/printable.h"
 #include "mediator/mediator.h"
 #include "policy/mount_plan.h"
+#include "policy/paths.h"
 #include "policy/seccomp_policy.h"
 #include "proxy/address_filter.h"
 #include "proxy/proxy_server.h"
@@ -26,9 +27,11 @@
 #include "sandbox/git_judge.h"
 #include "sandbox/hosts_setup.h"
 #include "sandbox/launcher.h"
+#include "sandbox/run_preparation.h"
 #include "sandbox/sync_channel.h"
 #include "sshagent/agent_relay.h"
 #include "walls/agent_listener.h"
+#include "walls/home_store.h"
 #include "walls/landlock.h"
 #include "walls/proxy_listeners.h"
 #include "walls/seccomp.h"
@@ -49,14 +52,13 @@ Result<std::string> self_binary() {
   return std::string(self, size_t(n));
 }
 
-// `withheld`, when given, receives the names of variables kept out because they look secret.
-Result<SandboxSpec> build_spec(const Policy& policy, std::vector<std::string>* withheld = nullptr) {
+// `fs`: the run's filesystem policy (policy.fs, with the home layer prepare_run() settled on
+// and paddock's own binary, for ssh's ProxyCommand). `withheld`, when given, receives the names
+// of variables kept out because they look secret.
+Result<SandboxSpec> build_spec(const Policy& policy, const FsPolicy& fs,
+                               std::vector<std::string>* withheld = nullptr) {
   SandboxSpec spec;
-  auto self = self_binary();
-  if (!self) return self.error();
-  FsPolicy view = policy.fs;  // plus paddock's own binary, for ssh's ProxyCommand
-  view.self_binary = *self;
-  auto mounts = plan_mounts(view, real_host_fs());
+  auto mounts = plan_mounts(fs, real_host_fs());
   if (!mounts) return mounts.error();
   spec.mounts = std::move(*mounts);
   spec.view_extras.ptys = stdio_ptys();
@@ -66,7 +68,10 @@ Result<SandboxSpec> build_spec(const Policy& policy, std::vector<std::string>* w
     return plain_error("landlock",
                        "not available on this kernel (needs Linux 5.13+ with "
                        "landlock in the lsm= list); run `paddock doctor`");
-  spec.landlock = plan_landlock(abi, policy.fs.writable, policy.network.allow_local_binding,
+  // The home layer takes writes too (none reach the host).
+  std::vector<std::string> writable = fs.writable;
+  if (fs.home_layer.enabled()) writable.push_back(fs.home_layer.path);
+  spec.landlock = plan_landlock(abi, writable, policy.network.allow_local_binding,
                                 {kHttpProxyPort, kSocksProxyPort});
   spec.seccomp = sandbox_seccomp_program();
   spec.cwd = policy.fs.cwd;
@@ -118,28 +123,37 @@ void print_denials(const std::map<std::string, unsigned>& denials) {
 
 }  // namespace
 
-Result<std::string> describe_plan(const Policy& policy) {
-  auto spec = build_spec(policy);
-  if (!spec) return spec.error();
-  std::string out = "mounts (" + std::to_string(spec->mounts.ops.size()) + " steps):\n";
-  for (const auto& op : spec->mounts.ops) {
-    out += "  " + std::string(mount_op_name(op.kind)) + " " + op.path;
-    if (!op.source.empty())
-      out += (op.kind == MountOp::Kind::Symlink ? " -> " : " <- ") + op.source;
-    if (op.kind == MountOp::Kind::Bind) out += op.writable ? " (rw)" : " (ro)";
-    out += "\n";
+namespace {
+
+std::string describe_mount(const MountOp& op) {
+  std::string out = std::string(mount_op_name(op.kind)) + " " + op.path;
+  if (is_mask_op(op.kind)) return out + " (in the mask of " + op.source + ")";
+  if (op.kind == MountOp::Kind::Overlay) {
+    out += " <- " + (op.source.empty() ? std::string("(the mask alone)") : op.source);
+    if (!op.writable) return out + " (ro)";
+    return out + (op.store.empty() ? " (upper layer in memory)"
+                                   : " (upper layer " + join_path(op.store, op.upper) + ")");
   }
-  for (const auto& n : spec->mounts.notes) out += "  note: " + n + "\n";
-  for (unsigned n : spec->view_extras.ptys)
+  if (!op.source.empty()) out += (op.kind == MountOp::Kind::Symlink ? " -> " : " <- ") + op.source;
+  if (op.kind == MountOp::Kind::Bind) out += op.writable ? " (rw)" : " (ro)";
+  if (op.kind == MountOp::Kind::Tmpfs && !op.source.empty()) out += " (home layer, in memory)";
+  return out;
+}
+
+std::string describe_spec(const Policy& policy, const SandboxSpec& spec) {
+  std::string out = "mounts (" + std::to_string(spec.mounts.ops.size()) + " steps):\n";
+  for (const auto& op : spec.mounts.ops) out += "  " + describe_mount(op) + "\n";
+  for (const auto& n : spec.mounts.notes) out += "  note: " + n + "\n";
+  for (unsigned n : spec.view_extras.ptys)
     out += "  terminal: /dev/pts/" + std::to_string(n) + " (the command's own, under its name)\n";
-  if (!spec->ssh_agent_socket.empty())
-    out += "  ssh agent: " + spec->ssh_agent_socket +
+  if (!spec.ssh_agent_socket.empty())
+    out += "  ssh agent: " + spec.ssh_agent_socket +
            " (SSH_AUTH_SOCK inside) <- paddock's filter (list and sign only) <- $SSH_AUTH_SOCK\n";
-  if (!spec->view_extras.hosts_path.empty())
-    out += "  hosts: " + spec->view_extras.hosts_path + " <- the host's, naming the hostname " +
+  if (!spec.view_extras.hosts_path.empty())
+    out += "  hosts: " + spec.view_extras.hosts_path + " <- the host's, naming the hostname " +
            kSandboxHostname + "\n";
-  out += "landlock:\n" + describe_landlock(spec->landlock);
-  out += "seccomp (" + std::to_string(spec->seccomp.size()) + " BPF instructions):\n" +
+  out += "landlock:\n" + describe_landlock(spec.landlock);
+  out += "seccomp (" + std::to_string(spec.seccomp.size()) + " BPF instructions):\n" +
          describe_seccomp(sandbox_seccomp_policy(true));
   out += "write mediation: protected names at any depth:";
   for (const auto& n : policy.fs.protect.names()) out += " " + n;
@@ -153,10 +167,30 @@ Result<std::string> describe_plan(const Policy& policy) {
   return out;
 }
 
+}  // namespace
+
+Result<std::string> describe_plan(const Policy& policy) {
+  FsPolicy fs = policy.fs;
+  auto self = self_binary();
+  if (!self) return self.error();
+  fs.self_binary = *self;
+  auto spec = build_spec(policy, fs);
+  if (!spec) return spec.error();
+  return describe_spec(policy, *spec);
+}
+
 Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, const RunRequest& req,
                           StartedSandbox started) {
+  FsPolicy fs = policy.fs;  // this run's: its home layer, paddock's own binary
+  auto self = self_binary();
+  if (!self) return self.error();
+  fs.self_binary = *self;
+  auto prepared = prepare_run(fs);
+  if (!prepared) return prepared.error();
+  if (!req.quiet)
+    for (const auto& n : prepared->notes) std::fprintf(stderr, "paddock: note: %s\n", n.c_str());
   std::vector<std::string> withheld;
-  auto spec = build_spec(policy, &withheld);
+  auto spec = build_spec(policy, fs, &withheld);
   if (!spec) return spec.error();
   spec->argv = req.argv;
   if (!req.quiet && !withheld.empty()) {
@@ -168,11 +202,10 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
                  "one): %s\n",
                  printable(names).c_str());
   }
-  if (req.debug) {
-    auto d = describe_plan(policy);
-    if (!d) return d.error();
-    std::fprintf(stderr, "%s", d->c_str());
-  }
+  // The mediator treats what the sandbox writes on these mounts as its own (nothing reaches
+  // the host through them).
+  fs.home_layer.mounts = home_layer_mounts(spec->mounts);
+  if (req.debug) std::fprintf(stderr, "%s", describe_spec(policy, *spec).c_str());
 
   std::optional<AgentSetup> agent;
   if (policy.ssh_agent.enabled) {
@@ -201,7 +234,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   mediator::SocketRules socket_rules;
   socket_rules.allow_local_binding = policy.network.allow_local_binding;
   socket_rules.connect_ports = {kHttpProxyPort, kSocksProxyPort};
-  mediator::Mediator mediator(std::move(launched->notify), policy.fs, socket_rules);
+  mediator::Mediator mediator(std::move(launched->notify), fs, socket_rules);
   mediator.set_git_judge(make_git_judge(policy, network));
   Status ms = mediator.start(std::move(launched->root));
   if (!ms.ok()) {
@@ -220,6 +253,12 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
     ::waitpid(launched->init_pid, nullptr, 0);
     mediator.stop();
     return proxy.error();
+  }
+  // While the command runs: the work directories of earlier runs of this layer go.
+  if (fs.home_layer.mode == HomeLayer::Mode::Persistent) {
+    Status swept = discard_stale_work(fs.home_layer.store, fs.home_layer.run);
+    if (!swept.ok() && !req.quiet)
+      std::fprintf(stderr, "paddock: warning: %s\n", swept.error().message().c_str());
   }
 
   std::unique_ptr<sshagent::AgentRelay> agent_relay;

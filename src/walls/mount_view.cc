@@ -7,9 +7,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <string>
+#include <vector>
 
 #include "base/kernel_abi.h"
 #include "base/unique_fd.h"
+#include "policy/paths.h"
+#include "walls/overlay_mount.h"
 #include "walls/terminal.h"
 
 namespace paddock {
@@ -138,10 +143,21 @@ Status place_hosts(const ViewExtras& extras) {
   return set_attr(target, kabi::ATTR_RDONLY | kabi::ATTR_NOSUID | kabi::ATTR_NODEV, false);
 }
 
-Status run_op(const MountOp& op, const ViewExtras& extras) {
+// A directory of the home layer made in memory (on the way to a filesystem mounted beneath the
+// home): writable, with the mode of the host's directory.
+Status layer_tmpfs(const MountOp& op) {
+  struct stat st;
+  if (::stat(in_old(op.source).c_str(), &st) != 0) return sys_error("stat", op.source);
+  char data[32];
+  std::snprintf(data, sizeof data, "mode=0%o", unsigned(st.st_mode & 07777));
+  return do_mount("tmpfs", in_new(op.path), "tmpfs", MS_NOSUID | MS_NODEV, data, op.path);
+}
+
+Status run_op(const MountOp& op, const ViewExtras& extras, OverlayBuilder& overlays) {
   std::string dst = in_new(op.path);
   switch (op.kind) {
     case MountOp::Kind::Tmpfs:
+      if (!op.source.empty()) return layer_tmpfs(op);
       return do_mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV,
                       op.writable ? "mode=1777" : "mode=0755", op.path);
     case MountOp::Kind::MakeDir:
@@ -167,8 +183,58 @@ Status run_op(const MountOp& op, const ViewExtras& extras) {
       return build_dev(op.path, extras.ptys);
     case MountOp::Kind::ReadOnly:
       return set_attr(dst, kabi::ATTR_RDONLY, false);
+    case MountOp::Kind::Whiteout:
+    case MountOp::Kind::OpaqueDir:
+    case MountOp::Kind::MaskDir:
+    case MountOp::Kind::MaskFile:
+      overlays.add_mask_step(op);
+      return ok_status();
+    case MountOp::Kind::Overlay:
+      return overlays.mount(op, dst, op.source.empty() ? std::string() : in_old(op.source),
+                            op.store.empty() ? std::string() : in_old(op.store));
   }
   return ok_status();
+}
+
+// A step beneath a writable overlay is reached through that overlay's upper layer, which holds
+// what the sandboxes of earlier runs made: a symlink there (~/.npm -> /newroot/usr/bin) would
+// carry a mount the plan puts at a canonical path somewhere else in the view. Every path the
+// plan mounts on is canonical on the host, so a symlink on the way can only be the layer's.
+// `final`: the target itself too (not for a denied symlink, which is hidden where it points).
+Status no_symlink_on_the_way(const MountOp& op, bool final) {
+  const std::string p = final ? op.path : parent_path(op.path);
+  kabi::open_how how{};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = kabi::RESOLVE_NO_SYMLINKS | kabi::RESOLVE_NO_MAGICLINKS;
+  UniqueFd fd(int(::syscall(kabi::NR_openat2, AT_FDCWD, in_new(p).c_str(), &how, sizeof how)));
+  if (fd.valid() || errno != ELOOP) return ok_status();  // a missing target: the step says so
+  return sys_error("mount", op.path, ELOOP,
+                   "the home layer holds a symlink on the way to it (made by a sandbox of this "
+                   "project); paddock mounts nothing through one. `paddock reset` discards the "
+                   "layer");
+}
+
+bool checks_final(MountOp::Kind k) {
+  switch (k) {
+    case MountOp::Kind::Bind:
+    case MountOp::Kind::HideDir:
+    case MountOp::Kind::Tmpfs:
+    case MountOp::Kind::MakeDir:
+    case MountOp::Kind::MakeFile:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// What to tell the user when an overlay cannot be mounted.
+std::string overlay_hint(const MountOp& op) {
+  if (!op.writable) return "a read-only overlay hides entries of this directory";
+  if (!op.store.empty())
+    return "the home layer needs Linux 5.11+ and a filesystem with user extended attributes "
+           "for " +
+           op.store + "; --ephemeral-home keeps the layer in memory instead";
+  return "the home layer in memory needs Linux 6.6+ (user extended attributes on tmpfs)";
 }
 
 }  // namespace
@@ -191,12 +257,24 @@ Status build_mount_view(const MountPlan& plan, const std::string& cwd, const Vie
   // which the plan rebuilds the top level.
   if (!starts_from_host_root(plan))
     PADDOCK_TRY(do_mount("tmpfs", kNew, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", "/"));
+  OverlayBuilder overlays("");       // masks and in-memory layers go on the staging tmpfs
+  std::vector<std::string> layered;  // writable overlays mounted so far
   for (const auto& op : plan.ops) {
-    Status s = run_op(op, extras);
+    bool beneath_layer = false;
+    if (!is_mask_op(op.kind))
+      for (const auto& o : layered) beneath_layer |= op.path != o && path_within(op.path, o);
+    Status s = beneath_layer ? no_symlink_on_the_way(op, checks_final(op.kind)) : ok_status();
+    if (s.ok()) s = run_op(op, extras, overlays);
+    if (s.ok() && op.kind == MountOp::Kind::Overlay && op.writable) layered.push_back(op.path);
     if (!s.ok()) {
       Error e = s.error();
       e.detail = (e.detail.empty() ? "" : e.detail + "; ") + "while building the view (" +
                  mount_op_name(op.kind) + (op.source.empty() ? "" : " from " + op.source) + ")";
+      if (op.kind == MountOp::Kind::Overlay) e.detail += ": " + overlay_hint(op);
+      if (beneath_layer && e.err != ELOOP)
+        e.detail +=
+            ": beneath the home layer, where a sandbox of this project may have replaced "
+            "or removed the entry; `paddock reset` discards the layer";
       return e;
     }
   }

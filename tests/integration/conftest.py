@@ -84,6 +84,9 @@ SECRET_PREFIX = "PADDOCK-PLANTED-SECRET"
 
 BASHRC_ORIGINAL = "# host bashrc: original\nexport PS1='$ '\n"
 
+# paddock's state directory under a home (XDG_STATE_HOME unset): the home layers live there.
+STATE_REL = ".local/state/paddock"
+
 
 def _base_dir() -> Path:
     base = os.environ.get("PADDOCK_TEST_BASE")
@@ -101,6 +104,10 @@ def _base_dir() -> Path:
 def _rmtree(p: Path):
     if not p.exists() and not p.is_symlink():
         return
+    # overlayfs leaves its work directories mode 000 in home layers; chmod fixes a directory
+    # before it descends into it.
+    if p.is_dir() and not p.is_symlink():
+        subprocess.run(["chmod", "-R", "u+rwX", str(p)], capture_output=True, timeout=TIMEOUT)
 
     def onerror(func, path, _exc):
         try:
@@ -259,6 +266,28 @@ def snapshot(root: Path, exclude=()):
     return snap
 
 
+def state_dir(home: Path) -> Path:
+    return Path(home) / STATE_REL
+
+
+def layer_store(home: Path, project: Path) -> Path:
+    """The home layer of `project` (sandboxes run from that directory): upper/ holds what they
+    wrote beneath the home. Named by SHA-256 of the project's canonical path."""
+    digest = hashlib.sha256(os.path.realpath(project).encode()).hexdigest()[:32]
+    return state_dir(home) / "homes" / digest
+
+
+def layer_upper(home: Path, project: Path) -> Path:
+    return layer_store(home, project) / "upper"
+
+
+def home_snapshot(home: Path, project: Path):
+    """snapshot() of a home, without the project and without paddock's own state (where the home
+    layer takes the sandbox's writes). The home fixture makes ~/.local/state beforehand, as
+    every XDG desktop has it, so paddock making its directory there changes no parent."""
+    return snapshot(home, exclude=[project, Path(home) / ".local" / "state"])
+
+
 def diff_snapshots(before, after):
     out = []
     for k in sorted(set(before) | set(after)):
@@ -388,6 +417,7 @@ def home(scratch):
     (h / ".config" / "ordinary").mkdir(parents=True)
     (h / ".config" / "ordinary" / "ok.txt").write_text("ordinary readable config\n")
     (h / ".aws" / "config").write_text("[default]\nregion = eu-west-1\n")
+    (h / ".local" / "state").mkdir(parents=True, exist_ok=True)
     return h
 
 

@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from conftest import (SECRET_FILES, SECRET_IN_CONFIG, SECRET_PREFIX, SECRET_TOP_LEVEL, snapshot)
+from conftest import (SECRET_FILES, SECRET_IN_CONFIG, SECRET_PREFIX, SECRET_TOP_LEVEL,
+                      home_snapshot, layer_upper, snapshot)
 
 
 @pytest.mark.parametrize("rel", SECRET_FILES)
@@ -61,10 +62,17 @@ def test_ls_home_hides_stores(sb, home):
 
 
 def test_stores_cannot_be_recreated(sb, home):
-    # mkdir ~/.ssh inside must not shadow-create anything on the host either
-    before = snapshot(home, exclude=[sb.project])
-    sb.sh("mkdir -p ~/.ssh; echo k > ~/.ssh/authorized_keys; echo x >> ~/.netrc; exit 0")
-    assert snapshot(home, exclude=[sb.project]) == before
+    # mkdir ~/.ssh inside must not shadow-create anything on the host either: it lands in the
+    # home layer, as the sandbox's own (the host's store stays absent beneath it)
+    before = home_snapshot(home, sb.project)
+    r = sb.sh("mkdir -p ~/.ssh; echo k > ~/.ssh/authorized_keys; echo x >> ~/.netrc; exit 0")
+    assert home_snapshot(home, sb.project) == before, r
+    upper = layer_upper(home, sb.project)
+    assert (upper / ".ssh" / "authorized_keys").read_text() == "k\n"
+    assert (upper / ".netrc").read_text() == "x\n"  # not the host's, appended to
+    r = sb.sh("ls -A ~/.ssh; cat ~/.netrc")
+    assert r.out.split() == ["authorized_keys", "x"], r
+    assert SECRET_PREFIX not in r.out
 
 
 def test_exfiltration_copy_into_project(sb, home):

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from conftest import IS_ROOT, snapshot, unique
+from conftest import IS_ROOT, diff_snapshots, home_snapshot, layer_upper, snapshot, unique
 
 WRITE_ATTACKS = [
     'echo evil > "{o}/new.txt"',
@@ -73,16 +73,52 @@ def test_xattr_in_project_works(sb):
     assert os.getxattr(f, "user.ok") == b"1"
 
 
-def test_write_to_home_refused(sb, home):
-    before = snapshot(home, exclude=[sb.project])
+def test_write_to_home_never_reaches_the_host(sb, home):
+    """Writes beneath the home land in the project's home layer (the sandbox sees them), never in
+    the host's home: rc files, autostart entries, units and $PATH directories included."""
+    before = home_snapshot(home, sb.project)
     r = sb.sh('touch "$HOME/newfile"; echo x > ~/.config/newconf; mkdir -p ~/.local/bin; '
               'cp /bin/true ~/.local/bin/evil; echo evil >> ~/.bashrc; echo evil >> ~/.profile;'
               'mkdir -p ~/.config/autostart; echo x > ~/.config/autostart/evil.desktop;'
               'mkdir -p ~/.config/systemd/user; echo "[Service]" > ~/.config/systemd/user/e.service;'
-              'echo "alias ls=evil" >> ~/.bash_aliases; exit 0')
-    after = snapshot(home, exclude=[sb.project])
-    assert after == before, r
+              'echo "alias ls=evil" >> ~/.bash_aliases; cat ~/.bashrc; exit 0')
+    after = home_snapshot(home, sb.project)
+    assert after == before, diff_snapshots(before, after)
     assert not (home / "newfile").exists()
+    assert "evil" in r.out, r  # the sandbox saw its own write
+    upper = layer_upper(home, sb.project)
+    for rel in ("newfile", ".config/newconf", ".local/bin/evil", ".config/autostart/evil.desktop",
+                ".config/systemd/user/e.service", ".bash_aliases"):
+        assert (upper / rel).exists(), rel
+    assert (upper / ".bashrc").read_text().endswith("evil\n")
+
+
+def test_missing_allow_write_path_is_created_with_a_note(sb, home, scratch):
+    """An allowWrite path that does not exist is made on the host (the user named it) and is
+    writable inside, never listed writable while read-only inside."""
+    target = scratch / "made" / "by-paddock"
+    r = sb.sh(f'echo x > "{target}/f" && echo wrote', flags=["--allow-write", str(target)])
+    assert r.rc == 0 and "wrote" in r.out, r
+    assert f"paddock: note: created {target}" in r.err, r
+    assert (target / "f").read_text() == "x\n"
+    st = os.stat(target)
+    assert st.st_uid == os.geteuid(), st
+    # In the home too (~/.npm, as the issue tried): the write reaches the host, as asked.
+    r = sb.sh("echo y > ~/.npm-explicit/f", flags=["--allow-write", "~/.npm-explicit"])
+    assert r.rc == 0, r
+    assert (home / ".npm-explicit" / "f").read_text() == "y\n"
+    # --quiet hides the note, not the directory.
+    r = sb.sh("true", flags=["--quiet", "--allow-write", str(scratch / "quiet")])
+    assert r.rc == 0 and r.err == "", r
+    assert (scratch / "quiet").is_dir()
+
+
+def test_allow_write_path_that_cannot_be_made_exits_125(sb, scratch):
+    blocker = scratch / "a-file"
+    blocker.write_text("x")
+    r = sb.sh("echo ran", flags=["--allow-write", str(blocker / "sub")])
+    assert r.rc == 125 and "ran" not in r.out, r
+    assert str(blocker) in r.err and "allowWrite" in r.err, r
 
 
 def test_write_to_system_dirs_refused(sb):

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/home_layer.h"
 #include "policy/policy.h"
 
 namespace paddock {
@@ -145,6 +146,66 @@ TEST_F(PolicyBuild, ProtectedNamesThatAreSymlinksProtectTheirTargets) {
   for (const auto& w : p->warnings)
     warned = warned || w.find(".idea is a symlink") != std::string::npos;
   EXPECT_TRUE(warned);
+}
+
+TEST_F(PolicyBuild, StateDirectoryIsAbsentAndHoldsTheHomeLayer) {
+  // A home under /tmp has no layer (the sandbox's own /tmp holds it): one outside (the build
+  // directory may be inside a git work tree: the project is named, not found).
+  std::string base = fs::current_path().string() + "/paddock-build-XXXXXX";
+  ASSERT_NE(::mkdtemp(base.data()), nullptr);
+  struct Cleanup {
+    std::string d;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(d, ec);
+    }
+  } cleanup{base};
+  char buf[PATH_MAX];
+  ASSERT_NE(::realpath(base.c_str(), buf), nullptr);
+  home_ = std::string(buf) + "/home";
+  proj_ = std::string(buf) + "/proj";
+  fs::create_directories(home_);
+  fs::create_directories(proj_);
+  HostInputs host;
+  host.state_dir = home_ + "/.local/state/paddock";
+  auto p = build_policy(Settings{}, home_, proj_, "", host, proj_);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_EQ(p->fs.state_dir, host.state_dir);
+  // Not there yet: masked in the layer all the same.
+  EXPECT_TRUE(has(p->fs.deny_read_absent, host.state_dir));
+  EXPECT_EQ(p->fs.home_layer.mode, HomeLayer::Mode::Persistent);
+  EXPECT_EQ(p->fs.home_layer.path, home_);
+  EXPECT_EQ(p->fs.home_layer.store, home_layer_store(host.state_dir, proj_));
+  fs::create_directories(host.state_dir);
+  p = build_policy(Settings{}, home_, proj_, "", host, proj_);
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(has(p->fs.deny_read, host.state_dir));
+  host.ephemeral_home = true;
+  p = build_policy(Settings{}, home_, proj_, "", host, proj_);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->fs.home_layer.mode, HomeLayer::Mode::Ephemeral);
+}
+
+TEST_F(PolicyBuild, MissingAllowWritePathsAreToBeCreated) {
+  Settings s;
+  s.filesystem.allow_write = {home_ + "/.npm", proj_ + "/scripts", "~/new/deep"};
+  auto p = build(s);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_EQ(p->fs.create_writable,
+            (std::vector<std::string>{home_ + "/.npm", home_ + "/new/deep"}));
+  EXPECT_TRUE(has(p->fs.writable, home_ + "/.npm"));
+}
+
+TEST_F(PolicyBuild, OtherUsersHomesAreAbsentUnlessTheyHoldTheRun) {
+  fs::create_directories(root_ + "/alice/.ssh");
+  HostInputs host;
+  host.passwd = "alice:x:1000:1000::" + root_ + "/alice:/bin/sh\n" + "me:x:1001:1001::" + root_ +
+                ":/bin/sh\n";
+  auto p = build_policy(Settings{}, home_, proj_, "", host);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_TRUE(has(p->fs.deny_read, root_ + "/alice"));
+  EXPECT_FALSE(has(p->fs.deny_read, root_));         // holds the home and the project
+  EXPECT_TRUE(has(p->fs.deny_read, "/etc/shadow"));  // every Debian system has one
 }
 
 }  // namespace

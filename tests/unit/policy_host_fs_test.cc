@@ -3,6 +3,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -79,6 +80,27 @@ TEST_F(PolicyHostFs, ListedTypesMatchLookups) {
 TEST_F(PolicyHostFs, TypesInAMissingDirectoryAreMissing) {
   auto got = real_host_fs().types_in(root_ + "/.missing", {"a", "b/c"});
   EXPECT_EQ(got, (std::vector<EntryType>{EntryType::Missing, EntryType::Missing}));
+}
+
+TEST(PolicyHostFsMounts, ParsedFromMountinfo) {
+  const char* text =
+      "22 27 0:21 / /proc rw,relatime shared:13 - proc proc rw\n"
+      "27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
+      "118 27 0:54 / /root/my\\040disk rw,relatime - tmpfs tmpfs rw\n"
+      "119 27 0:55 / /home/u/a\\134b\\011c rw - tmpfs tmpfs rw\n"
+      "120 27 0:56 / /proc rw - proc proc rw\n"
+      "garbage\n"
+      "121 27 0:57 /sub /mnt/x\\04 rw - tmpfs tmpfs rw";
+  EXPECT_EQ(
+      parse_mount_points(text),
+      (std::vector<std::string>{"/", "/home/u/a\\b\tc", "/mnt/x\\04", "/proc", "/root/my disk"}));
+  EXPECT_TRUE(parse_mount_points("").empty());
+}
+
+TEST(PolicyHostFsMounts, RealOnesIncludeTheRoot) {
+  std::vector<std::string> m = real_host_fs().mount_points();
+  EXPECT_TRUE(std::binary_search(m.begin(), m.end(), "/"));
+  EXPECT_TRUE(std::is_sorted(m.begin(), m.end()));
 }
 
 }  // namespace

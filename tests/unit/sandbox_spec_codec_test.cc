@@ -12,7 +12,10 @@ SandboxSpec sample() {
   s.mounts.ops = {{MountOp::Kind::Bind, "/", "/", false},
                   {MountOp::Kind::Tmpfs, "/tmp", "", true},
                   {MountOp::Kind::Symlink, "/run/x", "../target with spaces", false},
-                  {MountOp::Kind::ReadOnly, "/run", "", false}};
+                  {MountOp::Kind::ReadOnly, "/run", "", false},
+                  {MountOp::Kind::Whiteout, "/home/u/.ssh", "/home/u", false},
+                  {MountOp::Kind::Overlay, "/home/u", "/home/u", true, "/home/u/.local/state/x",
+                   "upper/.cache", "work/0123"}};
   s.mounts.notes = {"not carried"};
   s.landlock.abi = 7;
   s.landlock.handled_fs = 0x7ff2;
@@ -42,6 +45,9 @@ TEST(SandboxSpecCodec, RoundTrip) {
     EXPECT_EQ(out->mounts.ops[i].path, in.mounts.ops[i].path) << i;
     EXPECT_EQ(out->mounts.ops[i].source, in.mounts.ops[i].source) << i;
     EXPECT_EQ(out->mounts.ops[i].writable, in.mounts.ops[i].writable) << i;
+    EXPECT_EQ(out->mounts.ops[i].store, in.mounts.ops[i].store) << i;
+    EXPECT_EQ(out->mounts.ops[i].upper, in.mounts.ops[i].upper) << i;
+    EXPECT_EQ(out->mounts.ops[i].work, in.mounts.ops[i].work) << i;
   }
   EXPECT_EQ(out->landlock.abi, 7);
   EXPECT_EQ(out->landlock.handled_fs, 0x7ff2u);

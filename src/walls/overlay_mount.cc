@@ -1,0 +1,278 @@
+#include "walls/overlay_mount.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <unordered_map>
+
+#include "base/unique_fd.h"
+#include "policy/paths.h"
+
+namespace paddock {
+
+namespace {
+
+constexpr const char* kOpaqueXattr = "user.overlay.opaque";
+
+// The mode the view should show for `rel` beneath the lower layer (a directory of the mask or
+// an upper layer takes the place of the host's in the merged view); 0 when the host has no
+// directory there.
+mode_t lower_dir_mode(int lower_fd, const std::string& rel) {
+  struct stat st;
+  if (lower_fd < 0) return 0;
+  const char* at = rel.empty() ? "." : rel.c_str();
+  if (::fstatat(lower_fd, at, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) return 0;
+  return st.st_mode & 07777;
+}
+
+// The relative path of view path `p` beneath view directory `base`.
+std::string relative_to(const std::string& base, const std::string& p) {
+  if (p == base) return {};
+  return base == "/" ? p.substr(1) : p.substr(base.size() + 1);
+}
+
+// Opens directory `name` in `dir` without following a symlink, making it (with `mode`) when
+// it is missing. `replace`: a non-directory there (a layer's own entry) is removed first.
+Result<UniqueFd> open_or_make_dir(int dir, const std::string& name, mode_t mode, bool replace,
+                                  const std::string& shown) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    UniqueFd fd(::openat(dir, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.valid()) return fd;
+    if (errno == ENOENT) {
+      if (::mkdirat(dir, name.c_str(), mode) != 0 && errno != EEXIST)
+        return sys_error("mkdir", shown);
+      // The mode asked for, whatever the umask.
+      if (::fchmodat(dir, name.c_str(), mode, 0) != 0) return sys_error("chmod", shown);
+      continue;
+    }
+    if ((errno == ENOTDIR || errno == ELOOP) && replace) {
+      if (::unlinkat(dir, name.c_str(), 0) != 0) return sys_error("unlink", shown);
+      continue;
+    }
+    return sys_error("open", shown, errno, "expected a directory");
+  }
+  return sys_error("open", shown, EAGAIN, "changed while being made");
+}
+
+}  // namespace
+
+std::string overlay_option_path(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == '\\' || c == ',' || c == ':') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+Result<std::string> OverlayBuilder::build_mask(const MountOp& op, const std::string& lower) {
+  std::string mask = scratch_ + "/mask-" + std::to_string(seq_);
+  UniqueFd lower_fd;
+  if (!lower.empty()) {
+    lower_fd.reset(::open(lower.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!lower_fd.valid()) return sys_error("open", op.source, errno, "an overlay's lower layer");
+  }
+  mode_t root_mode = lower_dir_mode(lower_fd.get(), "");
+  if (::mkdir(mask.c_str(), 0755) != 0) return sys_error("mkdir", mask, errno, "overlay mask");
+  if (::chmod(mask.c_str(), root_mode ? root_mode : 0755) != 0) return sys_error("chmod", mask);
+  UniqueFd mask_fd(::open(mask.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!mask_fd.valid()) return sys_error("open", mask);
+
+  // Directories of the mask made so far, by path relative to it ("" is the mask itself).
+  std::unordered_map<std::string, UniqueFd> made;
+  made.emplace("", std::move(mask_fd));
+  for (const MountOp& m : masks_) {
+    std::string rel = relative_to(op.path, m.path);
+    if (rel.empty()) continue;
+    // The directories on the way, as the host has them. A whiteout whose directory the host
+    // does not have hides nothing yet: skipped (the directory would appear, empty, inside).
+    const std::string abs = "/" + rel;  // path_components returns views into it
+    auto comps = path_components(abs);
+    int dir = made.at("").get();
+    std::string walked;
+    bool skip = false;
+    for (size_t i = 0; i + 1 < comps.size() && !skip; ++i) {
+      std::string name(comps[i]);
+      walked = walked.empty() ? name : walked + "/" + name;
+      if (auto it = made.find(walked); it != made.end()) {
+        dir = it->second.get();
+        continue;
+      }
+      struct stat st;
+      if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+        skip = true;  // beneath an earlier whiteout: hidden already
+        break;
+      }
+      mode_t mode = lower_dir_mode(lower_fd.get(), walked);
+      if (mode == 0 && m.kind == MountOp::Kind::Whiteout) {
+        skip = true;
+        break;
+      }
+      auto next = open_or_make_dir(dir, name, mode ? mode : 0755, false, m.path);
+      if (!next) return next.error();
+      dir = next->get();
+      made.emplace(walked, std::move(*next));
+    }
+    if (skip) continue;
+    std::string leaf(comps.back());
+    switch (m.kind) {
+      case MountOp::Kind::Whiteout:
+        if (::mknodat(dir, leaf.c_str(), S_IFCHR | 0000, makedev(0, 0)) != 0 && errno != EEXIST)
+          return sys_error("mknod (whiteout)", m.path);
+        break;
+      case MountOp::Kind::OpaqueDir: {
+        mode_t mode = lower_dir_mode(lower_fd.get(), rel);
+        auto d = open_or_make_dir(dir, leaf, mode ? mode : 0755, false, m.path);
+        if (!d) return d.error();
+        // O_PATH descriptors take no xattrs: set it through the directory's own name.
+        UniqueFd rd(::openat(dir, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!rd.valid()) return sys_error("open", m.path);
+        if (::fsetxattr(rd.get(), kOpaqueXattr, "y", 1, 0) != 0)
+          return sys_error("setxattr user.overlay.opaque", m.path, errno,
+                           errno == EOPNOTSUPP ? "tmpfs takes user xattrs from Linux 6.6" : "");
+        break;
+      }
+      case MountOp::Kind::MaskDir: {
+        mode_t mode = lower_dir_mode(lower_fd.get(), rel);
+        auto d = open_or_make_dir(dir, leaf, mode ? mode : 0755, false, m.path);
+        if (!d) return d.error();
+        break;
+      }
+      case MountOp::Kind::MaskFile: {
+        int fd = ::openat(dir, leaf.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0) return sys_error("create mount point", m.path);
+        ::close(fd);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return mask;
+}
+
+// An upper layer in memory (--ephemeral-home, or the project's layer is busy): one tmpfs for
+// every such overlay of the run, gone with the sandbox.
+Result<std::string> OverlayBuilder::memory_layer(const std::string& lower) {
+  std::string base = scratch_ + "/layers";
+  if (!memory_mounted_) {
+    if (::mkdir(base.c_str(), 0700) != 0) return sys_error("mkdir", base);
+    if (::mount("tmpfs", base.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") != 0)
+      return sys_error("mount tmpfs", "(the home layer in memory)");
+    memory_mounted_ = true;
+  }
+  std::string dir = base + "/" + std::to_string(seq_);
+  struct stat st;
+  mode_t mode = !lower.empty() && ::stat(lower.c_str(), &st) == 0 ? st.st_mode & 07777 : 0755;
+  if (::mkdir(dir.c_str(), 0700) != 0) return sys_error("mkdir", dir);
+  std::string upper = dir + "/upper";
+  if (::mkdir(upper.c_str(), mode) != 0 || ::chmod(upper.c_str(), mode) != 0)
+    return sys_error("mkdir", upper);
+  if (::mkdir((dir + "/work").c_str(), 0700) != 0) return sys_error("mkdir", dir + "/work");
+  return dir;
+}
+
+// The upper and work directories of a kept layer, made as needed beneath the store without
+// following any symlink: what lies beneath upper/ was written by earlier sandboxes, and a
+// non-directory there (the layer's own entry, from a run that layered the home as one) gives
+// way. Directories of the upper layer take the host's modes: the view shows theirs.
+Status OverlayBuilder::ensure_store_dirs(const MountOp& op, const std::string& lower,
+                                         const std::string& store) {
+  UniqueFd store_fd(::open(store.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!store_fd.valid()) return sys_error("open", op.store, errno, "the home layer");
+  // op.upper is "upper" or "upper/REL", where the lower is HOME/REL: find HOME's directory.
+  std::string rel = op.upper.size() > 6 ? op.upper.substr(6) : std::string();
+  std::string home = rel.empty() || lower.size() <= rel.size() + 1
+                         ? lower
+                         : lower.substr(0, lower.size() - rel.size() - 1);
+  UniqueFd home_fd(home.empty() ? -1 : ::open(home.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  for (const std::string* path : {&op.upper, &op.work}) {
+    const bool in_upper = path == &op.upper;
+    UniqueFd dir(::dup(store_fd.get()));
+    if (!dir.valid()) return sys_error("dup", op.store);
+    const std::string abs = "/" + *path;  // path_components returns views into it
+    auto comps = path_components(abs);
+    std::string below;  // the path beneath upper/, as in the home
+    for (size_t i = 0; i < comps.size(); ++i) {
+      std::string name(comps[i]);
+      mode_t mode = 0700;
+      if (in_upper) {
+        if (i > 0) below = below.empty() ? name : below + "/" + name;
+        mode_t m = lower_dir_mode(home_fd.get(), below);
+        if (m != 0) mode = m;
+      }
+      auto next =
+          open_or_make_dir(dir.get(), name, mode, in_upper && i > 0, op.store + "/" + *path);
+      if (!next) return next.error();
+      dir = std::move(*next);
+    }
+    // A volatile overlay leaves work/incompat/volatile behind, and overlayfs refuses a work
+    // directory holding it (the upper layer may have lost writes in a crash: for a layer of
+    // caches and histories, accepted). The lock says no other mount uses this one.
+    if (!in_upper) {
+      UniqueFd ww(::openat(dir.get(), "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      UniqueFd inc(
+          ww.valid() ? ::openat(ww.get(), "incompat", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                     : -1);
+      UniqueFd vol(inc.valid() ? ::openat(inc.get(), "volatile",
+                                          O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                               : -1);
+      if (vol.valid() && ::unlinkat(vol.get(), "dirty", 0) != 0 && errno != ENOENT)
+        return sys_error("unlink", op.store + "/" + *path + "/work/incompat/volatile/dirty");
+      if (inc.valid()) {
+        if (::unlinkat(inc.get(), "volatile", AT_REMOVEDIR) != 0 && errno != ENOENT)
+          return sys_error("rmdir", op.store + "/" + *path + "/work/incompat/volatile");
+        if (::unlinkat(ww.get(), "incompat", AT_REMOVEDIR) != 0 && errno != ENOENT)
+          return sys_error("rmdir", op.store + "/" + *path + "/work/incompat");
+      }
+    }
+  }
+  return ok_status();
+}
+
+Status OverlayBuilder::mount(const MountOp& op, const std::string& target, const std::string& lower,
+                             const std::string& store) {
+  ++seq_;
+  std::string opts = "lowerdir=";
+  bool with_mask = !masks_.empty() || !op.writable || lower.empty();
+  if (with_mask) {
+    auto mask = build_mask(op, lower);
+    masks_.clear();
+    if (!mask) return mask.error();
+    opts += overlay_option_path(*mask);
+    if (!lower.empty()) opts += ":";
+  }
+  if (!lower.empty()) opts += overlay_option_path(lower);
+  if (op.writable) {
+    std::string upper, work;
+    if (store.empty()) {
+      auto dir = memory_layer(lower);
+      if (!dir) return dir.error();
+      upper = *dir + "/upper";
+      work = *dir + "/work";
+    } else {
+      PADDOCK_TRY(ensure_store_dirs(op, lower, store));
+      upper = store + "/" + op.upper;
+      work = store + "/" + op.work;
+    }
+    opts += ",upperdir=" + overlay_option_path(upper) + ",workdir=" + overlay_option_path(work);
+  }
+  // user.overlay.* xattrs (the only kind a user namespace may use); no redirects, metacopy or
+  // index: nothing in an upper layer may point the view at another host path. xino keeps one
+  // st_dev for every file, which is how the write mediator recognises the layer. volatile: no
+  // sync of the whole upper filesystem at unmount (4 ms on ext4 here), and no way for the
+  // sandbox to make one with syncfs().
+  opts += ",userxattr,redirect_dir=nofollow,metacopy=off,index=off,xino=on";
+  if (op.writable) opts += ",volatile";
+  unsigned long flags = MS_NOSUID | MS_NODEV | (op.writable ? 0 : MS_RDONLY);
+  if (::mount("overlay", target.c_str(), "overlay", flags, opts.c_str()) != 0)
+    return sys_error("mount overlay", op.path);
+  return ok_status();
+}
+
+}  // namespace paddock
