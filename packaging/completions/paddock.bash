@@ -11,9 +11,10 @@ _paddock() {
     cword=$COMP_CWORD
   fi
 
-  local subcommands="run policy doctor connect"
+  local subcommands="run policy doctor reset connect"
   local common="--settings --allow-write --deny-read --allow-read --deny-write --allow-domain
-                --deny-domain --resolve --audit-log --pass-env --ssh-agent --ssh-agent-key --help"
+                --deny-domain --resolve --audit-log --project --ephemeral-home --pass-env --ssh-agent
+                --ssh-agent-key --help"
   local sub="" i
   for ((i = 1; i < cword; i++)); do
     case ${words[i]} in
@@ -24,12 +25,14 @@ _paddock() {
           mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         fi
         return ;;
-      run | policy | doctor | connect)
+      run | policy | doctor | reset | connect)
         [[ -z $sub ]] && sub=${words[i]} ;;
     esac
   done
 
   case $prev in
+    --project)
+      mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
     --settings | --audit-log)
       mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
     --allow-write | --deny-read | --allow-read | --deny-write)
@@ -51,6 +54,8 @@ _paddock() {
       mapfile -t COMPREPLY < <(compgen -W "$common --json" -- "$cur") ;;
     doctor)
       mapfile -t COMPREPLY < <(compgen -W "--json --help" -- "$cur") ;;
+    reset)
+      mapfile -t COMPREPLY < <(compgen -W "--all --project --help" -- "$cur") ;;
     connect)
       ;;
   esac

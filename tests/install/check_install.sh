@@ -37,7 +37,7 @@ out=$(bash -c '
   COMP_WORDS=(paddock run --allow-w); COMP_CWORD=2; _paddock; echo "${COMPREPLY[*]}"
   COMP_WORDS=(paddock polic); COMP_CWORD=1; _paddock; echo "${COMPREPLY[*]}"
 ' _ "$bashc")
-[[ $(sed -n 1p <<<"$out") == run ]] || fail "bash completion of 'paddock r': $out"
+[[ $(sed -n 1p <<<"$out") == "run reset" ]] || fail "bash completion of 'paddock r': $out"
 [[ $(sed -n 2p <<<"$out") == --allow-write ]] || fail "bash completion of --allow-w: $out"
 [[ $(sed -n 3p <<<"$out") == policy ]] || fail "bash completion of 'paddock polic': $out"
 
