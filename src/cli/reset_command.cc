@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/printable.h"
 #include "cli/commands.h"
 #include "cli/home_layer_report.h"
 #include "cli/host_inputs.h"
@@ -22,7 +23,8 @@ Result<bool> discard(const std::string& store, const std::string& project) {
   StoreUsage freed;
   auto r = discard_home_store(store, freed);
   if (!r) return r.error();
-  const std::string who = project.empty() ? store : project;
+  // A recorded project path is the user's, but shown escaped like any name in our output.
+  const std::string who = printable(project.empty() ? store : project);
   if (*r == StoreLock::Busy) {
     std::fprintf(stderr,
                  "paddock: the home layer of %s is in use by a running paddock; "
