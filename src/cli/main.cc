@@ -57,7 +57,7 @@ void add_common(CLI::App* cmd, paddock::CommonFlags& f) {
            "--ssh-agent)");
 }
 
-constexpr std::string_view kSubcommands[] = {"run", "doctor", "policy", "connect"};
+constexpr std::string_view kSubcommands[] = {"run", "doctor", "policy", "reset", "connect"};
 
 // "paddock rn": CLI11 would say only that a subcommand is required.
 std::optional<std::string> unknown_subcommand(int argc, char** argv) {
@@ -70,7 +70,7 @@ std::optional<std::string> unknown_subcommand(int argc, char** argv) {
   std::string best = paddock::closest_word(
       first, std::vector<std::string_view>(std::begin(kSubcommands), std::end(kSubcommands)));
   if (!best.empty()) msg += " (did you mean " + best + "?)";
-  return msg + "; subcommands: run, doctor, policy, connect (see paddock --help)";
+  return msg + "; subcommands: run, doctor, policy, reset, connect (see paddock --help)";
 }
 
 int report(const paddock::Result<int>& r) {

@@ -41,9 +41,9 @@ ATTACKS = {
     "chmod-protected": ("mkdir -p $'sub" + HOSTILE + "' && cd $'sub" + HOSTILE + "' && "
                         "git init -q . 2>/dev/null; chmod 777 .git/hooks/pre-commit.sample; "
                         "ln -s /bin/true .git/hooks/pre-commit", b".git/hooks"),
-    # the gitfile quarantine message names the directory that holds the new .git file
-    "quarantined-gitfile": ("mkdir -p $'w" + HOSTILE + "' && echo 'gitdir: /etc' > $'w" + HOSTILE
-                            + "/.git'", b"quarantined"),
+    # the adoption of a directory that became a gitdir names the hook it set aside
+    "adopted-gitdir": ("mkdir -p $'g" + HOSTILE + "/hooks' && cp /bin/true $'g" + HOSTILE
+                       + "/hooks/pre-commit' && touch $'g" + HOSTILE + "/HEAD'", b"set aside"),
 }
 
 
