@@ -5,6 +5,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "base/ascii.h"
+
 namespace paddock {
 namespace {
 
@@ -542,21 +544,9 @@ constexpr Rule kRepositoryRules[] = {
     allow("worktree", "guessRemote"),
 };
 
-bool equal_ci(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 bool rule_matches(const Rule& r, std::string_view section,
                   const std::optional<std::string>& subsection, std::string_view key) {
-  if (r.section != "*" && !equal_ci(r.section, section)) return false;
+  if (r.section != "*" && !equal_ascii_ci(r.section, section)) return false;
   switch (r.sub) {
     case Sub::kNone:
       if (subsection) return false;
@@ -570,7 +560,7 @@ bool rule_matches(const Rule& r, std::string_view section,
       if (!subsection || *subsection != r.subsection) return false;
       break;
   }
-  return r.key == "*" || equal_ci(r.key, key);
+  return r.key == "*" || equal_ascii_ci(r.key, key);
 }
 
 const Rule* find_rule(std::span<const Rule> rules, std::string_view section,
@@ -754,7 +744,7 @@ std::string special_reason(Act a) {
 // Concrete entries standing for where `p` and the rule `r` overlap (none when they cannot).
 std::vector<GitConfigEntry> overlap_samples(const GitKeyPattern& p, const Rule& r) {
   std::vector<GitConfigEntry> out;
-  if (!equal_ci(r.section, p.section)) return out;
+  if (!equal_ascii_ci(r.section, p.section)) return out;
   std::string key = p.key != "*" ? p.key : (r.key != "*" ? std::string(r.key) : "x-any");
   std::vector<std::optional<std::string>> subs;
   const bool p_none = p.sub == GitKeyPattern::Sub::kNone || p.sub == GitKeyPattern::Sub::kAnyOrNone;

@@ -1,19 +1,10 @@
 #include "policy/hosts_file.h"
 
+#include "base/ascii.h"
+
 namespace paddock {
 
 namespace {
-
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 bool blank(char c) {
   return c == ' ' || c == '\t' || c == '\r';
@@ -37,7 +28,7 @@ bool hosts_names(std::string_view hosts, std::string_view name) {
       size_t start = i;
       while (i < line.size() && !blank(line[i])) ++i;
       if (start == i) break;
-      if (!first && iequal(line.substr(start, i - start), name)) return true;
+      if (!first && equal_ascii_ci(line.substr(start, i - start), name)) return true;
       first = false;
     }
   }

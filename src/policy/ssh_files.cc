@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "base/ascii.h"
 #include "policy/path_glob.h"
 #include "policy/paths.h"
 
@@ -16,17 +17,6 @@ constexpr size_t kMaxConfigFiles = 16;  // ssh's own Include depth limit is 16 a
 
 bool space(char c) {
   return c == ' ' || c == '\t' || c == '\r';
-}
-
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 // Splits the arguments of one line as ssh does: whitespace-separated, "double quotes" group.
@@ -77,9 +67,10 @@ SshConfigRefs parse_ssh_config_refs(std::string_view text) {
     while (k < line.size() && space(line[k])) ++k;
     if (k < line.size() && line[k] == '=') ++k;
     std::vector<std::string> args = words(line.substr(k));
-    if (iequal(keyword, "Include")) {
+    if (equal_ascii_ci(keyword, "Include")) {
       for (auto& a : args) refs.includes.push_back(std::move(a));
-    } else if ((iequal(keyword, "IdentityFile") || iequal(keyword, "CertificateFile")) &&
+    } else if ((equal_ascii_ci(keyword, "IdentityFile") ||
+                equal_ascii_ci(keyword, "CertificateFile")) &&
                !args.empty()) {
       refs.identity_files.push_back(std::move(args[0]));
     }

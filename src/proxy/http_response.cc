@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/ascii.h"
+
 namespace paddock::proxy {
 namespace {
 
@@ -19,18 +21,6 @@ bool is_tchar(unsigned char c) {
 
 bool is_token(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_tchar(c); });
-}
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
 }
 
 std::string_view trim_ows(std::string_view s) {
@@ -97,7 +87,7 @@ ParseStatus parse_header_line(std::string_view line, ResponseHead& out) {
 ParseStatus parse_content_length(const ResponseHead& head, bool& present, std::uint64_t& value) {
   present = false;
   for (const Header& h : head.headers) {
-    if (!iequals(h.name, "Content-Length")) continue;
+    if (!equal_ascii_ci(h.name, "Content-Length")) continue;
     std::string_view v = h.value;
     std::size_t pos = 0;
     while (true) {
@@ -134,7 +124,8 @@ ParseStatus decide_framing(std::string_view request_method, ResponseHead& out) {
   if (ParseStatus st = parse_content_length(out, has_cl, cl); st.error()) return st;
   const std::vector<std::string> codings = header_tokens(out.headers, "Transfer-Encoding");
   bool has_te = false;
-  for (const Header& h : out.headers) has_te = has_te || iequals(h.name, "Transfer-Encoding");
+  for (const Header& h : out.headers)
+    has_te = has_te || equal_ascii_ci(h.name, "Transfer-Encoding");
 
   if (request_method == "HEAD" || out.interim() || out.status == 204 || out.status == 304) {
     out.framing = ResponseFraming::None;
@@ -166,7 +157,7 @@ ParseStatus decide_framing(std::string_view request_method, ResponseHead& out) {
 
 const Header* ResponseHead::find_header(std::string_view name) const {
   for (const Header& h : headers) {
-    if (iequals(h.name, name)) return &h;
+    if (equal_ascii_ci(h.name, name)) return &h;
   }
   return nullptr;
 }
@@ -243,7 +234,7 @@ std::string serialize_response_head(const ResponseHead& head, bool keep_alive) {
   r += head.reason;
   r += "\r\n";
   for (const Header& h : head.headers) {
-    if (is_hop_by_hop(h.name, tokens) || iequals(h.name, "Proxy-Authenticate")) continue;
+    if (is_hop_by_hop(h.name, tokens) || equal_ascii_ci(h.name, "Proxy-Authenticate")) continue;
     r += h.name;
     r += ": ";
     r += h.value;
