@@ -238,9 +238,16 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   mediator.set_git_judge(make_git_judge(policy, network));
   Status ms = mediator.start(std::move(launched->root));
   if (!ms.ok()) {
-    ::kill(launched->init_pid, SIGKILL);
-    ::waitpid(launched->init_pid, nullptr, 0);
-    return ms.error();
+    // The command runs as soon as the walls are up; one that ended already (a program that does
+    // not exist, `env`) took its mount namespace with it, and with it the home layer we looked
+    // for. Nothing is left to mediate: report its exit like any other. A sandbox still alive
+    // without the mounts we expect is an error.
+    pollfd gone{launched->pidfd.get(), POLLIN, 0};
+    if (::poll(&gone, 1, 0) != 1) {
+      ::kill(launched->init_pid, SIGKILL);
+      ::waitpid(launched->init_pid, nullptr, 0);
+      return ms.error();
+    }
   }
   // The network wall's only door: the proxy, serving the listeners the sandbox created.
   proxy::ProxyOptions popts;
