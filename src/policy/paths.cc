@@ -82,6 +82,11 @@ Result<std::string> PathResolver::resolve(const std::string& abs_path) {
   return walk(abs_path, nullptr);
 }
 
+Result<std::string> PathResolver::resolve(const std::string& abs_path,
+                                          std::vector<std::string>& links) {
+  return walk(abs_path, nullptr, &links);
+}
+
 Result<std::vector<std::string>> PathResolver::spellings(const std::string& abs_path) {
   std::vector<std::string> out;
   auto r = walk(abs_path, &out);
@@ -92,7 +97,8 @@ Result<std::vector<std::string>> PathResolver::spellings(const std::string& abs_
 }
 
 Result<std::string> PathResolver::walk(const std::string& abs_path,
-                                       std::vector<std::string>* spellings) {
+                                       std::vector<std::string>* spellings,
+                                       std::vector<std::string>* links) {
   std::string p = normalize_path(abs_path);
   auto note = [spellings](const std::string& form) {
     if (spellings != nullptr &&
@@ -119,6 +125,7 @@ Result<std::string> PathResolver::walk(const std::string& abs_path,
           for (size_t j = i + 1; j < comps.size(); ++j) cand = join_path(cand, comps[j]);
           return cand;
         case Entry::Kind::Symlink: {
+          if (links != nullptr) links->push_back(cand);
           const std::string& t = (*e)->target;
           if (t[0] == '/') {
             next = t;

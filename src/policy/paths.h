@@ -29,6 +29,9 @@ Result<std::string> resolve_path(const std::string& abs_path);
 class PathResolver {
  public:
   Result<std::string> resolve(const std::string& abs_path);
+  // The same, noting where each symlink met on the way lies (canonical paths of the links
+  // themselves, in the order met).
+  Result<std::string> resolve(const std::string& abs_path, std::vector<std::string>& links);
   // Every spelling along the resolution of abs_path: the path normalised lexically, each form
   // met by expanding one symlink at a time (leftmost first), and the resolved path (last). A
   // protected entry must hold under all of them: replacing the symlink `deploy.sh` (or the
@@ -43,7 +46,8 @@ class PathResolver {
     std::string target;  // for Symlink
   };
   Result<const Entry*> lookup(const std::string& path, const std::string& asked);
-  Result<std::string> walk(const std::string& abs_path, std::vector<std::string>* spellings);
+  Result<std::string> walk(const std::string& abs_path, std::vector<std::string>* spellings,
+                           std::vector<std::string>* links = nullptr);
   std::unordered_map<std::string, Entry> entries_;
 };
 

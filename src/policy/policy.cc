@@ -356,6 +356,51 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
                                 " is a system directory: it stays read-only (--allow-write " +
                                 p.fs.project + " makes it writable)");
 
+  // A path the user allowed must not be redirected by a symlink a sandbox could have made: one
+  // that lies inside a writable path. (`allowWrite: ["./.cache"]` with a planted `.cache ->
+  // ~/.local/bin` would make the next run write a $PATH directory; `allowUnixSockets:
+  // ["./app.sock"]` would pass docker.sock in.) The user names the target instead.
+  // A link that stays within the project changes nothing and is left alone.
+  {
+    const PathSet writable_set(p.fs.writable);
+    PathSet project_set;
+    if (!system_project) {
+      project_set.insert(p.fs.project);
+      for (const auto& e : project->extra) project_set.insert(e);
+    }
+    auto check = [&](const std::vector<std::string>& raws, const char* key,
+                     bool within_project_harmless) -> Status {
+      for (const auto& raw : raws) {
+        auto paths = read_rule_paths(raw, H, *cwd, key);
+        if (!paths) continue;  // reported where the entry is resolved
+        for (const auto& one : *paths) {
+          auto e = expand_path(one, H, *cwd);
+          if (!e) continue;
+          std::vector<std::string> links;
+          auto r = resolver.resolve(*e, links);
+          if (!r || (within_project_harmless && project_set.covering(*r) != nullptr)) continue;
+          for (const auto& l : links) {
+            const std::string* w = writable_set.covering(l);
+            if (w == nullptr) continue;
+            return plain_error(key,
+                               "leads through the symlink " + l +
+                                   ", which lies in the writable "
+                                   "path " +
+                                   *w +
+                                   " (a sandbox could have made it); name where it "
+                                   "leads instead: " +
+                                   *r,
+                               raw);
+          }
+        }
+      }
+      return ok_status();
+    };
+    PADDOCK_TRY(check(s.filesystem.allow_write, "filesystem.allowWrite", true));
+    PADDOCK_TRY(check(s.filesystem.allow_read, "filesystem.allowRead", true));
+    PADDOCK_TRY(check(s.network.allow_unix_sockets, "network.allowUnixSockets", false));
+  }
+
   // Secrets of the system and other users' homes, unless they hold what this run works on.
   for (const auto& sp : system_secret_paths(real_host_fs(), host.passwd)) {
     bool holds_ours = path_within(*home, sp);

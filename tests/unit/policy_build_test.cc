@@ -148,6 +148,44 @@ TEST_F(PolicyBuild, ProtectedNamesThatAreSymlinksProtectTheirTargets) {
   EXPECT_TRUE(warned);
 }
 
+// A symlink inside a writable path may be the sandbox's: a path the user allows must not be
+// redirected through one to somewhere else.
+TEST_F(PolicyBuild, AllowedPathsDoNotLeadThroughSymlinksInWritablePaths) {
+  fs::create_directories(home_ + "/.local/bin");
+  fs::create_directory_symlink(home_ + "/.local/bin", proj_ + "/.cache");
+  fs::create_directories(home_ + "/.ssh");
+  fs::create_directory_symlink(home_ + "/.ssh", proj_ + "/vendor");
+  std::ofstream(root_ + "/docker.sock") << "";
+  fs::create_symlink(root_ + "/docker.sock", proj_ + "/app.sock");
+  struct Case {
+    const char* key;
+    Settings s;
+  };
+  std::vector<Case> cases(3);
+  cases[0] = {"filesystem.allowWrite", {}};
+  cases[0].s.filesystem.allow_write = {"./.cache"};
+  cases[1] = {"filesystem.allowRead", {}};
+  cases[1].s.filesystem.allow_read = {proj_ + "/vendor/id_ed25519"};
+  cases[2] = {"network.allowUnixSockets", {}};
+  cases[2].s.network.allow_unix_sockets = {"app.sock"};
+  for (const auto& c : cases) {
+    auto p = build_policy(c.s, home_, proj_, "", {}, proj_);
+    ASSERT_FALSE(p.ok()) << c.key;
+    EXPECT_NE(p.error().message().find(c.key), std::string::npos) << p.error().message();
+    EXPECT_NE(p.error().message().find("leads through the symlink"), std::string::npos)
+        << p.error().message();
+  }
+  // Named directly, the targets are the user's explicit choice.
+  Settings direct;
+  direct.filesystem.allow_write = {home_ + "/.local/bin"};
+  direct.network.allow_unix_sockets = {root_ + "/docker.sock"};
+  EXPECT_TRUE(build_policy(direct, home_, proj_, "", {}, proj_).ok());
+  // A link that stays within the project changes nothing.
+  Settings inside;
+  inside.filesystem.allow_write = {"./bin"};
+  EXPECT_TRUE(build_policy(inside, home_, proj_, "", {}, proj_).ok());
+}
+
 TEST_F(PolicyBuild, StateDirectoryIsAbsentAndHoldsTheHomeLayer) {
   // A home under /tmp has no layer (the sandbox's own /tmp holds it): one outside (the build
   // directory may be inside a git work tree: the project is named, not found).
