@@ -21,6 +21,7 @@
 #include "policy/paths.h"
 #include "policy/seccomp_policy.h"
 #include "proxy/address_filter.h"
+#include "proxy/denial_advice.h"
 #include "proxy/proxy_server.h"
 #include "sandbox/agent_setup.h"
 #include "sandbox/environment.h"
@@ -100,9 +101,11 @@ void print_network_denials(const std::vector<proxy::DenialSummary>& denials) {
     }
     std::string where = d.host.empty() ? "(unparsable request)"
                                        : d.host + (d.port ? ":" + std::to_string(d.port) : "");
-    std::fprintf(stderr, "paddock: denied %s %s (%s: %s)%s\n", printable(d.protocol).c_str(),
+    const std::string advice = proxy::denial_advice(d);
+    std::fprintf(stderr, "paddock: denied %s %s (%s: %s)%s%s\n", printable(d.protocol).c_str(),
                  printable(where).c_str(), printable(d.rule).c_str(), printable(d.reason).c_str(),
-                 d.count > 1 ? (" x" + std::to_string(d.count)).c_str() : "");
+                 d.count > 1 ? (" x" + std::to_string(d.count)).c_str() : "",
+                 advice.empty() ? "" : ("; " + printable(advice)).c_str());
   }
 }
 

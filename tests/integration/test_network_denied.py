@@ -31,6 +31,8 @@ def test_unlisted_name_gets_403_with_header(sb, http_server):
     assert "x-proxy-error: blocked-by-paddock" in head.lower(), r
     assert http_server.requests == [] and http_server.connections == 0
     assert any(DENIED in d for d in r.denials), r
+    # the exit summary names the exact flag that would allow it
+    assert any(f"--allow-domain {DENIED}:{port} allows it" in d for d in r.denials), r
 
 
 def test_denials_answer_at_once(inside, http_server):
