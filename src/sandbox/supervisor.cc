@@ -54,14 +54,14 @@ Result<std::string> self_binary() {
 }
 
 // `fs`: the run's filesystem policy (policy.fs, with the home layer prepare_run() settled on
-// and paddock's own binary, for ssh's ProxyCommand). `withheld`, when given, receives the names
+// and paddock's own binary, for ssh's ProxyCommand); the files the view needs beneath /run are
+// added to it. `withheld`, when given, receives the names
 // of variables kept out because they look secret.
-Result<SandboxSpec> build_spec(const Policy& policy, const FsPolicy& fs,
+Result<SandboxSpec> build_spec(const Policy& policy, FsPolicy& fs,
                                std::vector<std::string>* withheld = nullptr) {
   SandboxSpec spec;
-  FsPolicy planned = fs;
-  plan_resolv(policy.fs.deny_read, spec.view_extras, planned.view_files);
-  auto mounts = plan_mounts(planned, real_host_fs());
+  plan_resolv(policy.fs.deny_read, spec.view_extras, fs.view_files);
+  auto mounts = plan_mounts(fs, real_host_fs());
   if (!mounts) return mounts.error();
   spec.mounts = std::move(*mounts);
   spec.view_extras.ptys = stdio_ptys();
