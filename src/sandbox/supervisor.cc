@@ -55,8 +55,8 @@ Result<std::string> self_binary() {
 
 // `fs`: the run's filesystem policy (policy.fs, with the home layer prepare_run() settled on
 // and paddock's own binary, for ssh's ProxyCommand); the files the view needs beneath /run are
-// added to it. `withheld`, when given, receives the names
-// of variables kept out because they look secret.
+// added to it. `withheld`, when given, receives the names of variables kept out because they
+// look secret.
 Result<SandboxSpec> build_spec(const Policy& policy, FsPolicy& fs,
                                std::vector<std::string>* withheld = nullptr) {
   SandboxSpec spec;
