@@ -62,6 +62,11 @@ Out<uint16_t> local_port(int s) {
 
 }  // namespace
 
+bool is_resolver_address(const sockaddr_storage& ss, const DecodedAddress& d) {
+  const std::optional<uint32_t> v4 = ipv4_of(ss, d);
+  return v4 && dns::is_fake_ipv4(*v4);
+}
+
 bool is_loopback_address(const sockaddr_storage& ss, const DecodedAddress& d) {
   if (d.kind == DecodedAddress::Kind::Inet6) {
     sockaddr_in6 in6;

@@ -22,6 +22,9 @@ struct CaptureTarget {
 std::optional<Out<CaptureTarget>> capture_target(Call& c, int s, const sockaddr_storage& ss,
                                                  const DecodedAddress& d);
 
+// Whether the address is one of the resolver's range (198.18.0.0/15, or v4-mapped).
+bool is_resolver_address(const sockaddr_storage& ss, const DecodedAddress& d);
+
 // Whether the address is the sandbox's own loopback (127/8, ::1, 0.0.0.0, ::, v4-mapped forms):
 // the only addresses a connect can reach inside its network namespace.
 bool is_loopback_address(const sockaddr_storage& ss, const DecodedAddress& d);

@@ -239,6 +239,10 @@ Out<long> do_sendto(Call& c, int fd, uint64_t buf, size_t len, int flags, uint64
     // TCP Fast Open connects inside sendto: the same port rule as connect.
     auto stream = is_stream(s);
     if (!stream.ok()) return CallError{stream.err};
+    if (stream.value && is_resolver_address(ss.value, d))
+      return c.refuse({false, EOPNOTSUPP,
+                       "TCP Fast Open to a name's address is not captured; a plain connect is"},
+                      "connect", inet_address_text(ss.value, d));
     if (stream.value && !is_loopback_address(ss.value, d))
       return c.refuse({false, ENETUNREACH, kNotCaptured}, "connect",
                       inet_address_text(ss.value, d));

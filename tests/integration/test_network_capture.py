@@ -292,10 +292,19 @@ def test_real_address_refused_with_denial_line(sb, inside, http_server):
             except OSError as e:
                 res[label] = "error:" + str(e.errno)
             s.close()
+        # TCP Fast Open connects inside sendto: not captured, refused with a line saying so
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.sendto(b"GET / HTTP/1.0\\r\\n\\r\\n", socket.MSG_FASTOPEN,
+                     (socket.gethostbyname("{ALLOWED}"), {http_server.port}))
+            res["tfo"] = "sent"
+        except OSError as e:
+            res["tfo"] = "error:" + str(e.errno)
         emit(**res)
     """, flags=BASE)
     j = r.json
     assert j and all(v.startswith("error:") for v in j.values()), r
+    assert "(TCP Fast Open to a name's address is not captured" in r.err, r.err
     assert "paddock: denied connect 93.184.216.34:443 (a real address" in r.err, r.err
     assert "paddock: denied connect [2606:4700:4700::1111]:80 (a real address" in r.err, r.err
     assert "paddock: denied connect [::ffff:1.1.1.1]:80 (a real address" in r.err, r.err
