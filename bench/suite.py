@@ -8,6 +8,8 @@ same invocation. Run it with `bash bench/run.sh` (which builds paddock first if 
   4. work inside: a g++ compile and `find /usr -type f`, against bare and bwrap
   6. work inside, writes: untar, create, unlink, git checkout, npm ci (tmpfs and disk)
   5. proxy: bench/proxy_bench.py (merged), and a 100 MB download direct / paddock / srt
+  7. the resolver inside and capture by name: DNS answer p50, a captured connection against one
+     through HTTP_PROXY (bench/capture.py)
 
 It installs what the baselines need (bubblewrap, runsc, socat, ripgrep from Debian when root; srt
 from npm into bench/.peers/srt) and skips a baseline that cannot run, saying why. It never
@@ -32,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import baselines  # noqa: E402
 from common import CACHE, HERE, ROOT, machine_info, version_of  # noqa: E402
 
-FIGURES = ("startup", "policy", "memory", "work", "writes", "proxy")
+FIGURES = ("startup", "policy", "memory", "work", "writes", "proxy", "capture")
 
 
 def log(msg):
@@ -212,6 +214,9 @@ def bars_of(figs):
             out.append(bar(name, v, op, limit))
         if not figs["proxy"].get("bars"):
             out.append(bar("proxy bars (proxy_bench.py did not run)", None, ">=", 0))
+    if "capture" in figs:
+        for name, v, op, limit in figs["capture"].get("bars", []):
+            out.append(bar(name, v, op, limit))
     return out
 
 
@@ -271,6 +276,7 @@ def main(argv=None):
         doc["baselines"]["srt"]["installed_in"] = os.path.relpath(baselines.SRT_DIR, ROOT)
 
     figs = doc["figures"]
+    import capture
     import memory
     import proxy_figure
     import startup
@@ -288,6 +294,8 @@ def main(argv=None):
         figs["writes"] = writes.figure_writes(sbs, heavy, heavy_warmup, log)
     if "proxy" in only:
         figs["proxy"] = proxy_figure.figure_proxy(sbs, heavy, heavy_warmup, log, proxy)
+    if "capture" in only:
+        figs["capture"] = capture.figure_capture(paddock, 5, log)
 
     doc["bars"] = bars_of(figs)
     doc["skips"] = [f"{k}: {s.skip}" for k, s in sbs.items() if s.skip] + \

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/unique_fd.h"
+#include "dns/capture.h"
 #include "mediator/task_cache.h"
 #include "mediator/workers.h"
 #include "policy/fs_policy.h"
@@ -31,6 +32,8 @@ namespace paddock::mediator {
 struct SocketRules {
   bool allow_local_binding = false;
   std::vector<uint16_t> connect_ports;  // TCP ports reachable when !allow_local_binding
+  // Connects to the resolver's addresses are joined to the proxy (capture_ops.h); none if null.
+  std::shared_ptr<const dns::Capture> capture;
 };
 
 // Refusals for the exit summary, and unix sockets the sandbox bound (its own, reachable).

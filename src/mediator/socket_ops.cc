@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "mediator/call.h"
+#include "mediator/capture_ops.h"
 #include "mediator/decode.h"
 #include "mediator/git_rules.h"
 #include "mediator/locate.h"
@@ -60,6 +61,12 @@ bool is_inet(const DecodedAddress& d) {
 std::string inet_name(const DecodedAddress& d) {
   return std::string(d.family == AF_INET ? "tcp" : "tcp6") + " port " + std::to_string(d.port);
 }
+
+constexpr const char* kLoopbackPort =
+    "a port of the sandbox's own loopback, not paddock's proxy; network.allowLocalBinding is off";
+constexpr const char* kNotCaptured =
+    "a real address; names reach the network through the sandbox's resolver or the proxy "
+    "variables";
 
 // A pathname socket the sandbox may reach. Returns an O_PATH descriptor of the very socket
 // inode that was checked, to connect or send through.
@@ -124,18 +131,25 @@ Out<long> do_connect(Call& c, int fd, uint64_t addr, socklen_t len) {
   if (!sock.ok()) return CallError{sock.err};
   if (!c.caller.still_valid()) return CallError{EINTR};
   int s = sock.value.get();
+  std::optional<Target> captured;
   if (is_inet(d)) {
     auto stream = is_stream(s);
     if (!stream.ok()) return CallError{stream.err};
     if (stream.value) {
       if (d.kind == DecodedAddress::Kind::Unspecified) return CallError{EINVAL};  // too short
-      if (!tcp_port_allowed(c.ctx, d.port))
+      if (auto ct = capture_target(c, s, ss.value, d)) {
+        if (!ct->ok()) return CallError{ct->err};
+        captured = Target{ct->value.addr, ct->value.len, nullptr};
+      } else if (!is_loopback_address(ss.value, d)) {
+        return c.refuse({false, ENETUNREACH, kNotCaptured}, "connect",
+                        inet_address_text(ss.value, d));
+      } else if (!tcp_port_allowed(c.ctx, d.port)) {
         // as Landlock would answer
-        return c.refuse({false, EACCES, "not paddock's proxy; the proxy variables lead there"},
-                        "connect", inet_name(d));
+        return c.refuse({false, EACCES, kLoopbackPort}, "connect", inet_address_text(ss.value, d));
+      }
     }
   }
-  auto t = destination(c, ss.value, len, d, "connect unix");
+  auto t = captured ? Out<Target>(*captured) : destination(c, ss.value, len, d, "connect unix");
   if (!t.ok()) return CallError{t.err};
   auto type = socket_type(s);
   if (!type.ok()) return CallError{type.err};
@@ -225,9 +239,15 @@ Out<long> do_sendto(Call& c, int fd, uint64_t buf, size_t len, int flags, uint64
     // TCP Fast Open connects inside sendto: the same port rule as connect.
     auto stream = is_stream(s);
     if (!stream.ok()) return CallError{stream.err};
+    if (stream.value && is_resolver_address(ss.value, d))
+      return c.refuse({false, EOPNOTSUPP,
+                       "TCP Fast Open to a name's address is not captured; a plain connect is"},
+                      "connect", inet_address_text(ss.value, d));
+    if (stream.value && !is_loopback_address(ss.value, d))
+      return c.refuse({false, ENETUNREACH, kNotCaptured}, "connect",
+                      inet_address_text(ss.value, d));
     if (stream.value && !tcp_port_allowed(c.ctx, d.port))
-      return c.refuse({false, EACCES, "not paddock's proxy; the proxy variables lead there"},
-                      "connect", inet_name(d));
+      return c.refuse({false, EACCES, kLoopbackPort}, "connect", inet_address_text(ss.value, d));
   }
   auto t = destination(c, ss.value, alen, d, "sendto unix");
   if (!t.ok()) return CallError{t.err};

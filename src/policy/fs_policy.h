@@ -29,6 +29,10 @@ struct FsPolicy {
   // path listed as writable is never read-only inside.
   std::vector<std::string> create_writable;
   std::string state_dir;  // paddock's own (canonical); absent inside
+  // Files the view needs where it shows nothing of the host (beneath the empty /run): made
+  // empty there, for a generated file to be bound over (the host's /etc/resolv.conf leading to
+  // /run/systemd/resolve/stub-resolv.conf).
+  std::vector<std::string> view_files;
   HomeLayer home_layer;
 };
 

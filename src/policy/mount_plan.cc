@@ -117,6 +117,7 @@ class Planner {
       if (denied_in_writable.covering(a, /*strictly_above=*/true) != nullptr) reopen(a, false);
     for (const auto& s : p_.unix_sockets) bind_socket(s);
     if (!p_.self_binary.empty()) bind_self();
+    for (const auto& f : p_.view_files) stub_file(f);
 
     MountPlan plan;
     if (root_.kind == K::Skeleton)
@@ -578,6 +579,17 @@ class Planner {
     n->source = p_.self_binary;
     n->is_dir = false;
     parent->children[base_name(kSelfInSandbox)] = std::move(n);
+  }
+
+  void stub_file(const std::string& f) {
+    if (type_of(f) == EntryType::Dir) return;
+    Node* parent = walk(parent_path(f), true);
+    if (parent == nullptr || parent->kind != K::Skeleton) return;
+    auto& slot = parent->children[base_name(f)];
+    if (slot) return;  // something the policy put there already
+    slot = std::make_unique<Node>();
+    slot->kind = K::HideFile;  // an empty read-only file, covered by the generated one
+    slot->is_dir = false;
   }
 
   void bind_socket(const std::string& s) {

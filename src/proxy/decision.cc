@@ -12,6 +12,8 @@ std::string_view protocol_name(Protocol p) {
       return "socks5";
     case Protocol::Captured:
       return "captured";
+    case Protocol::Dns:
+      return "dns";
   }
   return "unknown";
 }

@@ -22,9 +22,9 @@
 
 namespace paddock::proxy {
 
-enum class Protocol { Http, Connect, Socks5, Captured };
+enum class Protocol { Http, Connect, Socks5, Captured, Dns };
 
-// "http", "connect", "socks5", "captured": for the audit log.
+// "http", "connect", "socks5", "captured", "dns": for the audit log.
 std::string_view protocol_name(Protocol p);
 
 struct Request {

@@ -176,37 +176,47 @@ void DomainRuleSet::add(DomainPattern p) {
   patterns_.push_back(std::move(p));
 }
 
-const DomainPattern* DomainRuleSet::first_for_port(const std::vector<size_t>& ids,
-                                                   uint16_t port) const {
+const DomainPattern* DomainRuleSet::first_for_port(const std::vector<size_t>& ids, uint16_t port,
+                                                   bool any_port) const {
   for (size_t id : ids) {
     const DomainPattern& p = patterns_[id];
-    if (p.port == 0 || p.port == port) return &p;
+    if (any_port || p.port == 0 || p.port == port) return &p;
   }
   return nullptr;
 }
 
 const DomainPattern* DomainRuleSet::first_for_port(const Index& index, std::string_view key,
-                                                   uint16_t port) const {
+                                                   uint16_t port, bool any_port) const {
   auto it = index.find(key);
-  return it == index.end() ? nullptr : first_for_port(it->second, port);
+  return it == index.end() ? nullptr : first_for_port(it->second, port, any_port);
 }
 
 const DomainPattern* DomainRuleSet::match(const Host& host, uint16_t port) const {
+  return match_impl(host, port, false);
+}
+
+const DomainPattern* DomainRuleSet::match_any_port(const Host& host) const {
+  return match_impl(host, 0, true);
+}
+
+const DomainPattern* DomainRuleSet::match_impl(const Host& host, uint16_t port,
+                                               bool any_port) const {
   if (host.is_ip()) {
-    if (const DomainPattern* p = first_for_port(ip_, host.text, port)) return p;
-    return first_for_port(any_, port);
+    if (const DomainPattern* p = first_for_port(ip_, host.text, port, any_port)) return p;
+    return first_for_port(any_, port, any_port);
   }
   const std::string_view name = host.text;
-  if (const DomainPattern* p = first_for_port(exact_, name, port)) return p;
+  if (const DomainPattern* p = first_for_port(exact_, name, port, any_port)) return p;
   if (!wildcard_.empty()) {
     // Proper suffixes at label boundaries only: for a.b.example.com try b.example.com,
     // example.com, com. The name itself is never a key, so *.example.com misses example.com.
     for (size_t dot = name.find('.'); dot != std::string_view::npos;
          dot = name.find('.', dot + 1)) {
-      if (const DomainPattern* p = first_for_port(wildcard_, name.substr(dot + 1), port)) return p;
+      if (const DomainPattern* p = first_for_port(wildcard_, name.substr(dot + 1), port, any_port))
+        return p;
     }
   }
-  return first_for_port(any_, port);
+  return first_for_port(any_, port, any_port);
 }
 
 Result<NetworkRules> NetworkRules::compile(
@@ -248,6 +258,18 @@ Decision NetworkRules::decide(const Host& host, uint16_t port) const {
                     with_port(host, port) +
                         " is an IP address and no IP-literal rule in allowedDomains allows it"};
   return Decision{false, "default-deny", with_port(host, port) + " matches no allowedDomains rule"};
+}
+
+Decision NetworkRules::decide_name(const Host& host) const {
+  // A port-0 lookup in the denied list finds only rules without a port: a name denied on one
+  // port stays resolvable for the others.
+  if (const DomainPattern* p = denied_.match(host, 0))
+    return Decision{false, p->pattern,
+                    host.display() + " is denied by deniedDomains rule \"" + p->pattern + "\""};
+  if (const DomainPattern* p = allowed_.match_any_port(host))
+    return Decision{true, p->pattern,
+                    host.display() + " is allowed by allowedDomains rule \"" + p->pattern + "\""};
+  return Decision{false, "default-deny", host.display() + " matches no allowedDomains rule"};
 }
 
 }  // namespace paddock::proxy

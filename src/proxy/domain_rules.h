@@ -70,6 +70,8 @@ class DomainRuleSet {
   // The first matching pattern: exact name or IP, then wildcards from the longest base to the
   // shortest, then "*". nullptr when none matches.
   const DomainPattern* match(const Host& host, uint16_t port) const;
+  // The same, for some port: the first pattern naming the host, whatever its port.
+  const DomainPattern* match_any_port(const Host& host) const;
   size_t size() const { return patterns_.size(); }
 
  private:
@@ -78,9 +80,11 @@ class DomainRuleSet {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   using Index = std::unordered_map<std::string, std::vector<size_t>, Hash, std::equal_to<>>;
-  const DomainPattern* first_for_port(const Index& index, std::string_view key,
-                                      uint16_t port) const;
-  const DomainPattern* first_for_port(const std::vector<size_t>& ids, uint16_t port) const;
+  const DomainPattern* match_impl(const Host& host, uint16_t port, bool any_port) const;
+  const DomainPattern* first_for_port(const Index& index, std::string_view key, uint16_t port,
+                                      bool any_port) const;
+  const DomainPattern* first_for_port(const std::vector<size_t>& ids, uint16_t port,
+                                      bool any_port) const;
 
   std::vector<DomainPattern> patterns_;
   Index exact_;     // names
@@ -113,6 +117,10 @@ class NetworkRules {
   // Judges a normalised host and port against the two lists (deny first). Pins and the address
   // filter play no part here; see decision.h for the whole request path.
   Decision decide(const Host& host, uint16_t port) const;
+  // The sandbox's resolver: is the name reachable on some port? Denied when a deniedDomains
+  // rule without a port names it, allowed when an allowedDomains rule names it on any port (each
+  // connect is then judged by decide() with its port).
+  Decision decide_name(const Host& host) const;
 
   const AddressFilter& address_filter() const { return filter_; }
   void add_host_addresses(const std::vector<IpAddress>& a) { filter_.add_host_addresses(a); }

@@ -1,9 +1,11 @@
 #pragma once
 // What the supervisor configures when it starts the proxy (see proxy_server.h).
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "dns/capture.h"
 #include "proxy/domain_rules.h"
 
 namespace paddock::proxy {
@@ -32,6 +34,9 @@ struct ProxyOptions {
   // RLIMIT_NOFILE (after raising the soft limit to the hard one) less a reserve, at most 8192.
   unsigned max_connections = 0;
   ProxyTimeouts timeouts;
+  // Capture by name: where the supervisor leaves the destination of each connection it joins to
+  // the capture listener (see captured_session.h). Needed when that listener is served.
+  std::shared_ptr<dns::PendingCaptures> captures;
 };
 
 }  // namespace paddock::proxy

@@ -45,9 +45,11 @@ rlim_t raise_fd_limit() {
 }  // namespace
 
 Result<std::unique_ptr<ProxyServer>> ProxyServer::start(UniqueFd http_listener,
-                                                        UniqueFd socks_listener,
-                                                        ProxyOptions opts) {
+                                                        UniqueFd socks_listener, ProxyOptions opts,
+                                                        UniqueFd captured_listener) {
+  if (!opts.captures) captured_listener.reset();
   if (http_listener.valid()) PADDOCK_TRY(prepare_listener(http_listener.get()));
+  if (captured_listener.valid()) PADDOCK_TRY(prepare_listener(captured_listener.get()));
   if (socks_listener.valid()) PADDOCK_TRY(prepare_listener(socks_listener.get()));
 
   std::unique_ptr<AuditLog> audit;
@@ -68,12 +70,14 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(UniqueFd http_listener,
   std::unique_ptr<ProxyServer> server(new ProxyServer());
   server->http_listener_ = std::move(http_listener);
   server->socks_listener_ = std::move(socks_listener);
-  server->ctx_ = std::make_unique<ServerContext>(
-      std::move(opts.rules), opts.timeouts, std::move(audit), opts.resolver_threads, max_conns);
+  server->captured_listener_ = std::move(captured_listener);
+  server->ctx_ =
+      std::make_unique<ServerContext>(std::move(opts.rules), opts.timeouts, std::move(audit),
+                                      opts.resolver_threads, max_conns, std::move(opts.captures));
   const unsigned n = std::clamp(opts.threads, 1u, kMaxThreads);
   for (unsigned i = 0; i < n; ++i) {
-    auto w =
-        Worker::create(*server->ctx_, server->http_listener_.get(), server->socks_listener_.get());
+    auto w = Worker::create(*server->ctx_, server->http_listener_.get(),
+                            server->socks_listener_.get(), server->captured_listener_.get());
     if (!w) return w.error();
     server->workers_.push_back(std::move(*w));
   }
@@ -102,6 +106,11 @@ void ProxyServer::stop() {
   workers_.clear();
   http_listener_.reset();
   socks_listener_.reset();
+  captured_listener_.reset();
+}
+
+void ProxyServer::record(const AuditRecord& r) {
+  if (ctx_) ctx_->record(r);
 }
 
 std::vector<DenialSummary> ProxyServer::denials() const {

@@ -19,6 +19,7 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "proxy/audit_log.h"
 #include "proxy/denial_tally.h"
 #include "proxy/proxy_options.h"
 
@@ -32,8 +33,11 @@ class ProxyServer {
   // Either listener may be invalid (that front end is then not served). The listeners are made
   // non-blocking and close-on-exec. Errors: the audit log cannot be opened, epoll or a thread
   // cannot be created.
+  // `captured_listener`: the capture listener (captured_session.h), served when valid and
+  // opts.captures is set.
   static Result<std::unique_ptr<ProxyServer>> start(UniqueFd http_listener, UniqueFd socks_listener,
-                                                    ProxyOptions opts);
+                                                    ProxyOptions opts,
+                                                    UniqueFd captured_listener = UniqueFd());
   ~ProxyServer();
   ProxyServer(const ProxyServer&) = delete;
   ProxyServer& operator=(const ProxyServer&) = delete;
@@ -46,6 +50,10 @@ class ProxyServer {
   // Denials so far, deduplicated by protocol, host, port and rule, in the order first seen.
   std::vector<DenialSummary> denials() const;
 
+  // A decision taken outside the proxy's own front ends (the sandbox's resolver): audited and,
+  // when a denial, counted for the exit summary like the proxy's own. Thread-safe.
+  void record(const AuditRecord& r);
+
   // Connections currently open (for tests and the bench).
   unsigned active_connections() const;
 
@@ -54,6 +62,7 @@ class ProxyServer {
 
   UniqueFd http_listener_;
   UniqueFd socks_listener_;
+  UniqueFd captured_listener_;
   std::unique_ptr<ServerContext> ctx_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;

@@ -13,12 +13,13 @@ namespace paddock::proxy {
 
 struct ServerContext {
   ServerContext(NetworkRules r, ProxyTimeouts t, std::unique_ptr<AuditLog> a, unsigned resolvers,
-                unsigned max_conns)
+                unsigned max_conns, std::shared_ptr<dns::PendingCaptures> c = nullptr)
       : rules(std::move(r)),
         timeouts(t),
         audit(std::move(a)),
         resolver(resolvers),
-        max_connections(max_conns) {}
+        max_connections(max_conns),
+        captures(std::move(c)) {}
 
   // Writes the audit line (when logging) and counts denials.
   void record(const AuditRecord& r) {
@@ -37,6 +38,7 @@ struct ServerContext {
   Resolver resolver;
   const unsigned max_connections;
   std::atomic<unsigned> connections{0};
+  const std::shared_ptr<dns::PendingCaptures> captures;
 };
 
 }  // namespace paddock::proxy

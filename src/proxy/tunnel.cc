@@ -7,9 +7,11 @@
 // (non-TLS) bytes and ClientHellos without SNI pass; a ClientHello this proxy cannot parse does
 // not (a parser difference would be a way around the check). While the client's bytes are held
 // back, the upstream's bytes already flow to the client, so protocols where the server speaks
-// first (SMTP, SSH servers, databases) work.
+// first (SMTP, SSH servers, databases) work. A captured connection (captured_session.h) also
+// has its first plain HTTP request's Host checked (captured_check.h).
 #include <sys/socket.h>
 
+#include "proxy/captured_check.h"
 #include "proxy/proxy_session.h"
 #include "proxy/server_context.h"
 #include "proxy/tls_client_hello.h"
@@ -59,9 +61,28 @@ void ProxySession::sniff() {
     }
     const ClientHelloInfo info = inspect_client_hello(in_buf_);
     switch (info.kind) {
-      case TlsSniff::NotTls:
-        start_tunnel();
-        return;
+      case TlsSniff::NotTls: {
+        if (protocol_ != Protocol::Captured) {
+          start_tunnel();
+          return;
+        }
+        // A captured connection has no request naming its host: plain HTTP's is checked too.
+        PlainCheck pc = check_captured_plain(in_buf_, verdict_.host);
+        if (pc.kind == PlainKind::Refuse) {
+          refuse_tunnel(std::move(pc.rule), std::move(pc.reason));
+          return;
+        }
+        if (pc.kind != PlainKind::NeedMore) {
+          start_tunnel();
+          return;
+        }
+        if (in_buf_.size() >= kMaxSniffBytes) {
+          refuse_tunnel("http-request", "the HTTP request head is larger than " +
+                                            std::to_string(kMaxSniffBytes) + " bytes");
+          return;
+        }
+        break;
+      }
       case TlsSniff::Malformed:
         refuse_tunnel("tls-client-hello", "malformed TLS ClientHello: " + info.reason);
         return;

@@ -1,11 +1,13 @@
 #include "proxy/worker.h"
 
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 
+#include "proxy/captured_session.h"
 #include "proxy/dialer.h"
 #include "proxy/http_session.h"
 #include "proxy/server_context.h"
@@ -24,13 +26,29 @@ void refuse(int fd) {
   setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 }
 
+// The destination the supervisor left for a captured connection from this peer (its port).
+std::optional<dns::CapturedDestination> take_capture_for(ServerContext& ctx,
+                                                         const sockaddr_storage& peer) {
+  if (!ctx.captures) return std::nullopt;
+  uint16_t port = 0;
+  if (peer.ss_family == AF_INET)
+    port = ntohs(reinterpret_cast<const sockaddr_in*>(&peer)->sin_port);
+  else if (peer.ss_family == AF_INET6)
+    port = ntohs(reinterpret_cast<const sockaddr_in6*>(&peer)->sin6_port);
+  else
+    return std::nullopt;
+  return ctx.captures->take(port);
+}
+
 }  // namespace
 
-Result<std::unique_ptr<Worker>> Worker::create(ServerContext& ctx, int http_fd, int socks_fd) {
+Result<std::unique_ptr<Worker>> Worker::create(ServerContext& ctx, int http_fd, int socks_fd,
+                                               int captured_fd) {
   auto loop = EventLoop::create();
   if (!loop) return loop.error();
   std::unique_ptr<Worker> w(new Worker(ctx, std::move(*loop)));
-  const std::pair<int, Kind> fds[] = {{http_fd, Kind::Http}, {socks_fd, Kind::Socks}};
+  const std::pair<int, Kind> fds[] = {
+      {http_fd, Kind::Http}, {socks_fd, Kind::Socks}, {captured_fd, Kind::Captured}};
   for (const auto& [fd, kind] : fds) {
     if (fd < 0) continue;
     auto l = std::make_unique<Listener>(w.get(), fd, kind);
@@ -142,9 +160,18 @@ void Worker::accept_from(Listener& l, Kind kind) {
     // Once refused, never asked again: the answer is the kernel's, the same for every socket.
     if (try_unpaced_ && is_loopback_peer(peer)) try_unpaced_ = prefer_unpaced(fd);
     const uint64_t id = next_id_++;
-    std::unique_ptr<ProxySession> s = kind == Kind::Http
-                                          ? make_http_session(*this, id, std::move(client))
-                                          : make_socks_session(*this, id, std::move(client));
+    std::unique_ptr<ProxySession> s;
+    switch (kind) {
+      case Kind::Http:
+        s = make_http_session(*this, id, std::move(client));
+        break;
+      case Kind::Socks:
+        s = make_socks_session(*this, id, std::move(client));
+        break;
+      case Kind::Captured:
+        s = make_captured_session(*this, id, std::move(client), take_capture_for(ctx_, peer));
+        break;
+    }
     ProxySession* raw = s.get();
     sessions_.emplace(id, std::move(s));
     raw->start();

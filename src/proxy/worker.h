@@ -17,8 +17,9 @@ struct ServerContext;
 
 class Worker final : public LoopHooks {
  public:
-  // http_fd / socks_fd: listening sockets (non-blocking), or -1 when not served.
-  static Result<std::unique_ptr<Worker>> create(ServerContext& ctx, int http_fd, int socks_fd);
+  // http_fd / socks_fd / captured_fd: listening sockets (non-blocking), or -1 when not served.
+  static Result<std::unique_ptr<Worker>> create(ServerContext& ctx, int http_fd, int socks_fd,
+                                                int captured_fd = -1);
   ~Worker() override;
 
   void run();   // the thread body; returns after stop()
@@ -42,7 +43,7 @@ class Worker final : public LoopHooks {
   void after_batch() override { graveyard_.clear(); }
 
  private:
-  enum class Kind { Http, Socks };
+  enum class Kind { Http, Socks, Captured };
   class Listener : public Watcher {
    public:
     Listener(Worker* w, int fd, Kind kind) : worker_(w), fd_(fd), kind_(kind) {}

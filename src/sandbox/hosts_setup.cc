@@ -38,4 +38,22 @@ void plan_hosts(const std::vector<std::string>& deny_read, ViewExtras& x) {
   x.hosts = hosts_with_hostname(text, kSandboxHostname);
 }
 
+std::string sandbox_resolv_conf() {
+  return "# paddock: the sandbox's own resolver. It forwards nothing: names the network policy\n"
+         "# allows get an address that paddock's proxy joins to them, others do not exist.\n"
+         "nameserver 127.0.0.1\n";
+}
+
+void plan_resolv(const std::vector<std::string>& deny_read, ViewExtras& x,
+                 std::vector<std::string>& view_files) {
+  std::unique_ptr<char, decltype(&std::free)> real(::realpath("/etc/resolv.conf", nullptr),
+                                                   &std::free);
+  if (!real) return;
+  const std::string path(real.get());
+  if (PathSet(deny_read).covering(path) != nullptr) return;
+  if (path_within(path, "/run")) view_files.push_back(path);
+  x.resolv_path = path;
+  x.resolv = sandbox_resolv_conf();
+}
+
 }  // namespace paddock

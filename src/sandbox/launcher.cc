@@ -45,6 +45,7 @@ Result<ProxyListeners> prepare(uid_t uid, gid_t gid, int sync_fd) {
     return sys_error("sethostname", kSandboxHostname);
   if (::unshare(CLONE_NEWNET) != 0) return sys_error("unshare(CLONE_NEWNET)", "sandbox network");
   PADDOCK_TRY(bring_loopback_up());
+  PADDOCK_TRY(add_resolver_address());
   return create_proxy_listeners();
 }
 
@@ -83,7 +84,13 @@ Status contain(const SandboxSpec& spec, ProxyListeners& listeners, int sync_fd) 
   auto listener = install_seccomp(spec.seccomp, /*want_listener=*/true);
   if (!listener) return listener.error();
   UniqueFd notify(*listener);
-  std::vector<int> fds = {notify.get(), root.get(), listeners.http.get(), listeners.socks.get()};
+  std::vector<int> fds = {notify.get(),
+                          root.get(),
+                          listeners.http.get(),
+                          listeners.socks.get(),
+                          listeners.capture.get(),
+                          listeners.dns_udp.get(),
+                          listeners.dns_tcp.get()};
   if (agent.valid()) fds.push_back(agent.get());
   return send_ready(sync_fd, fds);
 }
@@ -98,8 +105,7 @@ Status contain(const SandboxSpec& spec, ProxyListeners& listeners, int sync_fd) 
   } else if (Status s = contain(*spec, *listeners, sync_fd); !s.ok()) {
     failed = s.error();
   } else {
-    listeners->http.reset();
-    listeners->socks.reset();
+    *listeners = ProxyListeners{};
     run_init(*spec, sync_fd);
   }
   send_failure(sync_fd, *failed);
@@ -171,11 +177,11 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
     if (!msg) return msg.error();
     return plain_error("sandbox", "the sandbox side exited during setup without a reason");
   }
-  const size_t want = spec.ssh_agent_socket.empty() ? 4 : 5;
+  const size_t want = spec.ssh_agent_socket.empty() ? 7 : 8;
   if (msg->fds.size() != want)
     return plain_error("sandbox",
-                       "expected the seccomp listener, the root and the listeners (two, and "
-                       "the ssh agent's with --ssh-agent)");
+                       "expected the seccomp listener, the root and the listeners (proxy, "
+                       "capture, resolver; and the ssh agent's with --ssh-agent)");
   LaunchedSandbox out;
   out.init_pid = started.pid;
   started.pid = -1;  // launched: the supervisor owns it from here
@@ -185,7 +191,10 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
   out.root = std::move(msg->fds[1]);
   out.http_listener = std::move(msg->fds[2]);
   out.socks_listener = std::move(msg->fds[3]);
-  if (want == 5) out.agent_listener = std::move(msg->fds[4]);
+  out.capture_listener = std::move(msg->fds[4]);
+  out.dns_udp = std::move(msg->fds[5]);
+  out.dns_tcp = std::move(msg->fds[6]);
+  if (want == 8) out.agent_listener = std::move(msg->fds[7]);
   return out;
 }
 

@@ -30,12 +30,15 @@ Result<StartedSandbox> start_sandbox();
 
 struct LaunchedSandbox {
   pid_t init_pid = -1;
-  UniqueFd pidfd;           // init's pidfd
-  UniqueFd sync;            // supervisor's end of the sync channel
-  UniqueFd notify;          // seccomp user-notification listener
-  UniqueFd root;            // the sandbox's root directory (O_PATH)
-  UniqueFd http_listener;   // 127.0.0.1:3128 inside the sandbox's network namespace
-  UniqueFd socks_listener;  // 127.0.0.1:1080
+  UniqueFd pidfd;             // init's pidfd
+  UniqueFd sync;              // supervisor's end of the sync channel
+  UniqueFd notify;            // seccomp user-notification listener
+  UniqueFd root;              // the sandbox's root directory (O_PATH)
+  UniqueFd http_listener;     // 127.0.0.1:3128 inside the sandbox's network namespace
+  UniqueFd socks_listener;    // 127.0.0.1:1080
+  UniqueFd capture_listener;  // 127.0.0.1:3129: captured connections (dns/capture.h)
+  UniqueFd dns_udp;           // 127.0.0.1:53, the sandbox's resolver
+  UniqueFd dns_tcp;
   UniqueFd agent_listener;  // --ssh-agent: the socket SSH_AUTH_SOCK names inside
 };
 

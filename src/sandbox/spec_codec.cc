@@ -100,6 +100,8 @@ std::string encode_spec(const SandboxSpec& spec) {
   for (unsigned n : x.ptys) w.u32(n);
   w.str(x.hosts_path);
   w.str(x.hosts);
+  w.str(x.resolv_path);
+  w.str(x.resolv);
   w.str(spec.ssh_agent_socket);
   return w.take();
 }
@@ -150,6 +152,7 @@ Result<SandboxSpec> decode_spec(std::string_view bytes) {
     x.ptys.push_back(pty);
   }
   if (!r.str(x.hosts_path) || !r.str(x.hosts)) return bad("the hosts file");
+  if (!r.str(x.resolv_path) || !r.str(x.resolv)) return bad("the resolver file");
   if (!r.str(spec.ssh_agent_socket)) return bad("the ssh agent socket");
   if (!r.done()) return bad("the end (trailing bytes)");
   if (spec.argv.empty()) return bad("the command (no argv)");

@@ -24,6 +24,7 @@
 #include "proxy/denial_advice.h"
 #include "proxy/proxy_server.h"
 #include "sandbox/agent_setup.h"
+#include "sandbox/dns_setup.h"
 #include "sandbox/environment.h"
 #include "sandbox/git_judge.h"
 #include "sandbox/hosts_setup.h"
@@ -54,11 +55,13 @@ Result<std::string> self_binary() {
 }
 
 // `fs`: the run's filesystem policy (policy.fs, with the home layer prepare_run() settled on
-// and paddock's own binary, for ssh's ProxyCommand). `withheld`, when given, receives the names
-// of variables kept out because they look secret.
-Result<SandboxSpec> build_spec(const Policy& policy, const FsPolicy& fs,
+// and paddock's own binary, for ssh's ProxyCommand); the files the view needs beneath /run are
+// added to it. `withheld`, when given, receives the names of variables kept out because they
+// look secret.
+Result<SandboxSpec> build_spec(const Policy& policy, FsPolicy& fs,
                                std::vector<std::string>* withheld = nullptr) {
   SandboxSpec spec;
+  plan_resolv(policy.fs.deny_read, spec.view_extras, fs.view_files);
   auto mounts = plan_mounts(fs, real_host_fs());
   if (!mounts) return mounts.error();
   spec.mounts = std::move(*mounts);
@@ -73,7 +76,7 @@ Result<SandboxSpec> build_spec(const Policy& policy, const FsPolicy& fs,
   std::vector<std::string> writable = fs.writable;
   if (fs.home_layer.enabled()) writable.push_back(fs.home_layer.path);
   spec.landlock = plan_landlock(abi, writable, policy.network.allow_local_binding,
-                                {kHttpProxyPort, kSocksProxyPort});
+                                {kHttpProxyPort, kSocksProxyPort, kDnsPort});
   spec.seccomp = sandbox_seccomp_program();
   spec.cwd = policy.fs.cwd;
   EnvironmentOptions env;
@@ -152,6 +155,9 @@ std::string describe_spec(const Policy& policy, const SandboxSpec& spec) {
   if (!spec.ssh_agent_socket.empty())
     out += "  ssh agent: " + spec.ssh_agent_socket +
            " (SSH_AUTH_SOCK inside) <- paddock's filter (list and sign only) <- $SSH_AUTH_SOCK\n";
+  if (!spec.view_extras.resolv_path.empty())
+    out += "  resolver: " + spec.view_extras.resolv_path +
+           " <- names only 127.0.0.1:53, paddock's resolver (it forwards nothing)\n";
   if (!spec.view_extras.hosts_path.empty())
     out += "  hosts: " + spec.view_extras.hosts_path + " <- the host's, naming the hostname " +
            kSandboxHostname + "\n";
@@ -236,7 +242,11 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   if (!launched) return launched.error();
   mediator::SocketRules socket_rules;
   socket_rules.allow_local_binding = policy.network.allow_local_binding;
-  socket_rules.connect_ports = {kHttpProxyPort, kSocksProxyPort};
+  socket_rules.connect_ports = {kHttpProxyPort, kSocksProxyPort, kDnsPort};
+  // Capture by name: connects to the resolver's addresses are joined to the proxy.
+  auto capture = std::make_shared<dns::Capture>();
+  capture->listener_port = kCapturePort;
+  socket_rules.capture = capture;
   mediator::Mediator mediator(std::move(launched->notify), fs, socket_rules);
   mediator.set_git_judge(make_git_judge(policy, network));
   Status ms = mediator.start(std::move(launched->root));
@@ -254,15 +264,27 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   }
   // The network wall's only door: the proxy, serving the listeners the sandbox created.
   proxy::ProxyOptions popts;
+  proxy::NetworkRules resolver_rules = network;
   popts.rules = std::move(network);
   popts.audit_log_path = req.audit_log;
+  popts.captures = capture->pending;
   auto proxy = proxy::ProxyServer::start(std::move(launched->http_listener),
-                                         std::move(launched->socks_listener), std::move(popts));
+                                         std::move(launched->socks_listener), std::move(popts),
+                                         std::move(launched->capture_listener));
   if (!proxy) {
     ::kill(launched->init_pid, SIGKILL);
     ::waitpid(launched->init_pid, nullptr, 0);
     mediator.stop();
     return proxy.error();
+  }
+  auto resolver = start_resolver(std::move(launched->dns_udp), std::move(launched->dns_tcp),
+                                 std::move(resolver_rules), **proxy, capture->names);
+  if (!resolver) {
+    ::kill(launched->init_pid, SIGKILL);
+    ::waitpid(launched->init_pid, nullptr, 0);
+    mediator.stop();
+    (*proxy)->stop();
+    return resolver.error();
   }
   // While the command runs: the work directories of earlier runs of this layer go.
   if (fs.home_layer.mode == HomeLayer::Mode::Persistent) {
@@ -279,6 +301,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
       ::kill(launched->init_pid, SIGKILL);
       ::waitpid(launched->init_pid, nullptr, 0);
       mediator.stop();
+      (*resolver)->stop();
       (*proxy)->stop();
       return r.error();
     }
@@ -330,6 +353,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
     if (m->type == ChannelMessage::Type::Failed) exec_error = m->error;
   }
   mediator.stop();
+  (*resolver)->stop();
   (*proxy)->stop();
   if (agent_relay) agent_relay->stop();
   ::sigprocmask(SIG_SETMASK, &old, nullptr);

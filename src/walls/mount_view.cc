@@ -26,6 +26,7 @@ constexpr const char* kNew = "/newroot";
 constexpr const char* kOld = "/oldroot";
 constexpr const char* kEmptyFile = "/empty";
 constexpr const char* kHostsFile = "/hosts";
+constexpr const char* kResolvFile = "/resolv.conf";
 
 std::string in_new(const std::string& p) {
   return p == "/" ? kNew : kNew + p;
@@ -119,27 +120,29 @@ Status build_proc(const std::string& view) {
   return ok_status();
 }
 
-// The generated /etc/hosts, written on the staging tmpfs (which outlives the pivot only as the
-// bound file) and bound read-only over the host's file where the view shows it.
-Status place_hosts(const ViewExtras& extras) {
-  if (extras.hosts_path.empty()) return ok_status();
+// A generated file (/etc/hosts, /etc/resolv.conf), written on the staging tmpfs (which outlives
+// the pivot only as the bound file) and bound read-only over the host's file where the view
+// shows it.
+Status place_generated(const char* staged, const std::string& path, const std::string& text,
+                       const char* what) {
+  if (path.empty()) return ok_status();
   struct stat st;
-  std::string target = in_new(extras.hosts_path);
+  std::string target = in_new(path);
   // Not in the view (denied, or under the sandbox's empty /run): nothing to cover.
   if (::lstat(target.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return ok_status();
-  UniqueFd fd(::open(kHostsFile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
-  if (!fd.valid()) return sys_error("create", "/etc/hosts (generated)");
-  const char* p = extras.hosts.data();
-  size_t left = extras.hosts.size();
+  UniqueFd fd(::open(staged, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
+  if (!fd.valid()) return sys_error("create", what);
+  const char* p = text.data();
+  size_t left = text.size();
   while (left > 0) {
     ssize_t n = ::write(fd.get(), p, left);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return sys_error("write", "/etc/hosts (generated)");
+    if (n <= 0) return sys_error("write", what);
     p += n;
     left -= size_t(n);
   }
-  if (::fchmod(fd.get(), 0644) != 0) return sys_error("chmod", "/etc/hosts (generated)");
-  PADDOCK_TRY(do_mount(kHostsFile, target, nullptr, MS_BIND, nullptr, extras.hosts_path));
+  if (::fchmod(fd.get(), 0644) != 0) return sys_error("chmod", what);
+  PADDOCK_TRY(do_mount(staged, target, nullptr, MS_BIND, nullptr, path));
   return set_attr(target, kabi::ATTR_RDONLY | kabi::ATTR_NOSUID | kabi::ATTR_NODEV, false);
 }
 
@@ -279,7 +282,10 @@ Status build_mount_view(const MountPlan& plan, const std::string& cwd, const Vie
     }
   }
 
-  PADDOCK_TRY(place_hosts(extras));
+  PADDOCK_TRY(
+      place_generated(kHostsFile, extras.hosts_path, extras.hosts, "/etc/hosts (generated)"));
+  PADDOCK_TRY(place_generated(kResolvFile, extras.resolv_path, extras.resolv,
+                              "/etc/resolv.conf (generated)"));
 
   // Drop the host tree, then make the new root the only root.
   if (::umount2(kOld, MNT_DETACH) != 0) return sys_error("umount", kOld);

@@ -13,6 +13,8 @@ struct ViewExtras {
   std::vector<unsigned> ptys;  // host ptys of the command's stdio, shown at /dev/pts/N (terminal.h)
   std::string hosts_path;      // where /etc/hosts lands in the view (canonical); empty: leave it
   std::string hosts;           // what the sandbox reads there instead (policy/hosts_file.h)
+  std::string resolv_path;     // where /etc/resolv.conf lands in the view; empty: leave it
+  std::string resolv;          // what the sandbox reads there: the sandbox's own resolver
 };
 
 // Builds the view and makes it the root; afterwards the working directory is `cwd`.

@@ -10,9 +10,10 @@ namespace paddock {
 
 namespace {
 
-Result<UniqueFd> listen_on(uint16_t port) {
-  std::string where = "127.0.0.1:" + std::to_string(port);
-  UniqueFd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+Result<UniqueFd> bound_on(uint16_t port, int type) {
+  std::string where =
+      std::string(type == SOCK_DGRAM ? "udp " : "") + "127.0.0.1:" + std::to_string(port);
+  UniqueFd s(::socket(AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!s.valid()) return sys_error("socket", where);
   int one = 1;
   if (::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
@@ -23,8 +24,12 @@ Result<UniqueFd> listen_on(uint16_t port) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
     return sys_error("bind", where);
-  if (::listen(s.get(), 4096) != 0) return sys_error("listen", where);
+  if (type == SOCK_STREAM && ::listen(s.get(), 4096) != 0) return sys_error("listen", where);
   return s;
+}
+
+Result<UniqueFd> listen_on(uint16_t port) {
+  return bound_on(port, SOCK_STREAM);
 }
 
 }  // namespace
@@ -34,7 +39,16 @@ Result<ProxyListeners> create_proxy_listeners() {
   if (!http) return http.error();
   auto socks = listen_on(kSocksProxyPort);
   if (!socks) return socks.error();
-  return ProxyListeners{std::move(*http), std::move(*socks)};
+  auto capture = listen_on(kCapturePort);
+  if (!capture) return capture.error();
+  // Port 53 is below ip_unprivileged_port_start: the sandbox side still holds its capabilities
+  // in the namespace's own user namespace here.
+  auto udp = bound_on(kDnsPort, SOCK_DGRAM);
+  if (!udp) return udp.error();
+  auto tcp = listen_on(kDnsPort);
+  if (!tcp) return tcp.error();
+  return ProxyListeners{std::move(*http), std::move(*socks), std::move(*capture), std::move(*udp),
+                        std::move(*tcp)};
 }
 
 }  // namespace paddock
