@@ -31,6 +31,7 @@ namespace paddock::mediator {
 struct SocketRules {
   bool allow_local_binding = false;
   std::vector<uint16_t> connect_ports;  // TCP ports reachable when !allow_local_binding
+  std::vector<uint16_t> bind_ports;     // TCP ports bindable anyway (--publish)
 };
 
 // Refusals for the exit summary, and unix sockets the sandbox bound (its own, reachable).

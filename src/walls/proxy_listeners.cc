@@ -8,9 +8,7 @@
 
 namespace paddock {
 
-namespace {
-
-Result<UniqueFd> listen_on(uint16_t port) {
+Result<UniqueFd> listen_on_loopback(uint16_t port) {
   std::string where = "127.0.0.1:" + std::to_string(port);
   UniqueFd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!s.valid()) return sys_error("socket", where);
@@ -27,12 +25,10 @@ Result<UniqueFd> listen_on(uint16_t port) {
   return s;
 }
 
-}  // namespace
-
 Result<ProxyListeners> create_proxy_listeners() {
-  auto http = listen_on(kHttpProxyPort);
+  auto http = listen_on_loopback(kHttpProxyPort);
   if (!http) return http.error();
-  auto socks = listen_on(kSocksProxyPort);
+  auto socks = listen_on_loopback(kSocksProxyPort);
   if (!socks) return socks.error();
   return ProxyListeners{std::move(*http), std::move(*socks)};
 }
