@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -91,7 +92,12 @@ void accept_loop(std::shared_ptr<PortRelay::State> st) {
     for (size_t i = 1; i < p.size(); ++i) {
       if (p[i].revents == 0) continue;
       UniqueFd c(::accept4(p[i].fd, nullptr, nullptr, SOCK_CLOEXEC));
-      if (!c.valid()) continue;  // EAGAIN, ECONNABORTED, EMFILE: the next poll retries
+      if (!c.valid()) {
+        // Out of descriptors: the pending connection stays queued; wait rather than spin.
+        if (errno == EMFILE || errno == ENFILE)
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;  // EAGAIN, ECONNABORTED: the next poll retries
+      }
       if (st->connections.load() >= PortRelay::kMaxConnections) continue;  // closed: refused
       st->connections++;
       try {
