@@ -13,7 +13,7 @@ _paddock() {
 
   local subcommands="run policy doctor reset connect"
   local common="--settings --allow-write --deny-read --allow-read --deny-write --allow-domain
-                --deny-domain --resolve --audit-log --project --ephemeral-home --pass-env --ssh-agent
+                --deny-domain --resolve --publish --allow-host-port --allow-local-binding --audit-log --project --ephemeral-home --pass-env --ssh-agent
                 --ssh-agent-key --help"
   local sub="" i
   for ((i = 1; i < cword; i++)); do
@@ -41,7 +41,7 @@ _paddock() {
       mapfile -t COMPREPLY < <(compgen -f -X '!*.pub' -- "$cur"; compgen -d -- "$cur"); return ;;
     --pass-env)
       mapfile -t COMPREPLY < <(compgen -e -- "$cur"); return ;;
-    --allow-domain | --deny-domain | --resolve | -c)
+    --allow-domain | --deny-domain | --resolve | --publish | --allow-host-port | -c)
       return ;;
   esac
 

@@ -15,10 +15,13 @@ struct CommonFlags {
   std::vector<std::string> allow_domain, deny_domain, resolve;
   std::optional<std::string> audit_log;
   std::optional<std::string> project;
-  std::vector<std::string> pass_env;       // --pass-env NAME
-  bool ssh_agent = false;                  // --ssh-agent
-  std::vector<std::string> ssh_agent_key;  // --ssh-agent-key KEY (implies --ssh-agent)
-  bool ephemeral_home = false;             // the home layer in memory, discarded at exit
+  std::vector<std::string> pass_env;         // --pass-env NAME
+  bool ssh_agent = false;                    // --ssh-agent
+  std::vector<std::string> ssh_agent_key;    // --ssh-agent-key KEY (implies --ssh-agent)
+  bool ephemeral_home = false;               // the home layer in memory, discarded at exit
+  bool allow_local_binding = false;          // --allow-local-binding
+  std::vector<std::string> publish;          // --publish [HOST_PORT:]PORT
+  std::vector<std::string> allow_host_port;  // --allow-host-port PORT
 };
 
 struct RunFlags {

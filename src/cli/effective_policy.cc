@@ -6,9 +6,11 @@
 #include <cstdlib>
 
 #include "cli/host_inputs.h"
+#include "policy/host_services.h"
 #include "proxy/resolve_pins.h"
 #include "sandbox/network_rules.h"
 #include "settings/settings.h"
+#include "walls/proxy_listeners.h"
 
 namespace paddock {
 
@@ -56,6 +58,20 @@ Result<EffectivePolicy> effective_policy(const CommonFlags& f) {
     }
     s.network.resolve.push_back(std::move(*pin));
   }
+  s.network.allow_local_binding = s.network.allow_local_binding || f.allow_local_binding;
+  for (const auto& p : f.publish) {
+    auto pub = parse_published_port(p, "--publish");
+    if (!pub) return pub.error();
+    s.network.publish_ports.push_back(*pub);
+  }
+  for (const auto& p : f.allow_host_port) {
+    auto port = parse_port(p, "--allow-host-port");
+    if (!port) return port.error();
+    s.network.allow_host_ports.push_back(*port);
+  }
+  dedupe_host_services(s.network);
+  PADDOCK_TRY(
+      check_host_services(s.network, {kHttpProxyPort, kSocksProxyPort, kCapturePort, kDnsPort}));
   char cwd[4096];
   if (::getcwd(cwd, sizeof cwd) == nullptr) return sys_error("getcwd");
   const char* path = std::getenv("PATH");

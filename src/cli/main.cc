@@ -40,6 +40,14 @@ void add_common(CLI::App* cmd, paddock::CommonFlags& f) {
   add_list(cmd, "--deny-domain", "DOMAIN", f.deny_domain,
            "deny a network destination (repeatable)");
   add_list(cmd, "--resolve", "NAME=ADDR", f.resolve, "pin NAME to ADDR for the proxy (repeatable)");
+  add_list(cmd, "--publish", "[HOST_PORT:]PORT", f.publish,
+           "serve the sandbox's 127.0.0.1:PORT on the host's 127.0.0.1:HOST_PORT (default: PORT; "
+           "implies binding PORT inside; repeatable)");
+  add_list(cmd, "--allow-host-port", "PORT", f.allow_host_port,
+           "let the sandbox reach the host's loopback service on PORT as localhost:PORT "
+           "(repeatable)");
+  cmd->add_flag("--allow-local-binding", f.allow_local_binding,
+                "let the sandbox bind TCP ports (network.allowLocalBinding)");
   cmd->add_option("--audit-log", f.audit_log, "append one JSON line per network decision to FILE")
       ->type_name("FILE");
   cmd->add_option("--project", f.project,

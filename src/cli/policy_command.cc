@@ -75,6 +75,17 @@ void print_network(const Policy& p) {
   std::printf("  local binding (listen on the sandbox's own loopback): %s\n",
               n.allow_local_binding ? "allowed (network.allowLocalBinding)"
                                     : "refused (network.allowLocalBinding is false)");
+  std::printf("  published ports (--publish, network.publishPorts):");
+  for (const auto& pub : n.publish_ports)
+    std::printf(" host 127.0.0.1:%u -> 127.0.0.1:%u inside;", unsigned(pub.host_port),
+                unsigned(pub.port));
+  std::printf("%s\n", n.publish_ports.empty() ? " (none)" : "");
+  std::printf("  host ports (--allow-host-port, network.allowHostPorts):");
+  for (uint16_t port : n.allow_host_ports)
+    std::printf(" 127.0.0.1:%u inside -> the host's 127.0.0.1:%u;", unsigned(port), unsigned(port));
+  std::printf("%s\n", n.allow_host_ports.empty()
+                          ? " (none: nothing of the host's loopback is reachable)"
+                          : "");
   print_list("host unix sockets reachable (allowUnixSockets)", p.fs.unix_sockets,
              " (none: every host socket is unreachable)");
 }
@@ -137,6 +148,11 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
     j["network"]["allowPrivateAddresses"] = p->network.allow_private_addresses;
     j["network"]["allowUnixSockets"] = p->fs.unix_sockets;
     j["network"]["allowLocalBinding"] = p->network.allow_local_binding;
+    nlohmann::json published = nlohmann::json::array();
+    for (const auto& pub : p->network.publish_ports)
+      published.push_back({{"hostPort", pub.host_port}, {"port", pub.port}});
+    j["network"]["publishPorts"] = std::move(published);
+    j["network"]["allowHostPorts"] = p->network.allow_host_ports;
     j["network"]["deniedResolvedAddresses"] = p->network.denied_resolved_addresses;
     j["network"]["resolve"] = nlohmann::json::object();
     for (const auto& [name, addr] : p->network.resolve) j["network"]["resolve"][name] = addr;

@@ -32,6 +32,7 @@ namespace paddock::mediator {
 struct SocketRules {
   bool allow_local_binding = false;
   std::vector<uint16_t> connect_ports;  // TCP ports reachable when !allow_local_binding
+  std::vector<uint16_t> bind_ports;     // TCP ports bindable anyway (--publish)
   // Connects to the resolver's addresses are joined to the proxy (capture_ops.h); none if null.
   std::shared_ptr<const dns::Capture> capture;
 };

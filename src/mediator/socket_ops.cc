@@ -35,6 +35,20 @@ bool tcp_port_allowed(const Context& ctx, uint16_t port) {
   return false;
 }
 
+bool tcp_bind_allowed(const Context& ctx, uint16_t port) {
+  if (ctx.sockets.allow_local_binding) return true;
+  for (uint16_t p : ctx.sockets.bind_ports)
+    if (p == port) return true;
+  return false;
+}
+
+// Names the setting and the flags, so the user of a dev server knows what to add.
+std::string bind_refusal(uint16_t port) {
+  std::string r = "network.allowLocalBinding is off; --allow-local-binding allows it";
+  if (port != 0) r += ", --publish " + std::to_string(port) + " also serves it on the host";
+  return r;
+}
+
 Out<int> socket_type(int sock) {
   int type = 0;
   socklen_t tl = sizeof type;
@@ -177,11 +191,10 @@ Out<long> do_bind(Call& c, int fd, uint64_t addr, socklen_t len) {
   auto sock = c.caller.fd(fd);
   if (!sock.ok()) return CallError{sock.err};
   int s = sock.value.get();
-  if (is_inet(d) && !c.ctx.sockets.allow_local_binding) {
+  if (is_inet(d) && !tcp_bind_allowed(c.ctx, d.port)) {
     auto stream = is_stream(s);
     if (!stream.ok()) return CallError{stream.err};
-    if (stream.value)
-      return c.refuse({false, EACCES, "network.allowLocalBinding is off"}, "bind", inet_name(d));
+    if (stream.value) return c.refuse({false, EACCES, bind_refusal(d.port)}, "bind", inet_name(d));
   }
   if (d.kind != DecodedAddress::Kind::UnixPath) {
     if (!c.caller.still_valid()) return CallError{EINTR};

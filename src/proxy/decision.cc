@@ -68,16 +68,21 @@ AddressChoice filter_resolved(const NetworkRules& rules, const std::vector<IpAdd
   for (size_t i = 0; i < resolved.size(); ++i) {
     const AddressVerdict av = rules.address_filter().check_address(resolved[i]);
     if (av.allowed) {
-      c.allowed = true;
-      c.address = resolved[i];
-      c.reason.clear();
-      return c;
+      if (!c.allowed) {
+        c.allowed = true;
+        c.address = resolved[i];
+      } else if (c.fallbacks.size() < kMaxFallbacks) {
+        c.fallbacks.push_back(resolved[i]);
+      }
+      continue;
     }
+    if (c.allowed) continue;
     if (i < kListed) {
       if (!why.empty()) why += "; ";
       why += av.reason;
     }
   }
+  if (c.allowed) return c;
   if (resolved.size() > kListed)
     why += "; and " + std::to_string(resolved.size() - kListed) + " more";
   c.reason = "every resolved address was refused: " + why;

@@ -55,7 +55,12 @@ struct AddressChoice {
   bool allowed = false;
   IpAddress address;   // the first address that survived, in the order given
   std::string reason;  // when refused: why each address was dropped (at most a few listed)
+  // The other survivors, in the order given (at most kMaxFallbacks): dialled in turn when a
+  // connect to the one before fails, as a client resolving the name itself would.
+  std::vector<IpAddress> fallbacks;
 };
+
+inline constexpr size_t kMaxFallbacks = 7;
 
 // Step 3: the resolver's answers, in its preferred order, through the address filter.
 AddressChoice filter_resolved(const NetworkRules& rules, const std::vector<IpAddress>& resolved);

@@ -7,6 +7,7 @@
 
 #include "proxy/replies.h"
 #include "proxy/server_context.h"
+#include "proxy/upgrade.h"
 #include "proxy/upstream_pool.h"
 #include "proxy/worker.h"
 
@@ -150,7 +151,9 @@ void HttpSession::start_exchange() {
   clear_deadline();
   up_.reset();
   up_.attach(client_.get(), upstream_.get(), &client_ready_);
-  up_.queue(serialize_request_head(req_, /*keep_alive=*/true));
+  upgrade_ = is_websocket_upgrade(req_);
+  up_.queue(upgrade_ ? serialize_upgrade_request_head(req_)
+                     : serialize_request_head(req_, /*keep_alive=*/true));
   request_sent_ = false;
   upstream_write_failed_ = false;
   switch (req_.framing) {
@@ -265,6 +268,13 @@ bool HttpSession::read_response_head() {
         return false;
       }
       if (st.done()) {
+        if (resp_.status == 101 && upgrade_ && request_sent_ && accepts_websocket_upgrade(resp_)) {
+          idle_key_.clear();  // the connection is the relay's now, never pooled
+          start_upgraded_relay(std::move(resp_buf_));
+          resp_buf_.clear();
+          resp_cursor_ = {};
+          return false;
+        }
         if (resp_.status == 101) {
           fail_exchange("the upstream switched protocols without being asked to", 502,
                         kUpstreamFailedToken);

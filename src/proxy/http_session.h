@@ -61,6 +61,7 @@ class HttpSession final : public ProxySession {
   bool is_connect_ = false;
   bool request_sent_ = false;  // head and body delivered upstream
   bool upstream_write_failed_ = false;
+  bool upgrade_ = false;  // a WebSocket upgrade was asked upstream (upgrade.h)
 
   ResponseState resp_state_ = ResponseState::Head;
   std::string resp_buf_;

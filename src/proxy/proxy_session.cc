@@ -100,7 +100,7 @@ void ProxySession::on_tick(Clock::time_point t) {
       if (t >= deadline_) dial_failed(ETIMEDOUT, "resolving " + verdict_.host.text + " timed out");
       break;
     case Phase::Connecting:
-      if (t >= deadline_) {
+      if (t >= deadline_ && !try_next_address()) {
         dial_failed(ETIMEDOUT, "connect to " + dialled_->to_host_string() + ":" +
                                    std::to_string(verdict_.port) + " timed out");
       }
@@ -149,6 +149,7 @@ void ProxySession::begin(Verdict v, std::string_view raw_host) {
   }
   close_upstream();
   dialled_.reset();
+  next_addresses_.clear();
   if (const auto address = verdict_.dial_address()) {
     connect_to(*address);
     return;
@@ -176,6 +177,7 @@ void ProxySession::on_resolved(const Resolver::Answer& answer) {
   } else {
     const AddressChoice choice = filter_resolved(ctx().rules, *answer);
     if (choice.allowed) {
+      next_addresses_ = choice.fallbacks;
       connect_to(choice.address);
     } else {
       request_open_ = false;
@@ -193,6 +195,7 @@ void ProxySession::connect_to(const IpAddress& address) {
   dialled_ = address;
   auto d = start_connect(address, verdict_.port);
   if (!d) {
+    if (try_next_address()) return;
     dial_failed(d.error().err, d.error().message());
     return;
   }
@@ -227,8 +230,18 @@ void ProxySession::redial() {
   connect_to(*dialled_);
 }
 
+bool ProxySession::try_next_address() {
+  if (next_addresses_.empty()) return false;
+  close_upstream();
+  const IpAddress next = next_addresses_.front();
+  next_addresses_.erase(next_addresses_.begin());
+  connect_to(next);
+  return true;
+}
+
 void ProxySession::connect_finished(int err) {
   if (err != 0) {
+    if (try_next_address()) return;
     dial_failed(err, "connect to " + dialled_->to_host_string() + ":" +
                          std::to_string(verdict_.port) + ": " + std::strerror(err));
     return;

@@ -80,6 +80,10 @@ class ProxySession {
   // The tunnel is up and the front end has queued its success reply in down_: relay the
   // upstream's bytes to the client, and check the client's first bytes before relaying them.
   void start_sniff();
+  // An HTTP exchange became a raw relay (a WebSocket upgrade the upstream accepted): send
+  // `to_client` (its 101 head and whatever followed), then relay both ways, client bytes already
+  // read included. No SNI check: the bytes after a 101 are not a new TLS session's.
+  void start_upgraded_relay(std::string to_client);
   // Send reply (may be empty), then close gracefully.
   void finish_with(std::string_view reply);
   // Close both connections now. reset: make the client see a reset, not an orderly close.
@@ -139,6 +143,8 @@ class ProxySession {
   void on_fd_events(bool upstream, uint32_t events);
   void connect_to(const IpAddress& address);
   void connect_finished(int err);
+  // A connect failed: dial the next surviving address of the name, if one is left.
+  bool try_next_address();
   void dial_failed(int err, const std::string& why);
   void sniff();
   void refuse_tunnel(std::string rule, std::string reason);
@@ -155,7 +161,8 @@ class ProxySession {
   bool up_done_ = false;    // tunnel: client -> upstream finished (write side shut)
   bool down_done_ = false;  // tunnel: upstream -> client finished
   bool closing_flushed_ = false;
-  uint64_t resolve_seq_ = 0;  // tells a late resolver answer from the current one
+  uint64_t resolve_seq_ = 0;               // tells a late resolver answer from the current one
+  std::vector<IpAddress> next_addresses_;  // filter_resolved()'s fallbacks not yet dialled
   Clock::time_point sniff_deadline_ = Clock::time_point::max();
 };
 

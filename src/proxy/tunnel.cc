@@ -34,6 +34,24 @@ void ProxySession::start_sniff() {
   down_.start_body(BodyMode::UntilEof);
 }
 
+void ProxySession::start_upgraded_relay(std::string to_client) {
+  phase_ = Phase::Tunnel;
+  clear_deadline();
+  last_activity_ = now();
+  up_done_ = down_done_ = false;
+  up_.reset();
+  down_.reset();
+  up_.attach(client_.get(), upstream_.get(), &client_ready_);
+  down_.attach(upstream_.get(), client_.get(), &upstream_ready_);
+  down_.queue(to_client);
+  down_.start_body(BodyMode::UntilEof);
+  up_.queue(in_buf_);
+  in_buf_.clear();
+  in_buf_.shrink_to_fit();
+  up_.start_body(BodyMode::UntilEof);
+  run_again();
+}
+
 void ProxySession::refuse_tunnel(std::string rule, std::string reason) {
   request_open_ = false;
   record_denial(verdict_.protocol, audit_host(), verdict_.port, std::move(rule), std::move(reason),

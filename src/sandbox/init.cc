@@ -1,5 +1,6 @@
 #include "sandbox/init.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "base/kernel_abi.h"
+#include "sandbox/socket_factory.h"
 #include "sandbox/sync_channel.h"
 
 namespace paddock {
@@ -63,7 +65,7 @@ void set_dispositions(void (*handler)(int), int sync_fd) {
 
 }  // namespace
 
-void run_init(const SandboxSpec& spec, int sync_fd) {
+void run_init(const SandboxSpec& spec, int sync_fd, int factory_fd) {
   // pid 1 only receives signals it has a handler for; a handler plus a blocked mask lets us
   // read them all from a signalfd.
   sigset_t mask;
@@ -92,7 +94,20 @@ void run_init(const SandboxSpec& spec, int sync_fd) {
   }
   ::close(sync_fd);
 
+  int factory = factory_fd;  // not the argument itself: vfork may clobber what changes
   for (;;) {
+    if (factory >= 0) {
+      pollfd p[2] = {{sfd, POLLIN, 0}, {factory, POLLIN, 0}};
+      if (::poll(p, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        ::_exit(125);
+      }
+      if (p[1].revents != 0 && !serve_socket_request(factory)) {
+        ::close(factory);
+        factory = -1;
+      }
+      if (!(p[0].revents & POLLIN)) continue;
+    }
     signalfd_siginfo si;
     ssize_t n = ::read(sfd, &si, sizeof si);
     if (n != sizeof si) {

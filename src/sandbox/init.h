@@ -6,6 +6,7 @@
 
 namespace paddock {
 
-[[noreturn]] void run_init(const SandboxSpec& spec, int sync_fd);
+// `factory_fd` (--publish): init's end of the socket factory (socket_factory.h), or -1.
+[[noreturn]] void run_init(const SandboxSpec& spec, int sync_fd, int factory_fd = -1);
 
 }  // namespace paddock

@@ -64,13 +64,29 @@ Result<SandboxSpec> receive_spec(int sync_fd) {
 
 // The rest of the walls, in the order that matters for security: nothing is exec'd before every
 // wall is up, and seccomp comes last because it also forbids the mounts made before it.
-Status contain(const SandboxSpec& spec, ProxyListeners& listeners, int sync_fd) {
+// `factory` receives init's end of the socket factory (--publish).
+Status contain(const SandboxSpec& spec, ProxyListeners& listeners, int sync_fd, UniqueFd& factory) {
   PADDOCK_TRY(build_mount_view(spec.mounts, spec.cwd, spec.view_extras));
   UniqueFd agent;
   if (!spec.ssh_agent_socket.empty()) {
     auto l = create_agent_listener(spec.ssh_agent_socket);
     if (!l) return l.error();
     agent = std::move(*l);
+  }
+  // Before the command exists, so the ports are the supervisor's relays and nothing else's.
+  std::vector<UniqueFd> host_ports;
+  for (uint16_t port : spec.host_ports) {
+    auto l = listen_on_loopback(port);
+    if (!l) return l.error();
+    host_ports.push_back(std::move(*l));
+  }
+  UniqueFd factory_out;
+  if (spec.socket_factory) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+      return sys_error("socketpair", "socket factory");
+    factory.reset(sv[0]);
+    factory_out.reset(sv[1]);
   }
   // The supervisor resolves mediated paths in this root; init is never exec'd, so /proc/1/root
   // would need CAP_SYS_PTRACE on the host: hand the directory over instead.
@@ -92,21 +108,24 @@ Status contain(const SandboxSpec& spec, ProxyListeners& listeners, int sync_fd) 
                           listeners.dns_udp.get(),
                           listeners.dns_tcp.get()};
   if (agent.valid()) fds.push_back(agent.get());
+  if (factory_out.valid()) fds.push_back(factory_out.get());
+  for (const auto& l : host_ports) fds.push_back(l.get());
   return send_ready(sync_fd, fds);
 }
 
 [[noreturn]] void sandbox_side(uid_t uid, gid_t gid, int sync_fd) {
   auto listeners = prepare(uid, gid, sync_fd);
   std::optional<Error> failed;
+  UniqueFd factory;
   if (!listeners) {
     failed = listeners.error();
   } else if (auto spec = receive_spec(sync_fd); !spec) {
     failed = spec.error();
-  } else if (Status s = contain(*spec, *listeners, sync_fd); !s.ok()) {
+  } else if (Status s = contain(*spec, *listeners, sync_fd, factory); !s.ok()) {
     failed = s.error();
   } else {
     *listeners = ProxyListeners{};
-    run_init(*spec, sync_fd);
+    run_init(*spec, sync_fd, factory.release());
   }
   send_failure(sync_fd, *failed);
   ::_exit(125);
@@ -177,11 +196,14 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
     if (!msg) return msg.error();
     return plain_error("sandbox", "the sandbox side exited during setup without a reason");
   }
-  const size_t want = spec.ssh_agent_socket.empty() ? 7 : 8;
+  const size_t agent_fds = spec.ssh_agent_socket.empty() ? 0 : 1;
+  const size_t factory_fds = spec.socket_factory ? 1 : 0;
+  const size_t want = 7 + agent_fds + factory_fds + spec.host_ports.size();
   if (msg->fds.size() != want)
     return plain_error("sandbox",
                        "expected the seccomp listener, the root and the listeners (proxy, "
-                       "capture, resolver; and the ssh agent's with --ssh-agent)");
+                       "capture, resolver; the ssh agent's with --ssh-agent, the socket factory "
+                       "with --publish, one per --allow-host-port)");
   LaunchedSandbox out;
   out.init_pid = started.pid;
   started.pid = -1;  // launched: the supervisor owns it from here
@@ -194,7 +216,10 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
   out.capture_listener = std::move(msg->fds[4]);
   out.dns_udp = std::move(msg->fds[5]);
   out.dns_tcp = std::move(msg->fds[6]);
-  if (want == 8) out.agent_listener = std::move(msg->fds[7]);
+  size_t next = 7;
+  if (agent_fds != 0) out.agent_listener = std::move(msg->fds[next++]);
+  if (factory_fds != 0) out.socket_factory = std::move(msg->fds[next++]);
+  while (next < msg->fds.size()) out.host_port_listeners.push_back(std::move(msg->fds[next++]));
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <vector>
 
 #include "base/result.h"
 #include "base/unique_fd.h"
@@ -40,6 +41,9 @@ struct LaunchedSandbox {
   UniqueFd dns_udp;           // 127.0.0.1:53, the sandbox's resolver
   UniqueFd dns_tcp;
   UniqueFd agent_listener;  // --ssh-agent: the socket SSH_AUTH_SOCK names inside
+  UniqueFd socket_factory;  // --publish: the supervisor's end (socket_factory.h)
+  // --allow-host-port: 127.0.0.1:PORT inside, in the order of spec.host_ports
+  std::vector<UniqueFd> host_port_listeners;
 };
 
 // Sends the spec and returns once every wall is up and the command is about to start, or with

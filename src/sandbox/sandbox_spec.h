@@ -31,6 +31,16 @@ struct SandboxSpec {
   // --ssh-agent: where the sandbox side listens (on its private /tmp) for the supervisor's agent
   // filter; empty: no agent inside.
   std::string ssh_agent_socket;
+  // --allow-host-port: the sandbox side listens on 127.0.0.1:PORT inside (before any of the
+  // command's code runs, so nothing else there holds the port) and hands the listeners out;
+  // the supervisor relays each connection to the host's 127.0.0.1:PORT.
+  std::vector<uint16_t> host_ports;
+  // --publish: init makes TCP sockets inside the network namespace on the supervisor's request
+  // (sandbox/socket_factory.h), which connects them to the published ports.
+  bool socket_factory = false;
 };
+
+// At most this many --allow-host-port listeners (each one fd on the sync channel).
+inline constexpr size_t kMaxHostPorts = 32;
 
 }  // namespace paddock

@@ -91,6 +91,8 @@ std::string encode_spec(const SandboxSpec& spec) {
   }
   w.u32(static_cast<uint32_t>(l.connect_ports.size()));
   for (uint16_t port : l.connect_ports) w.u32(port);
+  w.u32(static_cast<uint32_t>(l.bind_ports.size()));
+  for (uint16_t port : l.bind_ports) w.u32(port);
   w.str(spec.cwd);
   w.strings(spec.argv);
   w.strings(spec.env);
@@ -103,6 +105,9 @@ std::string encode_spec(const SandboxSpec& spec) {
   w.str(x.resolv_path);
   w.str(x.resolv);
   w.str(spec.ssh_agent_socket);
+  w.u32(static_cast<uint32_t>(spec.host_ports.size()));
+  for (uint16_t port : spec.host_ports) w.u32(port);
+  w.u32(spec.socket_factory ? 1 : 0);
   return w.take();
 }
 
@@ -141,6 +146,12 @@ Result<SandboxSpec> decode_spec(std::string_view bytes) {
     if (!r.u32(port) || port > 65535) return bad("a port");
     l.connect_ports.push_back(static_cast<uint16_t>(port));
   }
+  if (!r.u32(n) || n > r.left() / 4) return bad("the bind port count");
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t port = 0;
+    if (!r.u32(port) || port > 65535) return bad("a bind port");
+    l.bind_ports.push_back(static_cast<uint16_t>(port));
+  }
   if (!r.str(spec.cwd) || !r.strings(spec.argv) || !r.strings(spec.env) ||
       !r.raw(&spec.signal_mask, sizeof spec.signal_mask))
     return bad("the command");
@@ -154,6 +165,15 @@ Result<SandboxSpec> decode_spec(std::string_view bytes) {
   if (!r.str(x.hosts_path) || !r.str(x.hosts)) return bad("the hosts file");
   if (!r.str(x.resolv_path) || !r.str(x.resolv)) return bad("the resolver file");
   if (!r.str(spec.ssh_agent_socket)) return bad("the ssh agent socket");
+  if (!r.u32(n) || n > kMaxHostPorts) return bad("the host port count");
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t port = 0;
+    if (!r.u32(port) || port == 0 || port > 65535) return bad("a host port");
+    spec.host_ports.push_back(static_cast<uint16_t>(port));
+  }
+  uint32_t factory = 0;
+  if (!r.u32(factory) || factory > 1) return bad("the socket factory flag");
+  spec.socket_factory = factory == 1;
   if (!r.done()) return bad("the end (trailing bytes)");
   if (spec.argv.empty()) return bad("the command (no argv)");
   spec.seccomp = sandbox_seccomp_program();

@@ -27,6 +27,7 @@
 #include "sandbox/dns_setup.h"
 #include "sandbox/environment.h"
 #include "sandbox/git_judge.h"
+#include "sandbox/host_services.h"
 #include "sandbox/hosts_setup.h"
 #include "sandbox/launcher.h"
 #include "sandbox/run_preparation.h"
@@ -46,6 +47,24 @@ namespace paddock {
 namespace {
 
 constexpr int kRelayed[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+// TCP ports the sandbox may reach and bind without allowLocalBinding: the proxy's, the host
+// services' relays inside, and the published ones (its own servers, which its clients reach too).
+struct HostPorts {
+  std::vector<uint16_t> connect;
+  std::vector<uint16_t> bind;
+};
+
+HostPorts host_ports(const NetworkSettings& n) {
+  HostPorts p;
+  p.connect = {kHttpProxyPort, kSocksProxyPort, kDnsPort};
+  for (uint16_t port : n.allow_host_ports) p.connect.push_back(port);
+  for (const auto& pub : n.publish_ports) {
+    p.connect.push_back(pub.port);
+    p.bind.push_back(pub.port);
+  }
+  return p;
+}
 
 Result<std::string> self_binary() {
   char self[4096];
@@ -75,8 +94,11 @@ Result<SandboxSpec> build_spec(const Policy& policy, FsPolicy& fs,
   // The home layer takes writes too (none reach the host).
   std::vector<std::string> writable = fs.writable;
   if (fs.home_layer.enabled()) writable.push_back(fs.home_layer.path);
-  spec.landlock = plan_landlock(abi, writable, policy.network.allow_local_binding,
-                                {kHttpProxyPort, kSocksProxyPort, kDnsPort});
+  const HostPorts ports = host_ports(policy.network);
+  spec.landlock =
+      plan_landlock(abi, writable, policy.network.allow_local_binding, ports.connect, ports.bind);
+  spec.host_ports = policy.network.allow_host_ports;
+  spec.socket_factory = !policy.network.publish_ports.empty();
   spec.seccomp = sandbox_seccomp_program();
   spec.cwd = policy.fs.cwd;
   EnvironmentOptions env;
@@ -158,6 +180,12 @@ std::string describe_spec(const Policy& policy, const SandboxSpec& spec) {
   if (!spec.view_extras.resolv_path.empty())
     out += "  resolver: " + spec.view_extras.resolv_path +
            " <- names only 127.0.0.1:53, paddock's resolver (it forwards nothing)\n";
+  for (const auto& p : policy.network.publish_ports)
+    out += "  published: host 127.0.0.1:" + std::to_string(p.host_port) +
+           " -> 127.0.0.1:" + std::to_string(p.port) + " inside\n";
+  for (uint16_t p : policy.network.allow_host_ports)
+    out += "  host port: 127.0.0.1:" + std::to_string(p) +
+           " inside -> the host's 127.0.0.1:" + std::to_string(p) + "\n";
   if (!spec.view_extras.hosts_path.empty())
     out += "  hosts: " + spec.view_extras.hosts_path + " <- the host's, naming the hostname " +
            kSandboxHostname + "\n";
@@ -216,6 +244,10 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   fs.home_layer.mounts = home_layer_mounts(spec->mounts);
   if (req.debug) std::fprintf(stderr, "%s", describe_spec(policy, *spec).c_str());
 
+  // Before the sandbox starts: a host port in use stops the run here.
+  auto published = bind_published_ports(policy.network.publish_ports);
+  if (!published) return published.error();
+
   std::optional<AgentSetup> agent;
   if (policy.ssh_agent.enabled) {
     auto a = agent_setup(policy);
@@ -242,7 +274,9 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   if (!launched) return launched.error();
   mediator::SocketRules socket_rules;
   socket_rules.allow_local_binding = policy.network.allow_local_binding;
-  socket_rules.connect_ports = {kHttpProxyPort, kSocksProxyPort, kDnsPort};
+  const HostPorts ports = host_ports(policy.network);
+  socket_rules.connect_ports = ports.connect;
+  socket_rules.bind_ports = ports.bind;
   // Capture by name: connects to the resolver's addresses are joined to the proxy.
   auto capture = std::make_shared<dns::Capture>();
   capture->listener_port = kCapturePort;
@@ -308,6 +342,18 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
     agent_relay = std::move(*r);
   }
 
+  auto relay = start_host_services(
+      policy.network, HostServiceFds{std::move(*published), std::move(launched->socket_factory),
+                                     std::move(launched->host_port_listeners)});
+  if (!relay) {
+    ::kill(launched->init_pid, SIGKILL);
+    ::waitpid(launched->init_pid, nullptr, 0);
+    mediator.stop();
+    (*proxy)->stop();
+    if (agent_relay) agent_relay->stop();
+    return relay.error();
+  }
+
   std::optional<Error> exec_error;
   bool sync_open = true;
   int exit_code = 125;
@@ -356,6 +402,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   (*resolver)->stop();
   (*proxy)->stop();
   if (agent_relay) agent_relay->stop();
+  if (*relay) (*relay)->stop();
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   if (!req.quiet) {
     print_denials(mediator.denials());

@@ -12,7 +12,8 @@ namespace paddock {
 namespace {
 
 constexpr size_t kMaxMessage = 16384;
-constexpr size_t kMaxFds = 8;
+// The Ready message: five fds, the socket factory and up to kMaxHostPorts listeners.
+constexpr size_t kMaxFds = 48;
 
 void put_u32(std::string& b, uint32_t v) {
   b.append(reinterpret_cast<const char*>(&v), 4);

@@ -10,6 +10,7 @@
 
 #include "base/result.h"
 #include "settings/git_key_pattern.h"
+#include "settings/port_spec.h"
 
 namespace paddock {
 
@@ -24,6 +25,13 @@ struct NetworkSettings {
   // network.allowPrivateAddresses (paddock's own): names resolving into RFC 1918, 100.64/10,
   // fc00::/7 and fec0::/10 are dialled instead of refused.
   bool allow_private_addresses = false;
+  // network.publishPorts (paddock's own): ports the sandbox listens on, served on the host's
+  // 127.0.0.1 ("3000" or "8080:3000", or a number). Binding them inside needs no
+  // allowLocalBinding.
+  std::vector<PublishedPort> publish_ports;
+  // network.allowHostPorts (paddock's own): the host's loopback services the sandbox reaches as
+  // localhost:PORT; nothing else of the host's loopback.
+  std::vector<uint16_t> allow_host_ports;
 };
 
 struct FilesystemSettings {

@@ -90,7 +90,8 @@ constexpr std::string_view kTopKeys[] = {"network",     "filesystem", "git",
                                          "credentials", "paddock",    "$schema"};
 constexpr std::string_view kNetworkKeys[] = {
     "allowedDomains",    "deniedDomains",           "allowUnixSockets", "allowAllUnixSockets",
-    "allowLocalBinding", "deniedResolvedAddresses", "resolve",          "allowPrivateAddresses"};
+    "allowLocalBinding", "deniedResolvedAddresses", "resolve",          "allowPrivateAddresses",
+    "publishPorts",      "allowHostPorts"};
 constexpr std::string_view kFilesystemKeys[] = {"denyRead", "allowRead", "allowWrite", "denyWrite",
                                                 "protectedNames"};
 constexpr std::string_view kGitKeys[] = {"allowConfigKeys"};
@@ -287,6 +288,30 @@ class Walker {
     return out;
   }
 
+  // Ports as numbers or strings; `parse` (a port_spec parser) turns each element's text into T.
+  template <typename T, typename Parse>
+  std::vector<T> port_list(const JsonValue& v, const char* what, Parse parse) {
+    const auto* arr = std::get_if<JsonArray>(&v.v);
+    if (arr == nullptr) fail(std::string("expected an array of ports, got ") + json_type_name(v));
+    std::vector<T> out;
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      Step step(this, i);
+      const JsonValue& e = (*arr)[i];
+      std::string text;
+      if (const auto* n = std::get_if<JsonNumber>(&e.v)) {
+        text = format_number(*n);
+      } else if (const auto* str = std::get_if<std::string>(&e.v)) {
+        text = *str;
+      } else {
+        fail(std::string("expected ") + what + ", got " + json_type_name(e));
+      }
+      Result<T> r = parse(text, "");
+      if (!r) fail(quoted(text) + ": " + r.error().detail);
+      out.push_back(*r);
+    }
+    return out;
+  }
+
   void loose_string_list(const JsonValue& v) {
     const auto* arr = std::get_if<JsonArray>(&v.v);
     if (arr == nullptr) fail(std::string("expected an array of strings, got ") + json_type_name(v));
@@ -346,6 +371,11 @@ class Walker {
         resolve(m.value);
       } else if (m.key == "allowPrivateAddresses") {
         net.allow_private_addresses = boolean(m.value);
+      } else if (m.key == "publishPorts") {
+        net.publish_ports = port_list<PublishedPort>(m.value, "\"PORT\" or \"HOST_PORT:PORT\"",
+                                                     parse_published_port);
+      } else if (m.key == "allowHostPorts") {
+        net.allow_host_ports = port_list<uint16_t>(m.value, "a port number", parse_port);
       } else if (const SrtOnlyKey* k = find_srt_key(kNetworkSrtKeys, m.key)) {
         srt_only(*k, m.value);
       } else {

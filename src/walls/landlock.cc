@@ -41,12 +41,14 @@ int landlock_abi() {
 }
 
 LandlockPlan plan_landlock(int abi, const std::vector<std::string>& writable_roots,
-                           bool allow_local_binding, const std::vector<uint16_t>& proxy_ports) {
+                           bool allow_local_binding, const std::vector<uint16_t>& connect_ports,
+                           const std::vector<uint16_t>& bind_ports) {
   LandlockPlan p;
   p.abi = abi;
   if (abi >= 4 && !allow_local_binding) {
     p.handled_net = NET_BIND_TCP | NET_CONNECT_TCP;
-    p.connect_ports = proxy_ports;
+    p.connect_ports = connect_ports;
+    p.bind_ports = bind_ports;
   }
   uint64_t all = write_rights(abi);
   p.handled_fs = all;
@@ -103,6 +105,13 @@ Status apply_landlock(const LandlockPlan& plan) {
     if (::syscall(NR_landlock_add_rule, rs.get(), LANDLOCK_RULE_NET_PORT, &np, 0) != 0)
       return sys_error("landlock_add_rule", "tcp port " + std::to_string(port));
   }
+  for (uint16_t port : plan.bind_ports) {
+    landlock_net_port_attr np{};
+    np.allowed_access = NET_BIND_TCP;
+    np.port = port;
+    if (::syscall(NR_landlock_add_rule, rs.get(), LANDLOCK_RULE_NET_PORT, &np, 0) != 0)
+      return sys_error("landlock_add_rule", "tcp bind port " + std::to_string(port));
+  }
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return sys_error("prctl(PR_SET_NO_NEW_PRIVS)");
   if (::syscall(NR_landlock_restrict_self, rs.get(), 0) != 0)
     return sys_error("landlock_restrict_self");
@@ -116,7 +125,13 @@ std::string describe_landlock(const LandlockPlan& plan) {
   out += buf;
   if (plan.scoped) out += ", scoped: abstract unix sockets, signals";
   if (plan.handled_net) {
-    out += ", tcp bind: none, tcp connect: only";
+    if (plan.bind_ports.empty()) {
+      out += ", tcp bind: none";
+    } else {
+      out += ", tcp bind: only";
+      for (uint16_t p : plan.bind_ports) out += " " + std::to_string(p);
+    }
+    out += ", tcp connect: only";
     for (uint16_t p : plan.connect_ports) out += " " + std::to_string(p);
   }
   out += "\n";

@@ -21,6 +21,7 @@ struct LandlockPlan {
   uint64_t scoped = 0;
   std::vector<LandlockRule> rules;
   std::vector<uint16_t> connect_ports;  // TCP ports the sandbox may connect to (ABI 4+)
+  std::vector<uint16_t> bind_ports;     // TCP ports it may bind (published ports; ABI 4+)
 };
 
 // The highest Landlock ABI the running kernel offers; 0 when Landlock is unavailable.
@@ -28,9 +29,11 @@ int landlock_abi();
 
 // Pure: which rights beneath which paths, for the given ABI.
 // Unless `allow_local_binding`, the sandbox may not bind TCP ports and may connect only to the
-// proxy's ports (ABI 4+): a second lock behind the network namespace.
+// proxy's ports (ABI 4+): a second lock behind the network namespace. `bind_ports` (published
+// ports) may be bound anyway; `connect_ports` may then be connected to as well.
 LandlockPlan plan_landlock(int abi, const std::vector<std::string>& writable_roots,
-                           bool allow_local_binding, const std::vector<uint16_t>& proxy_ports);
+                           bool allow_local_binding, const std::vector<uint16_t>& connect_ports,
+                           const std::vector<uint16_t>& bind_ports = {});
 
 // Applies the plan to the calling thread (child side, after the view is built).
 Status apply_landlock(const LandlockPlan& plan);

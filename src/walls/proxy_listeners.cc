@@ -28,24 +28,24 @@ Result<UniqueFd> bound_on(uint16_t port, int type) {
   return s;
 }
 
-Result<UniqueFd> listen_on(uint16_t port) {
+}  // namespace
+
+Result<UniqueFd> listen_on_loopback(uint16_t port) {
   return bound_on(port, SOCK_STREAM);
 }
 
-}  // namespace
-
 Result<ProxyListeners> create_proxy_listeners() {
-  auto http = listen_on(kHttpProxyPort);
+  auto http = listen_on_loopback(kHttpProxyPort);
   if (!http) return http.error();
-  auto socks = listen_on(kSocksProxyPort);
+  auto socks = listen_on_loopback(kSocksProxyPort);
   if (!socks) return socks.error();
-  auto capture = listen_on(kCapturePort);
+  auto capture = listen_on_loopback(kCapturePort);
   if (!capture) return capture.error();
   // Port 53 is below ip_unprivileged_port_start: the sandbox side still holds its capabilities
   // in the namespace's own user namespace here.
   auto udp = bound_on(kDnsPort, SOCK_DGRAM);
   if (!udp) return udp.error();
-  auto tcp = listen_on(kDnsPort);
+  auto tcp = listen_on_loopback(kDnsPort);
   if (!tcp) return tcp.error();
   return ProxyListeners{std::move(*http), std::move(*socks), std::move(*capture), std::move(*udp),
                         std::move(*tcp)};

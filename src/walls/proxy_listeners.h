@@ -27,4 +27,8 @@ struct ProxyListeners {
 
 Result<ProxyListeners> create_proxy_listeners();
 
+// A non-blocking, close-on-exec TCP listener on 127.0.0.1:`port` of the current network
+// namespace (the proxy's, and --allow-host-port's inside the sandbox).
+Result<UniqueFd> listen_on_loopback(uint16_t port);
+
 }  // namespace paddock

@@ -9,8 +9,9 @@ import shutil
 
 import pytest
 
-from netutil import (ALLOWED, DENIED, HTTPRecorder, TCPRecorder, allow, http_server,  # noqa: F401
-                     http_server2, inside, make_tls_context, pin, settle, visible_paddock)
+from netutil import (ALLOWED, DENIED, HTTPRecorder, TCPRecorder, allow, host_global_ipv4,  # noqa: F401
+                     http_server, http_server2, inside, make_tls_context, pin, settle,
+                     visible_paddock)
 
 BASE = allow(ALLOWED) + pin(ALLOWED, DENIED)
 
@@ -203,19 +204,24 @@ def test_settings_file_same_as_flag(sb, http_server, scratch):
     assert http_server.paths() == ["/a", "/a"], http_server.requests
 
 
-def test_ip_literal_allowed_when_listed(sb, http_server):
+def test_ip_literal_allowed_when_listed(sb):
     """An IP literal in allowedDomains is the user's explicit choice: reachable even though it is
-    loopback. Another port on the same address stays denied."""
-    port = http_server.port
-    with HTTPRecorder() as other:
+    one of the host's own addresses (which the address filter refuses for names). Another port on
+    the same address stays denied. (Loopback literals are refused at start: inside, loopback is
+    the sandbox's own; test_network_host_services.py.)"""
+    addrs = host_global_ipv4()
+    if not addrs:
+        pytest.skip("the host has no non-loopback IPv4 address")
+    a = addrs[0]
+    with HTTPRecorder(host=a) as server, HTTPRecorder(host=a) as other:
         px = "--noproxy '' -x http://127.0.0.1:3128 "
-        r = sb.sh(curl(px + f"http://127.0.0.1:{port}/literal") + "; echo; " +
+        r = sb.sh(curl(px + f"http://{a}:{server.port}/literal") + "; echo; " +
                   curl(px + f"-o /dev/null -w 'other=%{{http_code}}\\n' "
-                            f"http://127.0.0.1:{other.port}/"),
-                  flags=allow(f"127.0.0.1:{port}"))
-        assert http_server.token in r.out, r
+                            f"http://{a}:{other.port}/"),
+                  flags=allow(f"{a}:{server.port}"))
+        assert server.token in r.out, r
         assert "other=403" in r.out, r
-        assert http_server.paths() == ["/literal"]
+        assert server.paths() == ["/literal"]
         assert other.requests == []
 
 
@@ -241,12 +247,13 @@ def test_port_restricted_rule(sb, http_server, http_server2):
 ])
 def test_ipv6_literal_rule(sb, scratch, source):
     """An IPv6 literal in allowedDomains, written in brackets, allows that address through the
-    HTTP proxy and SOCKS5 (ATYP 4); other addresses stay denied."""
-    from netutil import ipv6_loopback_available
-    if not ipv6_loopback_available():
-        pytest.skip("no IPv6 loopback on this host")
-    with HTTPRecorder(host="::1") as v6:
-        pattern = f"[::1]:{v6.port}" if source == "flag-with-port" else "[::1]"
+    HTTP proxy and SOCKS5 (ATYP 4); other addresses stay denied. The host's own global IPv6
+    address: loopback literals are refused at start."""
+    v6addr = host_global_ipv6()
+    if v6addr is None:
+        pytest.skip("the host has no global IPv6 address")
+    with HTTPRecorder(host=v6addr) as v6:
+        pattern = f"[{v6addr}]:{v6.port}" if source == "flag-with-port" else f"[{v6addr}]"
         if source == "settings":
             settings = scratch / "v6.json"
             settings.write_text(json.dumps({"network": {"allowedDomains": [pattern]}}))
@@ -254,9 +261,9 @@ def test_ipv6_literal_rule(sb, scratch, source):
         else:
             flags = allow(pattern)
         px = "--noproxy '' -x http://127.0.0.1:3128 "
-        r = sb.sh(curl(px + f"http://[::1]:{v6.port}/v6http") + "; echo; " +
+        r = sb.sh(curl(px + f"http://[{v6addr}]:{v6.port}/v6http") + "; echo; " +
                   curl(f"--noproxy '' --socks5-hostname 127.0.0.1:1080 "
-                       f"http://[::1]:{v6.port}/v6socks") +
+                       f"http://[{v6addr}]:{v6.port}/v6socks") +
                   "; echo; " +
                   curl(px + f"-o /dev/null -w 'v4=%{{http_code}}\\n' http://127.0.0.1:{v6.port}/"),
                   flags=flags)
@@ -264,6 +271,31 @@ def test_ipv6_literal_rule(sb, scratch, source):
         assert r.out.count(v6.token) == 2, r
         assert "v4=403" in r.out, r
         assert v6.paths() == ["/v6http", "/v6socks"], v6.requests
+
+
+def host_global_ipv6():
+    """One global (not link-local, not loopback) IPv6 address of the host that a socket can bind,
+    or None."""
+    import socket
+    import subprocess
+    ip = shutil.which("ip") or "/usr/sbin/ip"
+    try:
+        out = subprocess.run([ip, "-6", "-o", "addr", "show", "scope", "global"],
+                             capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    for line in out.splitlines():
+        parts = line.split()
+        if "inet6" not in parts:
+            continue
+        addr = parts[parts.index("inet6") + 1].split("/")[0]
+        try:
+            with socket.socket(socket.AF_INET6) as s:
+                s.bind((addr, 0))
+            return addr
+        except OSError:
+            continue
+    return None
 
 
 def test_proxy_environment(sb):

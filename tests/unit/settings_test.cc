@@ -422,7 +422,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{R"({"network": {"resolve": {}, "x": 1}})",
              "network.x: unknown key (known keys here: allowedDomains, deniedDomains, "
              "allowUnixSockets, allowAllUnixSockets, allowLocalBinding, deniedResolvedAddresses, "
-             "resolve, allowPrivateAddresses, deniedDomainReasons, strictAllowlist, "
+             "resolve, allowPrivateAddresses, publishPorts, allowHostPorts, deniedDomainReasons, "
+             "strictAllowlist, "
              "allowAllDomains, allowMachLookup, "
              "httpProxyPort, socksProxyPort, mitmProxy, filterRequest, tlsTerminate, "
              "parentProxy)"},
