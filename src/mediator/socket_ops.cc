@@ -77,7 +77,8 @@ std::string inet_name(const DecodedAddress& d) {
 }
 
 constexpr const char* kLoopbackPort =
-    "a port of the sandbox's own loopback, not paddock's proxy; network.allowLocalBinding is off";
+    "a port of the sandbox's own loopback, not paddock's proxy; network.allowLocalBinding is off "
+    "(--allow-host-port PORT reaches the host's service on PORT instead)";
 constexpr const char* kNotCaptured =
     "a real address; names reach the network through the sandbox's resolver or the proxy "
     "variables";

@@ -178,7 +178,7 @@ def test_host_port_reached_and_other_host_ports_not(sb):
         settle()
         assert other.connections == 0
         assert svc.connections == 2
-        assert any(f"tcp port {other.port}" in d for d in r.denials), r
+        assert any(f"127.0.0.1:{other.port}" in d and "--allow-host-port" in d for d in r.denials), r
 
 
 def test_host_port_without_flag_is_refused(sb):
