@@ -288,9 +288,14 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
     // The command runs as soon as the walls are up; one that ended already (a program that does
     // not exist, `env`) took its mount namespace with it, and with it the home layer we looked
     // for. Nothing is left to mediate: report its exit like any other. A sandbox still alive
-    // without the mounts we expect is an error.
+    // without the mounts we expect is an error. (The kernel releases a dying init's namespaces
+    // before its pidfd turns readable: give that moment time.)
     pollfd gone{launched->pidfd.get(), POLLIN, 0};
-    if (::poll(&gone, 1, 0) != 1) {
+    int n;
+    do {
+      n = ::poll(&gone, 1, 2000);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1) {
       ::kill(launched->init_pid, SIGKILL);
       ::waitpid(launched->init_pid, nullptr, 0);
       return ms.error();
