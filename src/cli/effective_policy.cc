@@ -7,7 +7,7 @@
 
 #include "cli/host_inputs.h"
 #include "policy/host_services.h"
-#include "proxy/resolve_pins.h"
+#include "proxy/decide/resolve_pins.h"
 #include "sandbox/network_rules.h"
 #include "settings/settings.h"
 #include "walls/proxy_listeners.h"

@@ -2,7 +2,7 @@
 // Settings file + command-line flags -> the effective Policy. Shared by `run` and `policy`.
 #include "cli/commands.h"
 #include "policy/policy.h"
-#include "proxy/domain_rules.h"
+#include "proxy/decide/domain_rules.h"
 
 namespace paddock {
 

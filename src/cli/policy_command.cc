@@ -9,7 +9,7 @@
 #include "cli/home_layer_report.h"
 #include "policy/env_rules.h"
 #include "policy/protected_names.h"
-#include "proxy/address_filter.h"
+#include "proxy/decide/address_filter.h"
 #include "sandbox/supervisor.h"
 
 namespace paddock {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "dns/capture.h"
-#include "proxy/domain_rules.h"
+#include "proxy/decide/domain_rules.h"
 
 namespace paddock::proxy {
 

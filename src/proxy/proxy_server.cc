@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <system_error>
 
+#include "proxy/io/worker.h"
 #include "proxy/server_context.h"
-#include "proxy/worker.h"
 
 namespace paddock::proxy {
 namespace {

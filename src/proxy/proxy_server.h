@@ -19,8 +19,8 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
-#include "proxy/audit_log.h"
-#include "proxy/denial_tally.h"
+#include "proxy/decide/audit_log.h"
+#include "proxy/decide/denial_tally.h"
 #include "proxy/proxy_options.h"
 
 namespace paddock::proxy {

@@ -4,10 +4,10 @@
 #include <atomic>
 #include <memory>
 
-#include "proxy/audit_log.h"
-#include "proxy/denial_tally.h"
+#include "proxy/decide/audit_log.h"
+#include "proxy/decide/denial_tally.h"
+#include "proxy/io/resolver.h"
 #include "proxy/proxy_options.h"
-#include "proxy/resolver.h"
 
 namespace paddock::proxy {
 

@@ -2,8 +2,8 @@
 
 #include <chrono>
 
-#include "proxy/audit_log.h"
-#include "proxy/host_name.h"
+#include "proxy/decide/audit_log.h"
+#include "proxy/decide/host_name.h"
 
 namespace paddock {
 

@@ -6,7 +6,7 @@
 #include "base/result.h"
 #include "base/unique_fd.h"
 #include "dns/server.h"
-#include "proxy/domain_rules.h"
+#include "proxy/decide/domain_rules.h"
 #include "proxy/proxy_server.h"
 
 namespace paddock {

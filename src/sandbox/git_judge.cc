@@ -5,7 +5,7 @@
 #include "policy/git_config_judge.h"
 #include "policy/git_todo.h"
 #include "policy/paths.h"
-#include "proxy/host_name.h"
+#include "proxy/decide/host_name.h"
 
 namespace paddock {
 

@@ -8,7 +8,7 @@
 
 #include "mediator/context.h"
 #include "policy/policy.h"
-#include "proxy/domain_rules.h"
+#include "proxy/decide/domain_rules.h"
 
 namespace paddock {
 

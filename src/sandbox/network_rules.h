@@ -4,7 +4,7 @@
 // while the sandbox side starts (proxy::NetworkRules::add_host_addresses).
 #include "base/result.h"
 #include "policy/policy.h"
-#include "proxy/domain_rules.h"
+#include "proxy/decide/domain_rules.h"
 
 namespace paddock {
 

@@ -7,7 +7,7 @@
 
 #include "base/result.h"
 #include "policy/policy.h"
-#include "proxy/domain_rules.h"
+#include "proxy/decide/domain_rules.h"
 #include "sandbox/launcher.h"
 
 namespace paddock {

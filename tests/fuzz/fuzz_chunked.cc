@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "proxy/chunked.h"
+#include "proxy/parse/chunked.h"
 
 using namespace paddock::proxy;
 

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "proxy/chunked.h"
-#include "proxy/http_request.h"
+#include "proxy/parse/chunked.h"
+#include "proxy/parse/http_request.h"
 
 using namespace paddock::proxy;
 

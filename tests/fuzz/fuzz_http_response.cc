@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/http_response.h"
+#include "proxy/parse/http_response.h"
 
 using paddock::proxy::ParseCursor;
 using paddock::proxy::ParseStatus;

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/socks5.h"
+#include "proxy/parse/socks5.h"
 
 using namespace paddock::proxy;
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/tls_client_hello.h"
+#include "proxy/parse/tls_client_hello.h"
 
 using namespace paddock::proxy;
 

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "proxy/address_filter.h"
+#include "proxy/decide/address_filter.h"
 #include "proxy/proxy_server.h"
 
 namespace {

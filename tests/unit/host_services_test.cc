@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "proxy/decision.h"
-#include "proxy/upgrade.h"
+#include "proxy/decide/decision.h"
+#include "proxy/parse/upgrade.h"
 #include "sandbox/spec_codec.h"
 #include "settings/port_spec.h"
 #include "settings/settings.h"

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "proxy/address_filter.h"
+#include "proxy/decide/address_filter.h"
 
 namespace paddock::proxy {
 namespace {

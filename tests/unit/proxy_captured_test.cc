@@ -2,8 +2,8 @@
 // check of a captured connection's first plain HTTP request.
 #include <gtest/gtest.h>
 
-#include "proxy/captured_check.h"
-#include "proxy/domain_rules.h"
+#include "proxy/decide/captured_check.h"
+#include "proxy/decide/domain_rules.h"
 
 namespace paddock::proxy {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "proxy/chunked.h"
+#include "proxy/parse/chunked.h"
 
 namespace paddock::proxy {
 namespace {

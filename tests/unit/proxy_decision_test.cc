@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "proxy/decision.h"
+#include "proxy/decide/decision.h"
 
 namespace paddock::proxy {
 namespace {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "proxy/denial_advice.h"
+#include "proxy/decide/denial_advice.h"
 
 namespace paddock::proxy {
 namespace {

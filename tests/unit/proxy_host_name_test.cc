@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "proxy/host_name.h"
+#include "proxy/decide/host_name.h"
 
 namespace paddock::proxy {
 namespace {

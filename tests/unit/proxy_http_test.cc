@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "proxy/chunked.h"
-#include "proxy/http_request.h"
+#include "proxy/parse/chunked.h"
+#include "proxy/parse/http_request.h"
 
 namespace paddock::proxy {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "proxy/http_response.h"
+#include "proxy/parse/http_response.h"
 
 namespace paddock::proxy {
 namespace {

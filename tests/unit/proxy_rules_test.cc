@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "proxy/domain_rules.h"
+#include "proxy/decide/domain_rules.h"
 
 namespace paddock::proxy {
 namespace {

@@ -4,7 +4,7 @@
 #include <initializer_list>
 #include <string>
 
-#include "proxy/socks5.h"
+#include "proxy/parse/socks5.h"
 
 namespace paddock::proxy {
 namespace {

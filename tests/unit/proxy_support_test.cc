@@ -12,11 +12,11 @@
 #include <string>
 
 #include "base/unique_fd.h"
-#include "proxy/audit_log.h"
-#include "proxy/denial_tally.h"
-#include "proxy/dialer.h"
-#include "proxy/relay.h"
-#include "proxy/replies.h"
+#include "proxy/decide/audit_log.h"
+#include "proxy/decide/denial_tally.h"
+#include "proxy/io/dialer.h"
+#include "proxy/io/relay.h"
+#include "proxy/parse/replies.h"
 
 namespace paddock::proxy {
 namespace {

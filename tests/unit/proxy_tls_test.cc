@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "proxy/tls_client_hello.h"
+#include "proxy/parse/tls_client_hello.h"
 
 namespace paddock::proxy {
 namespace {
