@@ -97,6 +97,24 @@ def measure_interleaved(cases, runs, warmup, progress=None):
 # --------------------------------------------------------------------------- process trees
 
 
+def ratio_rows(cases):
+    """Table rows for cases measured together, the first being paddock's: median/min/max of
+    wall_ms and paddock's median over each other case's (the ratio the figures print)."""
+    pad = cases[0].result().get("wall_ms", {}).get("median")
+    rows = []
+    for c in cases:
+        r = {"label": c.name}
+        res = c.result()
+        if c.skip:
+            r["skip"] = c.skip
+        elif "wall_ms" in res:
+            r["stats"] = {k: res["wall_ms"][k] for k in ("median", "min", "max")}
+            if pad and c.sandbox != "paddock":
+                r["ratio"] = pad / res["wall_ms"]["median"]
+        rows.append(r)
+    return rows
+
+
 def proc_status(pid):
     try:
         with open(f"/proc/{pid}/status") as f:

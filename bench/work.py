@@ -9,7 +9,7 @@ work); the project directory holding the source is the current directory.
 
 import os
 
-from common import CACHE, Case, measure_interleaved
+from common import CACHE, Case, measure_interleaved, ratio_rows
 
 SOURCE = """#include <regex>
 #include <string>
@@ -46,18 +46,7 @@ def figure_work(sbs, runs, warmup, log):
             cases.append(c)
         log(f"figure 4: {title} ({runs} runs after {warmup} warm-up)")
         measure_interleaved(cases, runs, warmup)
-        pad = cases[0].result().get("wall_ms", {}).get("median")
-        rows = []
-        for c in cases:
-            r = {"label": c.name}
-            res = c.result()
-            if c.skip:
-                r["skip"] = c.skip
-            elif "wall_ms" in res:
-                r["stats"] = {k: res["wall_ms"][k] for k in ("median", "min", "max")}
-                if pad and c.sandbox != "paddock":
-                    r["ratio"] = pad / res["wall_ms"]["median"]
-            rows.append(r)
+        rows = ratio_rows(cases)
         blocks.append({"title": f"{title} (ms)", "ratio_label": "paddock/this", "rows": rows})
         data[title] = {c.sandbox: c.result() for c in cases}
     return {"title": "4. Work inside", "blocks": blocks, "data": data}

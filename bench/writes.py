@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from common import CACHE, HERE, Case, measure_interleaved
+from common import CACHE, HERE, Case, measure_interleaved, ratio_rows
 
 DRIVER = os.path.join(HERE, "write_driver.py")
 NPM_PACKAGES = ["eslint@8.57.0", "webpack@5.94.0"]  # about 5,000 files
@@ -156,18 +156,7 @@ def figure_writes(sbs, runs, warmup, log):
                 cases = cases_for(sbs, where, title, args)
                 log(f"figure 6: {title} on {place} ({runs} runs after {warmup} warm-up)")
                 measure_interleaved(cases, runs, warmup)
-                pad = cases[0].result().get("wall_ms", {}).get("median")
-                rows = []
-                for c in cases:
-                    r = {"label": c.name}
-                    res = c.result()
-                    if c.skip:
-                        r["skip"] = c.skip
-                    elif "wall_ms" in res:
-                        r["stats"] = {k: res["wall_ms"][k] for k in ("median", "min", "max")}
-                        if pad and c.sandbox != "paddock":
-                            r["ratio"] = pad / res["wall_ms"]["median"]
-                    rows.append(r)
+                rows = ratio_rows(cases)
                 blocks.append({"title": f"{title}, {place} (ms, timed inside)",
                                "ratio_label": "paddock/this", "rows": rows})
                 data[f"{title} ({place})"] = {c.sandbox: c.result() for c in cases}
