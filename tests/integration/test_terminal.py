@@ -11,6 +11,25 @@ PROBE = ("tty; python3 -c 'import os; print(os.ttyname(0))'; "
          "for f in /dev/pts/[0-9]*; do printf '%s ' $f; stat -c '%d %i %t %T' $f; done")
 
 
+
+def drain_pty(master, p):
+    """Everything the process writes to the pty until it closes (killed after TIMEOUT idle)."""
+    out = b""
+    while True:
+        r, _, _ = select.select([master], [], [], TIMEOUT)
+        if not r:
+            p.kill()
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    p.wait(timeout=TIMEOUT)
+    return out
+
 def run_on_pty(sb, cmd, extra_ptys=2):
     """paddock run -c CMD with stdio on a fresh pty (after `extra_ptys` other ptys, so its
     number is not 0); returns (output, (name, stat) of the pty, [(name, stat)] of the others),
@@ -24,20 +43,7 @@ def run_on_pty(sb, cmd, extra_ptys=2):
         p = subprocess.Popen(sb.argv(["-c", cmd]), cwd=str(sb.project), env=sb.env(),
                              stdin=slave, stdout=slave, stderr=slave, close_fds=True)
         os.close(slave)
-        out = b""
-        while True:
-            r, _, _ = select.select([master], [], [], TIMEOUT)
-            if not r:
-                p.kill()
-                break
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        p.wait(timeout=TIMEOUT)
+        out = drain_pty(master, p)
         return out.decode(errors="replace").replace("\r\n", "\n"), mine, other_stats
     finally:
         os.close(master)
@@ -135,20 +141,7 @@ def test_write_only_terminal_not_shown(sb):
                              stdin=subprocess.DEVNULL, stdout=wo, stderr=wo, close_fds=True)
         os.close(wo)
         wo = -1
-        out = b""
-        while True:
-            r, _, _ = select.select([master], [], [], TIMEOUT)
-            if not r:
-                p.kill()
-                break
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        p.wait(timeout=TIMEOUT)
+        out = drain_pty(master, p)
     finally:
         if wo >= 0:
             os.close(wo)
