@@ -83,14 +83,21 @@ def prepare_npm(where):
     """A lockfile and an npm cache inside `where`; None with the reason when npm cannot fill
     the cache (no registry)."""
     proj = os.path.join(where, "npmproj")
-    if os.path.isdir(os.path.join(proj, "node_modules")):
-        return proj, None
+    lock = os.path.join(proj, "package-lock.json")
+    # `npm ci --offline` finds tarballs by the lockfile's URLs: a lockfile written without them
+    # (a machine with omit-lockfile-registry-resolved set) makes it ask the registry instead.
+    if os.path.exists(lock):
+        with open(lock) as f:
+            if '"resolved"' in f.read():
+                return proj, None
+    shutil.rmtree(proj, ignore_errors=True)
     if not shutil.which("npm"):
         return None, "npm not installed"
     os.makedirs(proj, exist_ok=True)
     with open(os.path.join(proj, "package.json"), "w") as f:
         f.write('{"name": "bench", "version": "1.0.0", "private": true}\n')
     p = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts",
+                        "--no-omit-lockfile-registry-resolved",
                         "--cache", os.path.join(proj, ".npm-cache"), *NPM_PACKAGES],
                        cwd=proj, capture_output=True, timeout=600)
     if p.returncode != 0:

@@ -137,7 +137,8 @@ Out<long> defer_open(Call& c, std::shared_ptr<UniqueFd> pin, int flags, bool tru
     if (truncate && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) &&
         ::ftruncate(fd.get(), 0) != 0)
       return answer_error(notify, id, errno);
-    long r = answer_fd(notify, id, fd.get(), flags & O_CLOEXEC);
+    // The caller may have been killed while this waited, and its tid reused: no pinning.
+    long r = answer_fd(notify, id, 0, fd.get(), flags & O_CLOEXEC);
     (void)r;  // a caller gone meanwhile: nothing waits for the answer
   });
 }
@@ -274,7 +275,7 @@ Out<long> chmod_fd_target(Call& c, FdTarget& t, mode_t mode,
 }  // namespace
 
 Out<long> Call::send_fd(int fd, bool cloexec) {
-  long r = answer_fd(ctx.notify_fd(), caller.id(), fd, cloexec);
+  long r = answer_fd(ctx.notify_fd(), caller.id(), caller.tid(), fd, cloexec);
   if (r < 0) return CallError{r == -ENOENT ? EINTR : int(-r)};
   answered = true;
   return r;

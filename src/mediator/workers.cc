@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 
 #include <cerrno>
@@ -101,7 +102,45 @@ void answer_value(int notify_fd, uint64_t id, long value) {
   (void)::ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
-long answer_fd(int notify_fd, uint64_t id, int fd, bool cloexec) {
+namespace {
+
+// Handing over a descriptor is a hand-shake, not one answer: the kernel wakes the caller to
+// install it and then wakes us, both with ordinary wake-ups that, on a machine with an idle CPU,
+// land on that CPU (an inter-processor wake-up: 50-100 µs on a VM, 4 µs on the same CPU). The
+// SYNC_WAKE_UP flag covers plain answers only. Holding the caller to our CPU for the hand-shake
+// makes it a same-CPU switch (measured 74 µs -> 13 µs per hand-over on a 2-vCPU VM). Affinity
+// carries no rights, so a failure (a cpuset that excludes this CPU) only costs the speed-up.
+class SameCpu {
+ public:
+  explicit SameCpu(pid_t tid) : tid_(tid) {
+    if (tid_ <= 0) return;
+    int cpu = ::sched_getcpu();
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return;
+    if (::sched_getaffinity(tid_, sizeof saved_, &saved_) != 0) return;
+    if (!CPU_ISSET(cpu, &saved_)) return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    pinned_ = ::sched_setaffinity(tid_, sizeof one, &one) == 0;
+  }
+  ~SameCpu() {
+    // The caller is blocked in its call until the hand-over ends. Another of its threads setting
+    // this thread's affinity in that window would be undone: rare, and costs nothing but speed.
+    if (pinned_) (void)::sched_setaffinity(tid_, sizeof saved_, &saved_);
+  }
+  SameCpu(const SameCpu&) = delete;
+  SameCpu& operator=(const SameCpu&) = delete;
+
+ private:
+  pid_t tid_;
+  cpu_set_t saved_{};
+  bool pinned_ = false;
+};
+
+}  // namespace
+
+long answer_fd(int notify_fd, uint64_t id, pid_t tid, int fd, bool cloexec) {
+  SameCpu hold(tid);
   seccomp_notif_addfd add{};
   add.id = id;
   add.flags = SECCOMP_ADDFD_FLAG_SEND;

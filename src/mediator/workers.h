@@ -6,6 +6,8 @@
 // wait on anything the sandbox controls, so one stuck call cannot stall the others, and a
 // worker still waiting when the sandbox is gone never delays paddock's exit (workers are
 // detached: they end with the process).
+#include <sys/types.h>
+
 #include <functional>
 #include <memory>
 
@@ -26,7 +28,8 @@ class Workers {
 void answer_error(int notify_fd, uint64_t id, int err);
 void answer_value(int notify_fd, uint64_t id, long value);
 // Installs `fd` in the caller (close-on-exec if asked) as the call's result. Returns the
-// caller's new fd number, or -errno.
-long answer_fd(int notify_fd, uint64_t id, int fd, bool cloexec);
+// caller's new fd number, or -errno. `tid` (in our pid namespace), when known to be still
+// waiting, lets the hand-over stay on this CPU; 0 skips that.
+long answer_fd(int notify_fd, uint64_t id, pid_t tid, int fd, bool cloexec);
 
 }  // namespace paddock::mediator
