@@ -39,7 +39,8 @@ void add_common(CLI::App* cmd, paddock::CommonFlags& f) {
            "allow a network destination (repeatable)");
   add_list(cmd, "--deny-domain", "DOMAIN", f.deny_domain,
            "deny a network destination (repeatable)");
-  add_list(cmd, "--resolve", "NAME=ADDR", f.resolve, "pin NAME to ADDR for the proxy (repeatable)");
+  add_list(cmd, "--resolve", "NAME=ADDR[,ADDR]", f.resolve,
+           "pin NAME to ADDR for the proxy; several are dialled in turn (repeatable)");
   add_list(cmd, "--publish", "[HOST_PORT:]PORT", f.publish,
            "serve the sandbox's 127.0.0.1:PORT on the host's 127.0.0.1:HOST_PORT (default: PORT; "
            "implies binding PORT inside; repeatable)");

@@ -21,7 +21,7 @@ struct NetworkSettings {
   bool allow_all_unix_sockets = false;                       // network.allowAllUnixSockets
   bool allow_local_binding = false;                          // network.allowLocalBinding
   std::vector<std::string> denied_resolved_addresses;        // network.deniedResolvedAddresses
-  std::vector<std::pair<std::string, std::string>> resolve;  // network.resolve {NAME: ADDR}
+  std::vector<std::pair<std::string, std::string>> resolve;  // network.resolve {NAME: ADDR[,ADDR]}
   // network.allowPrivateAddresses (paddock's own): names resolving into RFC 1918, 100.64/10,
   // fc00::/7 and fec0::/10 are dialled instead of refused.
   bool allow_private_addresses = false;

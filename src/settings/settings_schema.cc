@@ -393,9 +393,19 @@ class Walker {
         const auto u = static_cast<unsigned char>(c);
         if (u <= 0x20 || u == 0x7F) fail("host name contains whitespace or a control character");
       }
-      const std::string& addr = string(m.value, "a string (an address)");
-      check_string(addr, StringKind::kAddress);
-      out.emplace_back(m.key, addr);
+      // One address, or several dialled in turn (a dual-stack service: ["::1", "127.0.0.1"]).
+      std::string addrs;
+      if (std::get_if<JsonArray>(&m.value.v) != nullptr) {
+        for (const std::string& a : string_list(m.value, StringKind::kAddress)) {
+          if (a.find(',') != std::string::npos) fail(quoted(a) + ": one address per string");
+          addrs += (addrs.empty() ? "" : ",") + a;
+        }
+        if (addrs.empty()) fail("an empty list of addresses");
+      } else {
+        addrs = string(m.value, "a string (an address) or an array of addresses");
+        check_string(addrs, StringKind::kAddress);
+      }
+      out.emplace_back(m.key, addrs);
     }
     s_.network.resolve = std::move(out);
   }

@@ -338,3 +338,28 @@ def test_large_transfers_intact(sb, scratch):
         assert r.out.count(want) == 3, r
         posts = [q for q in server.requests if q["method"] == "POST"]
         assert len(posts) == 1 and posts[0]["body"] == up, [len(p["body"]) for p in posts]
+
+
+def test_pin_with_several_addresses_falls_back_in_order(sb, http_server, scratch):
+    """--resolve NAME=A,B dials B when the connect to A fails, through the proxy and through a
+    captured connect, as a client resolving the name itself would; the settings file takes the
+    same list as an array. Control: A alone really is unreachable."""
+    port = http_server.port
+    dead = "127.0.0.2"  # loopback, but nothing listens there on this port: refused at once
+    probe = (curl(f"-o /dev/null -w 'proxy=%{{http_code}}\\n' http://{ALLOWED}:{port}/proxy") +
+             "; " + curl(f"--noproxy '*' -o /dev/null -w 'captured=%{{http_code}}\\n' "
+                         f"http://{ALLOWED}:{port}/captured"))
+    r = sb.sh(probe, flags=allow(ALLOWED) + ["--resolve", f"{ALLOWED}={dead},127.0.0.1"])
+    assert "proxy=200" in r.out and "captured=200" in r.out, r
+    assert http_server.paths() == ["/proxy", "/captured"], http_server.requests
+
+    settings = scratch / "pins.json"
+    settings.write_text(json.dumps({"network": {
+        "allowedDomains": [ALLOWED], "resolve": {ALLOWED: [dead, "127.0.0.1"]}}}))
+    r = sb.sh(probe, flags=["--settings", str(settings)])
+    assert "proxy=200" in r.out and "captured=200" in r.out, r
+    assert http_server.paths() == ["/proxy", "/captured"] * 2, http_server.requests
+
+    control = sb.sh(probe, flags=allow(ALLOWED) + ["--resolve", f"{ALLOWED}={dead}"])
+    assert "proxy=200" not in control.out and "captured=200" not in control.out, control
+    assert len(http_server.paths()) == 4, http_server.requests

@@ -114,9 +114,20 @@ TEST(ProxyDecision, PinsNeedAnAllowRuleAndSkipTheFilter) {
   EXPECT_EQ(v.dial_address(), ip("10.1.2.3"));
   EXPECT_NE(v.reason.find("pinned to 10.1.2.3"), std::string::npos);
 
+  EXPECT_TRUE(v.pinned_fallbacks.empty());
+
   v = decide(r, {Protocol::Http, "DEV.example.com", 80});
   ASSERT_TRUE(v.allowed);
   EXPECT_EQ(v.dial_address(), ip("127.0.0.1"));
+
+  // Several addresses: the first is dialled, the others are the fallbacks, in order.
+  const NetworkRules m =
+      compile({"dual.example.com"}, {}, {}, {{"dual.example.com", "::1,127.0.0.2,127.0.0.1"}});
+  v = decide(m, {Protocol::Captured, "dual.example.com", 8080});
+  ASSERT_TRUE(v.allowed);
+  EXPECT_EQ(v.dial_address(), ip("::1"));
+  EXPECT_EQ(v.pinned_fallbacks, (std::vector<IpAddress>{ip("127.0.0.2"), ip("127.0.0.1")}));
+  EXPECT_NE(v.reason.find("pinned to ::1,127.0.0.2,127.0.0.1"), std::string::npos);
 
   // Pinned but not allowed: denied, and nothing to dial.
   v = decide(r, {Protocol::Socks5, "other.example.net", 443});
@@ -229,11 +240,19 @@ TEST(ProxyDecision, ResolvePinsCompile) {
                                     {"a.example.", "10.0.0.1"}});
   ASSERT_TRUE(pins.ok()) << pins.error().message();
   EXPECT_EQ(pins->size(), 5u);
-  EXPECT_EQ(pins->lookup("a.example"), ip("10.0.0.1"));
-  EXPECT_EQ(pins->lookup("c.example"), ip("2001:db8::2"));
-  EXPECT_EQ(pins->lookup("d.example"), ip("10.0.0.4"));
-  EXPECT_EQ(pins->lookup("xn--bcher-kva.example"), ip("10.0.0.5"));
-  EXPECT_FALSE(pins->lookup("e.example").has_value());
+  using V = std::vector<IpAddress>;
+  EXPECT_EQ(pins->lookup("a.example"), V{ip("10.0.0.1")});
+  EXPECT_EQ(pins->lookup("c.example"), V{ip("2001:db8::2")});
+  EXPECT_EQ(pins->lookup("d.example"), V{ip("10.0.0.4")});
+  EXPECT_EQ(pins->lookup("xn--bcher-kva.example"), V{ip("10.0.0.5")});
+  EXPECT_TRUE(pins->lookup("e.example").empty());
+
+  // Several addresses, dialled in the order given; a repeat within one pin counts once.
+  auto multi = ResolvePins::compile({{"m.example", "::1,127.0.0.1,[2001:db8::3],::1"},
+                                     {"m.example", "::1,127.0.0.1,2001:db8::3"}});
+  ASSERT_TRUE(multi.ok()) << multi.error().message();
+  EXPECT_EQ(multi->lookup("m.example"), (V{ip("::1"), ip("127.0.0.1"), ip("2001:db8::3")}));
+  EXPECT_EQ(join_addresses(multi->lookup("m.example")), "::1,127.0.0.1,2001:db8::3");
 
   const std::vector<std::pair<std::string, std::string>> bad[] = {
       {{"a.example", "10.0.0"}},
@@ -248,6 +267,15 @@ TEST(ProxyDecision, ResolvePinsCompile) {
       {{"bad name", "10.0.0.1"}},
       {{"127.1", "10.0.0.1"}},
       {{"a.example", "10.0.0.1"}, {"A.EXAMPLE.", "10.0.0.2"}},
+      {{"a.example", "10.0.0.1,"}},
+      {{"a.example", ",10.0.0.1"}},
+      {{"a.example", "10.0.0.1,,10.0.0.2"}},
+      {{"a.example", "10.0.0.1, 10.0.0.2"}},
+      {{"a.example", "10.0.0.1,example.com"}},
+      {{"a.example",
+        "10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,10.0.0.7,10.0.0.8,"
+        "10.0.0.9"}},
+      {{"a.example", "10.0.0.1"}, {"a.example", "10.0.0.1,10.0.0.2"}},
   };
   for (const auto& set : bad) {
     auto r = ResolvePins::compile(set, "--resolve");

@@ -58,7 +58,8 @@ TEST(SettingsParse, FullFile) {
       "allowAllUnixSockets": false,
       "allowLocalBinding": true,
       "deniedResolvedAddresses": ["10.0.0.0/8", "fd00::/8"],
-      "resolve": {"internal.example.com": "192.0.2.7", "db.example.com": "2001:db8::1"},
+      "resolve": {"internal.example.com": "192.0.2.7", "db.example.com": "2001:db8::1",
+                  "dual.example.com": ["::1", "127.0.0.1"]},
       "allowPrivateAddresses": true
     },
     "filesystem": {
@@ -80,11 +81,13 @@ TEST(SettingsParse, FullFile) {
   EXPECT_TRUE(s.network.allow_local_binding);
   EXPECT_EQ(s.network.denied_resolved_addresses,
             (std::vector<std::string>{"10.0.0.0/8", "fd00::/8"}));
-  ASSERT_EQ(s.network.resolve.size(), 2u);
+  ASSERT_EQ(s.network.resolve.size(), 3u);
   EXPECT_EQ(s.network.resolve[0],
             (std::pair<std::string, std::string>{"internal.example.com", "192.0.2.7"}));
   EXPECT_EQ(s.network.resolve[1],
             (std::pair<std::string, std::string>{"db.example.com", "2001:db8::1"}));
+  EXPECT_EQ(s.network.resolve[2],
+            (std::pair<std::string, std::string>{"dual.example.com", "::1,127.0.0.1"}));
   EXPECT_EQ(s.filesystem.deny_read, (std::vector<std::string>{"~/.ssh", "/etc/shadow"}));
   EXPECT_EQ(s.filesystem.allow_read, std::vector<std::string>{"~/.ssh/known_hosts"});
   EXPECT_EQ(s.filesystem.allow_write,
@@ -221,10 +224,15 @@ INSTANTIATE_TEST_SUITE_P(
              "network.deniedResolvedAddresses[0]: expected a string, got null"},
         Case{R"({"network": {"resolve": ["a.com=1.2.3.4"]}})",
              "network.resolve: expected an object mapping host names to addresses, got array"},
-        Case{R"({"network": {"resolve": {"a.example.com": 1}}})",
-             R"(network.resolve["a.example.com"]: expected a string (an address), got number)"},
-        Case{R"({"network": {"resolve": {"a": ["1.2.3.4"]}}})",
-             "network.resolve.a: expected a string (an address), got array"},
+        Case{
+            R"({"network": {"resolve": {"a.example.com": 1}}})",
+            R"(network.resolve["a.example.com"]: expected a string (an address) or an array of addresses, got number)"},
+        Case{R"({"network": {"resolve": {"a": []}}})",
+             "network.resolve.a: an empty list of addresses"},
+        Case{R"({"network": {"resolve": {"a": ["1.2.3.4", 5]}}})",
+             "network.resolve.a[1]: expected a string, got number"},
+        Case{R"({"network": {"resolve": {"a": ["1.2.3.4,5.6.7.8"]}}})",
+             R"(network.resolve.a: "1.2.3.4,5.6.7.8": one address per string)"},
         Case{R"({"filesystem": {"denyRead": [true]}})",
              "filesystem.denyRead[0]: expected a string, got boolean"},
         Case{R"({"filesystem": {"allowRead": {}}})",

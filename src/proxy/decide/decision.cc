@@ -39,8 +39,12 @@ Verdict decide(const NetworkRules& rules, const Request& request) {
   v.host = std::move(*host);
 
   if (v.host.kind == Host::Name) {
-    v.pinned_address = rules.pins().lookup(v.host.text);
-    v.pinned = v.pinned_address.has_value();
+    std::vector<IpAddress> pin = rules.pins().lookup(v.host.text);
+    if (!pin.empty()) {
+      v.pinned = true;
+      v.pinned_address = pin.front();
+      v.pinned_fallbacks.assign(pin.begin() + 1, pin.end());
+    }
   }
 
   if (request.port == 0) {
@@ -53,7 +57,11 @@ Verdict decide(const NetworkRules& rules, const Request& request) {
   v.allowed = d.allowed;
   v.rule = std::move(d.rule);
   v.reason = std::move(d.reason);
-  if (v.allowed && v.pinned) v.reason += " (pinned to " + v.pinned_address->to_string() + ")";
+  if (v.allowed && v.pinned) {
+    std::vector<IpAddress> all{*v.pinned_address};
+    all.insert(all.end(), v.pinned_fallbacks.begin(), v.pinned_fallbacks.end());
+    v.reason += " (pinned to " + join_addresses(all) + ")";
+  }
   return v;
 }
 

@@ -19,6 +19,7 @@
 
 #include "proxy/decide/domain_rules.h"
 #include "proxy/decide/host_name.h"
+#include "proxy/decide/resolve_pins.h"
 
 namespace paddock::proxy {
 
@@ -43,6 +44,7 @@ struct Verdict {
   uint16_t port = 0;
   bool pinned = false;                      // the name has a --resolve / network.resolve pin
   std::optional<IpAddress> pinned_address;  // set when pinned (also reported on denials)
+  std::vector<IpAddress> pinned_fallbacks;  // a pin's other addresses, dialled in turn
 
   // The address to dial without resolving: the pin, or the IP literal itself. nullopt when the
   // request is denied or the name must be resolved and passed through filter_resolved().
@@ -59,8 +61,6 @@ struct AddressChoice {
   // connect to the one before fails, as a client resolving the name itself would.
   std::vector<IpAddress> fallbacks;
 };
-
-inline constexpr size_t kMaxFallbacks = 7;
 
 // Step 3: the resolver's answers, in its preferred order, through the address filter.
 AddressChoice filter_resolved(const NetworkRules& rules, const std::vector<IpAddress>& resolved);

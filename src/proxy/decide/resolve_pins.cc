@@ -1,5 +1,7 @@
 #include "proxy/decide/resolve_pins.h"
 
+#include <algorithm>
+
 namespace paddock::proxy {
 
 Result<std::pair<std::string, std::string>> parse_resolve_flag(std::string_view arg) {
@@ -32,21 +34,41 @@ Result<ResolvePins> ResolvePins::compile(
     if (!host) return fail("invalid host name: " + host.error().detail);
     if (host->is_ip())
       return fail("an IP literal needs no pin; allow it in allowedDomains instead");
-    const auto addr = parse_ip_literal(raw_addr);
-    if (!addr)
-      return fail("\"" + printable(raw_addr) +
-                  "\" is not an IP address (expected e.g. 10.1.2.3, 2001:db8::1 or [2001:db8::1])");
-    auto [it, inserted] = out.table_.emplace(host->text, *addr);
-    if (!inserted && !(it->second == *addr))
-      return fail("pinned twice, to " + it->second.to_string() + " and to " + addr->to_string());
+    std::vector<IpAddress> addrs;
+    std::string_view rest = raw_addr;
+    for (;;) {
+      const size_t comma = rest.find(',');
+      const std::string_view one = rest.substr(0, comma);
+      const auto addr = parse_ip_literal(one);
+      if (!addr)
+        return fail(
+            "\"" + printable(one) +
+            "\" is not an IP address (expected e.g. 10.1.2.3, 2001:db8::1 or [2001:db8::1])");
+      if (std::find(addrs.begin(), addrs.end(), *addr) == addrs.end()) addrs.push_back(*addr);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    if (addrs.size() > 1 + kMaxFallbacks)
+      return fail(std::to_string(addrs.size()) + " addresses; at most " +
+                  std::to_string(1 + kMaxFallbacks) + " are dialled");
+    auto [it, inserted] = out.table_.emplace(host->text, addrs);
+    if (!inserted && it->second != addrs)
+      return fail("pinned twice, to " + join_addresses(it->second) + " and to " +
+                  join_addresses(addrs));
   }
   return out;
 }
 
-std::optional<IpAddress> ResolvePins::lookup(std::string_view name) const {
+std::vector<IpAddress> ResolvePins::lookup(std::string_view name) const {
   auto it = table_.find(name);
-  if (it == table_.end()) return std::nullopt;
+  if (it == table_.end()) return {};
   return it->second;
+}
+
+std::string join_addresses(const std::vector<IpAddress>& addrs) {
+  std::string out;
+  for (const IpAddress& a : addrs) out += (out.empty() ? "" : ",") + a.to_string();
+  return out;
 }
 
 }  // namespace paddock::proxy

@@ -151,6 +151,7 @@ void ProxySession::begin(Verdict v, std::string_view raw_host) {
   dialled_.reset();
   next_addresses_.clear();
   if (const auto address = verdict_.dial_address()) {
+    if (verdict_.pinned) next_addresses_ = verdict_.pinned_fallbacks;
     connect_to(*address);
     return;
   }
