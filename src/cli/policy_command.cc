@@ -191,7 +191,6 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
   for (const auto& a : p->fs.protect.aliases())
     std::printf("  %s (a spelling that leads to one above)\n", a.c_str());
   print_protected_names(*p);
-  // --- home layer: printed here by the home-layer change (where the layer is, its size) ---
   print_network(*p);
   print_environment(*p);
   for (const auto& n : p->notes) std::printf("note: %s\n", n.c_str());

@@ -19,6 +19,9 @@ namespace {
 // Deeper than this, a walk stops descending (measure) or moves the subtree up (discard): a
 // sandbox may build a chain of directories as deep as it likes, descriptors are finite.
 constexpr int kMaxDepth = 64;
+// `paddock policy` measures the layer on every call: a layer of millions of cached files is
+// reported as "at least" after this many entries rather than walked for minutes.
+constexpr uint64_t kMaxMeasuredEntries = 1'000'000;
 
 // Every component of `dir` that is missing is made, mode 0700 (the XDG rule for the base
 // directories, and paddock's own).
@@ -76,6 +79,10 @@ std::vector<std::string> names_in(int dir) {
 
 void measure_dir(int dir, int depth, StoreUsage& u) {
   for (const auto& name : names_in(dir)) {
+    if (u.entries >= kMaxMeasuredEntries) {
+      u.partial = true;
+      return;
+    }
     struct stat st;
     if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
     u.bytes += uint64_t(st.st_blocks) * 512;

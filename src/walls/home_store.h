@@ -32,7 +32,7 @@ Result<StoreLock> open_home_store(const std::string& state_dir, const std::strin
 struct StoreUsage {
   uint64_t bytes = 0;  // allocated (st_blocks), as du counts
   uint64_t entries = 0;
-  bool partial = false;  // deeper than paddock walks: at least this much
+  bool partial = false;  // deeper or larger than paddock walks: at least this much
 };
 
 // The size of what the sandboxes of a project wrote (its upper layer). A missing store is 0.
