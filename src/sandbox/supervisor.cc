@@ -397,6 +397,8 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
     if (!m || m->type == ChannelMessage::Type::Eof) break;
     if (m->type == ChannelMessage::Type::Failed) exec_error = m->error;
   }
+  // The resolver's thread ends while the mediator and the proxy stop.
+  resolver->request_stop();
   mediator.stop();
   resolver->stop();
   proxy->stop();
