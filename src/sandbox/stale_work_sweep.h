@@ -1,9 +1,9 @@
 #pragma once
 // The work directories earlier runs of a kept home layer left behind (each holds overlayfs's
-// `volatile` marker, so none can be mounted again) are removed on a thread of their own, from
-// the moment the layer's lock is held until the command has ended. On a filesystem mounted with
-// `discard` every rmdir waits for the disk (~0.2 ms each here): on the supervisor's own thread
-// that wait delayed even `paddock run -- true` by a millisecond.
+// `volatile` marker, so none can be mounted again) are removed on a thread of their own while
+// the view is built and the command runs. On a filesystem mounted with `discard` every rmdir
+// waits for the disk (~0.2 ms each here): on the supervisor's own thread that wait delayed even
+// `paddock run -- true` by a millisecond.
 #include <future>
 #include <string>
 

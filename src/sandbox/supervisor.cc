@@ -225,11 +225,6 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   fs.self_binary = *self;
   auto prepared = prepare_run(fs);
   if (!prepared) return prepared.error();
-  // From here until the command has ended: the work directories of earlier runs of this layer
-  // go (the lock prepare_run() took keeps other runs away from them).
-  std::future<Status> sweep;
-  if (fs.home_layer.mode == HomeLayer::Mode::Persistent)
-    sweep = start_stale_work_sweep(fs.home_layer.store, fs.home_layer.run);
   if (!req.quiet)
     for (const auto& n : prepared->notes) std::fprintf(stderr, "paddock: note: %s\n", n.c_str());
   std::vector<std::string> withheld;
@@ -279,6 +274,11 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   std::unique_ptr<proxy::ProxyServer> proxy;
   std::unique_ptr<dns::DnsServer> resolver;
   proxy::NetworkRules git_rules;
+  // The work directories of earlier runs of this layer go while the view is built and the
+  // command runs (the lock prepare_run() took keeps other runs away from them). Started once
+  // the supervisor has nothing else to do: a new thread on a machine of two CPUs delays
+  // whatever it displaces.
+  std::future<Status> sweep;
   auto launched =
       launch_sandbox(std::move(started), *spec, [&](ProxyListeners listeners) -> Status {
         // The host's own addresses are only the proxy's business.
@@ -299,6 +299,8 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
                                 std::move(resolver_rules), *proxy, capture->names);
         if (!r) return r.error();
         resolver = std::move(*r);
+        if (fs.home_layer.mode == HomeLayer::Mode::Persistent)
+          sweep = start_stale_work_sweep(fs.home_layer.store, fs.home_layer.run);
         return ok_status();
       });
   if (!launched) return launched.error();
