@@ -62,8 +62,8 @@ Result<SandboxSpec> receive_spec(int sync_fd) {
   return decode_spec(bytes);
 }
 
-// The proxy's and the resolver's sockets go to the supervisor before the spec arrives: it
-// serves them while this side builds the view.
+// The proxy's and the resolver's sockets go to the supervisor before the spec arrives: this
+// side holds nothing of the network wall's door while it builds the view.
 Status hand_over_listeners(ProxyListeners listeners, int sync_fd) {
   return send_listeners(sync_fd,
                         {listeners.http.get(), listeners.socks.get(), listeners.capture.get(),

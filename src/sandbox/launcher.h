@@ -46,8 +46,8 @@ struct LaunchedSandbox {
 // the error that stopped the sandbox side (which has then exited). `meanwhile` runs in the
 // supervisor while the sandbox side builds its walls, with the listeners the sandbox side made
 // in its network namespace (127.0.0.1:3128, :1080, :3129 for captured connections, :53 UDP and
-// TCP for the resolver): the proxy and the resolver start there, off the critical path. When it
-// fails, the sandbox side is killed and its error returned.
+// TCP for the resolver), handed over before the spec. When it fails, the sandbox side is killed
+// and its error returned.
 Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
                                        const std::function<Status(ProxyListeners)>& meanwhile);
 
