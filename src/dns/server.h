@@ -33,6 +33,9 @@ class DnsServer {
   DnsServer(const DnsServer&) = delete;
   DnsServer& operator=(const DnsServer&) = delete;
   void stop();  // idempotent; joins the thread
+  // Tells the thread to end without waiting for it (stop() then only joins): several servers
+  // asked first end side by side.
+  void request_stop();
 
   uint64_t answered() const { return answered_.load(); }
 
@@ -48,6 +51,7 @@ class DnsServer {
   std::thread thread_;
   std::atomic<uint64_t> answered_{0};
   bool stopped_ = false;
+  bool stop_requested_ = false;
 };
 
 }  // namespace paddock::dns

@@ -17,6 +17,8 @@
 #include <cstring>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 #include "base/kernel_abi.h"
 #include "mediator/call.h"
@@ -165,9 +167,12 @@ Status Mediator::start(UniqueFd root) {
           0 &&
       errno != EINVAL && errno != ENOTTY)
     return sys_error("ioctl(SECCOMP_IOCTL_NOTIF_SET_FLAGS)", "write mediator");
+  // Every thread is started before any is waited for: each start is a round trip to a new
+  // thread, and the command is already running.
+  std::vector<std::future<Status>> ready_fs;
   for (unsigned i = 0; i < kReceivers; ++i) {
     std::promise<Status> ready;
-    auto ready_f = ready.get_future();
+    ready_fs.push_back(ready.get_future());
     {
       std::lock_guard<std::mutex> g(shared_->done_mu);
       ++shared_->running;
@@ -179,11 +184,15 @@ Status Mediator::start(UniqueFd root) {
       if (!ok) return s->exited();
       s->receive();
     });
-    Status st = ready_f.get();
-    if (!st.ok()) {
-      stop();
-      return st.error();
-    }
+  }
+  std::optional<Error> failed;
+  for (auto& f : ready_fs) {
+    Status st = f.get();
+    if (!st.ok() && !failed) failed = st.error();
+  }
+  if (failed) {
+    stop();
+    return *failed;
   }
   return ok_status();
 }

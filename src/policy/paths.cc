@@ -1,7 +1,12 @@
 #include "policy/paths.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -58,6 +63,17 @@ Result<const PathResolver::Entry*> PathResolver::lookup(const std::string& path,
                                                         const std::string& asked) {
   if (auto it = entries_.find(path); it != entries_.end()) return &it->second;
   Entry e{Entry::Kind::Present, {}};
+  if (!listed_.empty() && path != "/") {
+    // Known without a lookup: a name a listed directory does not hold, or beneath one.
+    const std::string parent = parent_path(path);
+    auto dir = listed_.find(parent);
+    auto up = entries_.find(parent);
+    if ((dir != listed_.end() && dir->second.count(base_name(path)) == 0) ||
+        (up != entries_.end() && up->second.kind == Entry::Kind::Missing)) {
+      e.kind = Entry::Kind::Missing;
+      return &entries_.emplace(path, std::move(e)).first->second;
+    }
+  }
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) {
     if (errno != ENOENT && errno != ENOTDIR) return sys_error("resolve path", asked);
@@ -76,6 +92,54 @@ Result<bool> PathResolver::present(const std::string& abs_path) {
   auto e = lookup(abs_path, abs_path);
   if (!e) return e.error();
   return (*e)->kind != Entry::Kind::Missing;
+}
+
+namespace {
+
+// Does this directory compare names as bytes? Only filesystems known to, and only without the
+// casefold attribute those that have one give it: elsewhere a lookup of ".aws" may find ".AWS".
+bool byte_exact_names(int dir_fd) {
+  constexpr unsigned long kExt4 = 0xEF53, kBtrfs = 0x9123683E, kTmpfs = 0x01021994,
+                          kF2fs = 0xF2F52010;
+  constexpr long kCasefoldFlag = 0x40000000;  // FS_CASEFOLD_FL
+  struct statfs fs;
+  if (::fstatfs(dir_fd, &fs) != 0) return false;
+  const auto type = static_cast<unsigned long>(fs.f_type);
+  if (type != kExt4 && type != kBtrfs && type != kTmpfs && type != kF2fs) return false;
+  long flags = 0;
+  if (::ioctl(dir_fd, FS_IOC_GETFLAGS, &flags) != 0)
+    return type == kBtrfs;  // btrfs has no casefolding; the others say whether they fold
+  return (flags & kCasefoldFlag) == 0;
+}
+
+}  // namespace
+
+void PathResolver::list_directory(const std::string& dir) {
+  if (listed_.count(dir) != 0) return;
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  struct stat st;
+  DIR* d = nullptr;
+  // Past this size a listing costs more than the lookups it saves.
+  if (::fstat(fd, &st) != 0 || st.st_size > 32 * 1024 || !byte_exact_names(fd) ||
+      (d = ::fdopendir(fd)) == nullptr) {
+    ::close(fd);
+    return;
+  }
+  std::unordered_set<std::string> names;
+  std::vector<std::string> plain;  // directories and files: present, nothing more to know
+  errno = 0;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    if (e->d_type == DT_DIR || e->d_type == DT_REG) plain.push_back(join_path(dir, name));
+    names.insert(std::move(name));
+  }
+  const bool complete = errno == 0;
+  ::closedir(d);
+  if (!complete) return;  // every name is looked up instead
+  for (auto& path : plain) entries_.emplace(std::move(path), Entry{Entry::Kind::Present, {}});
+  listed_.emplace(dir, std::move(names));
 }
 
 Result<std::string> PathResolver::resolve(const std::string& abs_path) {

@@ -39,6 +39,12 @@ class PathResolver {
   Result<std::vector<std::string>> spellings(const std::string& abs_path);
   // Is there an entry at this path (not following a final symlink)? Remembered like the rest.
   Result<bool> present(const std::string& abs_path);
+  // Reads the directory at canonical path `dir` once, so that the many names asked of it (the
+  // built-in credential stores in the home and ~/.config) cost no lookup each: a name it does
+  // not hold is missing, as is anything beneath one; a directory or file it holds is present.
+  // Only where names compare as bytes (not a case-insensitive directory: ext4, f2fs or tmpfs
+  // casefolding, vfat, ...) and the directory is small; otherwise nothing changes.
+  void list_directory(const std::string& dir);
 
  private:
   struct Entry {
@@ -49,6 +55,8 @@ class PathResolver {
   Result<std::string> walk(const std::string& abs_path, std::vector<std::string>* spellings,
                            std::vector<std::string>* links = nullptr);
   std::unordered_map<std::string, Entry> entries_;
+  // list_directory(): the names each listed directory held
+  std::unordered_map<std::string, std::unordered_set<std::string>> listed_;
 };
 
 // A set of canonical paths that answers "is this path at or beneath a member?" by looking up

@@ -291,6 +291,12 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
 
   UniqueList deny_read(p.fs.deny_read);
   UniqueList deny_absent(p.fs.deny_read_absent);
+  // Most built-in stores are missing on a given machine: two directory reads instead of a
+  // lookup for each (about a hundred).
+  resolver.list_directory(*home);
+  if (auto config = resolver.resolve(join_path(*home, ".config"));
+      config && path_within(*config, *home))
+    resolver.list_directory(*config);
   for (const auto& rel : builtin_credential_stores())
     PADDOCK_TRY(
         add_denied(resolver, deny_read, deny_absent, "~/" + rel, H, *cwd, "built-in denyRead"));

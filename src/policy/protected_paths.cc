@@ -77,29 +77,41 @@ ProtectedPaths::ProtectedPaths(std::vector<std::string> exact, std::vector<std::
       }
     }
   }
-  for (const std::string& n : builtin_names()) add_name(n);
-  for (const std::string& n : extra_names) add_name(n);
-  // The project's own repository: its hooks bound read-only as a second lock. Its config is
-  // not: git changes it (remote add, push -u, config user.email) through a checked install.
-  bind_names_.emplace_back(".git/hooks");
+  index_ = make_index(extra_names);
 }
 
-void ProtectedPaths::add_name(const std::string& text) {
-  if (std::find(names_.begin(), names_.end(), text) != names_.end()) return;
-  names_.push_back(text);
-  if (!has_glob(text)) bind_names_.push_back(text);
+std::shared_ptr<const ProtectedPaths::NameIndex> ProtectedPaths::make_index(
+    const std::vector<std::string>& extra_names) {
+  auto build = [](const std::vector<std::string>& extra) {
+    auto index = std::make_shared<NameIndex>();
+    for (const std::string& n : builtin_names()) index->add(n);
+    for (const std::string& n : extra) index->add(n);
+    // The project's own repository: its hooks bound read-only as a second lock. Its config is
+    // not: git changes it (remote add, push -u, config user.email) through a checked install.
+    index->bind_names.emplace_back(".git/hooks");
+    return std::shared_ptr<const NameIndex>(std::move(index));
+  };
+  if (!extra_names.empty()) return build(extra_names);
+  static const std::shared_ptr<const NameIndex> builtin = build({});
+  return builtin;
+}
+
+void ProtectedPaths::NameIndex::add(const std::string& text) {
+  if (!seen.insert(text).second) return;
+  names.push_back(text);
+  if (!has_glob(text)) bind_names.push_back(text);
   std::vector<std::string> comps = split(text);
   if (comps.empty()) return;
   if (comps.size() == 1 && !has_glob(text)) {
-    single_.insert(text);
+    single.insert(text);
     return;
   }
-  const size_t index = multi_.size();
+  const size_t index = multi.size();
   if (has_glob(comps.front()))
-    glob_first_.push_back(index);
+    glob_first.push_back(index);
   else
-    by_first_[comps.front()].push_back(index);
-  multi_.push_back(Name{text, std::move(comps)});
+    by_first[comps.front()].push_back(index);
+  multi.push_back(Name{text, std::move(comps)});
 }
 
 const ProtectedPaths::Name* ProtectedPaths::match_at(const std::vector<std::string_view>& comps,
@@ -110,12 +122,13 @@ const ProtectedPaths::Name* ProtectedPaths::match_at(const std::vector<std::stri
       if (!component_match(n.comps[k], comps[i + k])) return false;
     return true;
   };
-  if (auto it = by_first_.find(comps[i]); it != by_first_.end()) {
+  const NameIndex& x = *index_;
+  if (auto it = x.by_first.find(comps[i]); it != x.by_first.end()) {
     for (size_t index : it->second)
-      if (matches(multi_[index])) return &multi_[index];
+      if (matches(x.multi[index])) return &x.multi[index];
   }
-  for (size_t index : glob_first_)
-    if (matches(multi_[index])) return &multi_[index];
+  for (size_t index : x.glob_first)
+    if (matches(x.multi[index])) return &x.multi[index];
   return nullptr;
 }
 
@@ -127,7 +140,7 @@ ProtectionVerdict ProtectedPaths::check(std::string_view path) const {
   }
   auto comps = path_components(path);
   for (size_t i = 0; i < comps.size(); ++i) {
-    if (single_.find(comps[i]) != single_.end()) return {true, std::string(comps[i])};
+    if (index_->single.find(comps[i]) != index_->single.end()) return {true, std::string(comps[i])};
     if (const Name* n = match_at(comps, i)) return {true, n->text};
   }
   return {};
@@ -137,7 +150,7 @@ ProtectionVerdict ProtectedPaths::check_container(std::string_view path) const {
   if (auto it = exact_ancestors_.find(path); it != exact_ancestors_.end())
     return {true, "denyWrite " + it->second + " (an ancestor of it)"};
   auto comps = path_components(path);
-  for (const Name& n : multi_) {
+  for (const Name& n : index_->multi) {
     // The path's last j components against the name's first j, for every proper leading part.
     for (size_t j = 1; j < n.comps.size() && j <= comps.size(); ++j) {
       const size_t from = comps.size() - j;

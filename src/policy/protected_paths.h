@@ -3,6 +3,7 @@
 // of protected_names.h, git hooks and config), paddock's settings file and the user's denyWrite
 // entries. Judged on canonical paths, by name at any depth, so nested repositories need no scan
 // of the project tree.
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -49,17 +50,17 @@ class ProtectedPaths {
   ProtectionVerdict check_container(std::string_view path) const;
 
   // Every name protected at any depth: the built-in ones, then filesystem.protectedNames.
-  const std::vector<std::string>& names() const { return names_; }
+  const std::vector<std::string>& names() const { return index_->names; }
   // The built-in names, for the documentation tests and for callers without a policy.
   static const std::vector<std::string>& builtin_names();
   // The names filesystem.protectedNames added (those not built in already).
   std::vector<std::string> extra_names() const {
-    return {names_.begin() + std::ptrdiff_t(builtin_names().size()), names_.end()};
+    return {index_->names.begin() + std::ptrdiff_t(builtin_names().size()), index_->names.end()};
   }
   // The protected names to over-mount read-only when they already exist in a writable root
   // (relative to it): names() without wildcards, plus the repository's .git/hooks, .git/config
   // and .git/config.worktree.
-  const std::vector<std::string>& names_to_bind_in_root() const { return bind_names_; }
+  const std::vector<std::string>& names_to_bind_in_root() const { return index_->bind_names; }
 
   const std::vector<std::string>& exact() const { return exact_; }
   const std::vector<std::string>& aliases() const { return aliases_; }
@@ -78,7 +79,22 @@ class ProtectedPaths {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
 
-  void add_name(const std::string& text);
+  // The names, indexed for check(): immutable once built, so copies share it. The built-in
+  // names alone (no filesystem.protectedNames) are indexed once per process.
+  struct NameIndex {
+    std::vector<std::string> names;
+    std::vector<std::string> bind_names;
+    std::vector<Name> multi;  // names of several components or with a wildcard
+    std::unordered_set<std::string, Hash, std::equal_to<>> single;  // one literal component
+    // literal first component -> indexes into multi; wildcard-first names are in glob_first
+    std::unordered_map<std::string, std::vector<size_t>, Hash, std::equal_to<>> by_first;
+    std::vector<size_t> glob_first;
+    std::unordered_set<std::string> seen;  // every name added
+
+    void add(const std::string& text);
+  };
+  static std::shared_ptr<const NameIndex> make_index(const std::vector<std::string>& extra_names);
+
   const Name* match_at(const std::vector<std::string_view>& comps, size_t i) const;
 
   std::vector<std::string> exact_;
@@ -88,13 +104,7 @@ class ProtectedPaths {
   // proper ancestor of an exact entry or alias -> that entry
   std::unordered_map<std::string, std::string, Hash, std::equal_to<>> exact_ancestors_;
 
-  std::vector<std::string> names_;
-  std::vector<std::string> bind_names_;
-  std::vector<Name> multi_;  // names of several components or with a wildcard
-  std::unordered_set<std::string, Hash, std::equal_to<>> single_;  // one literal component
-  // literal first component -> indexes into multi_; wildcard-first names are in glob_first_
-  std::unordered_map<std::string, std::vector<size_t>, Hash, std::equal_to<>> by_first_;
-  std::vector<size_t> glob_first_;
+  std::shared_ptr<const NameIndex> index_;
 };
 
 }  // namespace paddock

@@ -62,10 +62,18 @@ Result<SandboxSpec> receive_spec(int sync_fd) {
   return decode_spec(bytes);
 }
 
+// The proxy's and the resolver's sockets go to the supervisor before the spec arrives: this
+// side holds nothing of the network wall's door while it builds the view.
+Status hand_over_listeners(ProxyListeners listeners, int sync_fd) {
+  return send_listeners(sync_fd,
+                        {listeners.http.get(), listeners.socks.get(), listeners.capture.get(),
+                         listeners.dns_udp.get(), listeners.dns_tcp.get()});
+}
+
 // The rest of the walls, in the order that matters for security: nothing is exec'd before every
 // wall is up, and seccomp comes last because it also forbids the mounts made before it.
 // `factory` receives init's end of the socket factory (--publish).
-Status contain(const SandboxSpec& spec, ProxyListeners& listeners, int sync_fd, UniqueFd& factory) {
+Status contain(const SandboxSpec& spec, int sync_fd, UniqueFd& factory) {
   PADDOCK_TRY(build_mount_view(spec.mounts, spec.cwd, spec.view_extras));
   UniqueFd agent;
   if (!spec.ssh_agent_socket.empty()) {
@@ -100,13 +108,7 @@ Status contain(const SandboxSpec& spec, ProxyListeners& listeners, int sync_fd, 
   auto listener = install_seccomp(spec.seccomp, /*want_listener=*/true);
   if (!listener) return listener.error();
   UniqueFd notify(*listener);
-  std::vector<int> fds = {notify.get(),
-                          root.get(),
-                          listeners.http.get(),
-                          listeners.socks.get(),
-                          listeners.capture.get(),
-                          listeners.dns_udp.get(),
-                          listeners.dns_tcp.get()};
+  std::vector<int> fds = {notify.get(), root.get()};
   if (agent.valid()) fds.push_back(agent.get());
   if (factory_out.valid()) fds.push_back(factory_out.get());
   for (const auto& l : host_ports) fds.push_back(l.get());
@@ -119,12 +121,13 @@ Status contain(const SandboxSpec& spec, ProxyListeners& listeners, int sync_fd, 
   UniqueFd factory;
   if (!listeners) {
     failed = listeners.error();
+  } else if (Status h = hand_over_listeners(std::move(*listeners), sync_fd); !h.ok()) {
+    failed = h.error();
   } else if (auto spec = receive_spec(sync_fd); !spec) {
     failed = spec.error();
-  } else if (Status s = contain(*spec, *listeners, sync_fd, factory); !s.ok()) {
+  } else if (Status s = contain(*spec, sync_fd, factory); !s.ok()) {
     failed = s.error();
   } else {
-    *listeners = ProxyListeners{};
     run_init(*spec, sync_fd, factory.release());
   }
   send_failure(sync_fd, *failed);
@@ -178,7 +181,7 @@ Result<StartedSandbox> start_sandbox() {
 }
 
 Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
-                                       const std::function<Status()>& meanwhile) {
+                                       const std::function<Status(ProxyListeners)>& meanwhile) {
   // The spec travels in a memory file: it may exceed a socket message.
   UniqueFd mem(static_cast<int>(::syscall(SYS_memfd_create, "paddock-spec", MFD_CLOEXEC)));
   if (!mem.valid()) return sys_error("memfd_create", "sandbox spec");
@@ -188,8 +191,21 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
   // A failed send means the child already exited: its own message says why.
   Status sent = send_spec(started.sync.get(), mem.get());
   mem.reset();
-  if (sent.ok()) PADDOCK_TRY(meanwhile());
+  // The listeners were sent before the spec was awaited: normally queued already.
   auto msg = receive_message(started.sync.get());
+  if (msg && msg->type == ChannelMessage::Type::Listeners) {
+    if (msg->fds.size() != 5)
+      return plain_error("sandbox",
+                         "expected the proxy's, the capture's and the resolver's listeners");
+    ProxyListeners l;
+    l.http = std::move(msg->fds[0]);
+    l.socks = std::move(msg->fds[1]);
+    l.capture = std::move(msg->fds[2]);
+    l.dns_udp = std::move(msg->fds[3]);
+    l.dns_tcp = std::move(msg->fds[4]);
+    if (sent.ok()) PADDOCK_TRY(meanwhile(std::move(l)));
+    msg = receive_message(started.sync.get());
+  }
   if (!msg || msg->type != ChannelMessage::Type::Ready) {
     if (msg && msg->type == ChannelMessage::Type::Failed) return msg->error;
     if (!sent.ok()) return sent.error();
@@ -198,12 +214,12 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
   }
   const size_t agent_fds = spec.ssh_agent_socket.empty() ? 0 : 1;
   const size_t factory_fds = spec.socket_factory ? 1 : 0;
-  const size_t want = 7 + agent_fds + factory_fds + spec.host_ports.size();
+  const size_t want = 2 + agent_fds + factory_fds + spec.host_ports.size();
   if (msg->fds.size() != want)
     return plain_error("sandbox",
-                       "expected the seccomp listener, the root and the listeners (proxy, "
-                       "capture, resolver; the ssh agent's with --ssh-agent, the socket factory "
-                       "with --publish, one per --allow-host-port)");
+                       "expected the seccomp listener, the root and the listeners (the ssh "
+                       "agent's with --ssh-agent, the socket factory with --publish, one per "
+                       "--allow-host-port)");
   LaunchedSandbox out;
   out.init_pid = started.pid;
   started.pid = -1;  // launched: the supervisor owns it from here
@@ -211,12 +227,7 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
   out.sync = std::move(started.sync);
   out.notify = std::move(msg->fds[0]);
   out.root = std::move(msg->fds[1]);
-  out.http_listener = std::move(msg->fds[2]);
-  out.socks_listener = std::move(msg->fds[3]);
-  out.capture_listener = std::move(msg->fds[4]);
-  out.dns_udp = std::move(msg->fds[5]);
-  out.dns_tcp = std::move(msg->fds[6]);
-  size_t next = 7;
+  size_t next = 2;
   if (agent_fds != 0) out.agent_listener = std::move(msg->fds[next++]);
   if (factory_fds != 0) out.socket_factory = std::move(msg->fds[next++]);
   while (next < msg->fds.size()) out.host_port_listeners.push_back(std::move(msg->fds[next++]));

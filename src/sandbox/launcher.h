@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "base/unique_fd.h"
 #include "sandbox/sandbox_spec.h"
+#include "walls/proxy_listeners.h"
 
 namespace paddock {
 
@@ -31,15 +32,10 @@ Result<StartedSandbox> start_sandbox();
 
 struct LaunchedSandbox {
   pid_t init_pid = -1;
-  UniqueFd pidfd;             // init's pidfd
-  UniqueFd sync;              // supervisor's end of the sync channel
-  UniqueFd notify;            // seccomp user-notification listener
-  UniqueFd root;              // the sandbox's root directory (O_PATH)
-  UniqueFd http_listener;     // 127.0.0.1:3128 inside the sandbox's network namespace
-  UniqueFd socks_listener;    // 127.0.0.1:1080
-  UniqueFd capture_listener;  // 127.0.0.1:3129: captured connections (dns/capture.h)
-  UniqueFd dns_udp;           // 127.0.0.1:53, the sandbox's resolver
-  UniqueFd dns_tcp;
+  UniqueFd pidfd;           // init's pidfd
+  UniqueFd sync;            // supervisor's end of the sync channel
+  UniqueFd notify;          // seccomp user-notification listener
+  UniqueFd root;            // the sandbox's root directory (O_PATH)
   UniqueFd agent_listener;  // --ssh-agent: the socket SSH_AUTH_SOCK names inside
   UniqueFd socket_factory;  // --publish: the supervisor's end (socket_factory.h)
   // --allow-host-port: 127.0.0.1:PORT inside, in the order of spec.host_ports
@@ -48,9 +44,11 @@ struct LaunchedSandbox {
 
 // Sends the spec and returns once every wall is up and the command is about to start, or with
 // the error that stopped the sandbox side (which has then exited). `meanwhile` runs in the
-// supervisor while the sandbox side builds its walls (work the child does not need); when it
-// fails, the sandbox side is killed and its error returned.
+// supervisor while the sandbox side builds its walls, with the listeners the sandbox side made
+// in its network namespace (127.0.0.1:3128, :1080, :3129 for captured connections, :53 UDP and
+// TCP for the resolver), handed over before the spec. When it fails, the sandbox side is killed
+// and its error returned.
 Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
-                                       const std::function<Status()>& meanwhile);
+                                       const std::function<Status(ProxyListeners)>& meanwhile);
 
 }  // namespace paddock

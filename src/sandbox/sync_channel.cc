@@ -12,7 +12,8 @@ namespace paddock {
 namespace {
 
 constexpr size_t kMaxMessage = 16384;
-// The Ready message: five fds, the socket factory and up to kMaxHostPorts listeners.
+// The largest message is Ready: the seccomp listener, the root, the agent's listener, the
+// socket factory and up to kMaxHostPorts listeners.
 constexpr size_t kMaxFds = 48;
 
 void put_u32(std::string& b, uint32_t v) {
@@ -59,13 +60,21 @@ Status send_raw(int sock, const std::string& body, const std::vector<int>& fds) 
   return ok_status();
 }
 
-}  // namespace
-
-Status send_ready(int sock, const std::vector<int>& fds) {
+Status send_with_fds(int sock, ChannelMessage::Type type, const std::vector<int>& fds) {
   if (fds.size() > kMaxFds) return plain_error("sync channel", "too many fds");
   std::string b;
-  put_u32(b, static_cast<uint32_t>(ChannelMessage::Type::Ready));
+  put_u32(b, static_cast<uint32_t>(type));
   return send_raw(sock, b, fds);
+}
+
+}  // namespace
+
+Status send_listeners(int sock, const std::vector<int>& fds) {
+  return send_with_fds(sock, ChannelMessage::Type::Listeners, fds);
+}
+
+Status send_ready(int sock, const std::vector<int>& fds) {
+  return send_with_fds(sock, ChannelMessage::Type::Ready, fds);
 }
 
 Status send_spec(int sock, int spec_fd) {
@@ -123,7 +132,8 @@ Result<ChannelMessage> receive_message(int sock) {
       return plain_error("sync channel", "malformed failure message");
     m.error.err = static_cast<int>(err);
     m.error.exit_code = static_cast<int>(code);
-  } else if (m.type != ChannelMessage::Type::Ready && m.type != ChannelMessage::Type::Spec) {
+  } else if (m.type != ChannelMessage::Type::Ready && m.type != ChannelMessage::Type::Spec &&
+             m.type != ChannelMessage::Type::Listeners) {
     return plain_error("sync channel", "unknown message type");
   }
   return m;

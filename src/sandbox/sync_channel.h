@@ -9,14 +9,18 @@
 namespace paddock {
 
 struct ChannelMessage {
-  // Ready: sandbox side -> supervisor, walls up. Spec: supervisor -> sandbox side, one fd
-  // holding the encoded SandboxSpec (spec_codec.h).
-  enum class Type : uint32_t { Eof = 0, Ready = 1, Failed = 2, Spec = 3 };
+  // Listeners: sandbox side -> supervisor, as soon as its network namespace has them (before
+  // the spec), so the proxy and the resolver start while the view is built. Ready: sandbox
+  // side -> supervisor, walls up. Spec: supervisor -> sandbox side, one fd holding the encoded
+  // SandboxSpec (spec_codec.h).
+  enum class Type : uint32_t { Eof = 0, Ready = 1, Failed = 2, Spec = 3, Listeners = 4 };
   Type type = Type::Eof;
   Error error;                // for Failed
-  std::vector<UniqueFd> fds;  // for Ready: the seccomp listener, then proxy listeners
+  std::vector<UniqueFd> fds;  // Listeners: the proxy's and the resolver's; Ready: the seccomp
+                              // listener, the root, then what the spec asked for
 };
 
+Status send_listeners(int sock, const std::vector<int>& fds);
 Status send_ready(int sock, const std::vector<int>& fds);
 Status send_spec(int sock, int spec_fd);
 // Best effort from a dying child: there is nobody else to tell.

@@ -434,5 +434,32 @@ TEST(PolicyPathSet, AgreesWithPathWithin) {
   }
 }
 
+// list_directory() answers from one directory read: every answer must be the one a lookup of
+// its own gives, whatever was listed.
+TEST_F(PolicyPathsResolve, ListedDirectoryAnswersAsLookupsDo) {
+  const std::vector<std::string> asked = {
+      root_ + "/real",           root_ + "/abs-link",       root_ + "/rel-link",
+      root_ + "/chain",          root_ + "/dangling",       root_ + "/missing",
+      root_ + "/missing/deeper", root_ + "/real/sub/file",  root_ + "/real/sub/none",
+      root_ + "/real/file-link", root_ + "/abs-link/sub/x", root_ + "/real/nothing/here"};
+  PathResolver plain;
+  PathResolver listing;
+  listing.list_directory(root_);
+  listing.list_directory(root_ + "/real");
+  for (const auto& p : asked) {
+    auto a = plain.present(p);
+    auto b = listing.present(p);
+    ASSERT_TRUE(a.ok() && b.ok()) << p;
+    EXPECT_EQ(*a, *b) << p;
+    auto ra = plain.resolve(p);
+    auto rb = listing.resolve(p);
+    ASSERT_TRUE(ra.ok() && rb.ok()) << p;
+    EXPECT_EQ(*ra, *rb) << p;
+  }
+  // A name made after the listing is not seen: the listing is the snapshot the policy uses,
+  // like any lookup made a moment earlier.
+  EXPECT_FALSE(*listing.present(root_ + "/missing"));
+}
+
 }  // namespace
 }  // namespace paddock
