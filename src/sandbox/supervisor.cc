@@ -23,6 +23,7 @@
 #include "proxy/decide/address_filter.h"
 #include "proxy/decide/denial_advice.h"
 #include "proxy/proxy_server.h"
+#include "sandbox/agent_link.h"
 #include "sandbox/agent_setup.h"
 #include "sandbox/dns_setup.h"
 #include "sandbox/environment.h"
@@ -216,7 +217,7 @@ Result<std::string> describe_plan(const Policy& policy) {
   return describe_spec(policy, *spec);
 }
 
-Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, const RunRequest& req,
+Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, RunRequest req,
                           StartedSandbox started) {
   FsPolicy fs = policy.fs;  // this run's: its home layer, paddock's own binary
   auto self = self_binary();
@@ -281,8 +282,18 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   auto capture = std::make_shared<dns::Capture>();
   capture->listener_port = kCapturePort;
   socket_rules.capture = capture;
+  // --ask and --agent-channel: before the mediator and the proxy, which report to it.
+  const std::string settings_file =
+      policy.settings_source.empty() ? default_settings_path() : policy.settings_source;
+  auto link = start_agent_link(policy.network, std::move(req.agent_channel), settings_file);
+  if (!link) {
+    ::kill(launched->init_pid, SIGKILL);
+    ::waitpid(launched->init_pid, nullptr, 0);
+    return link.error();
+  }
   mediator::Mediator mediator(std::move(launched->notify), fs, socket_rules);
   mediator.set_git_judge(make_git_judge(policy, network));
+  mediator.set_refusal_sink(link->mediator_sink());
   Status ms = mediator.start(std::move(launched->root));
   if (!ms.ok()) {
     // The command runs as soon as the walls are up; one that ended already (a program that does
@@ -307,6 +318,8 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   popts.rules = std::move(network);
   popts.audit_log_path = req.audit_log;
   popts.captures = capture->pending;
+  popts.asks = link->broker;
+  popts.on_denial = link->network_sink();
   auto proxy = proxy::ProxyServer::start(std::move(launched->http_listener),
                                          std::move(launched->socks_listener), std::move(popts),
                                          std::move(launched->capture_listener));
@@ -316,8 +329,9 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
     mediator.stop();
     return proxy.error();
   }
-  auto resolver = start_resolver(std::move(launched->dns_udp), std::move(launched->dns_tcp),
-                                 std::move(resolver_rules), **proxy, capture->names);
+  auto resolver =
+      start_resolver(std::move(launched->dns_udp), std::move(launched->dns_tcp),
+                     std::move(resolver_rules), **proxy, capture->names, policy.network.ask);
   if (!resolver) {
     ::kill(launched->init_pid, SIGKILL);
     ::waitpid(launched->init_pid, nullptr, 0);
@@ -406,6 +420,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   mediator.stop();
   (*resolver)->stop();
   (*proxy)->stop();
+  link->stop();  // after the proxy: its last refusals are on their way to the agent
   if (agent_relay) agent_relay->stop();
   if (*relay) (*relay)->stop();
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
