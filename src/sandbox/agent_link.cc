@@ -61,6 +61,8 @@ Result<AgentLink> start_agent_link(const NetworkSettings& network, UniqueFd chan
   if (!ch) return ch.error();
   link.channel = std::move(*ch);
   if (link.broker) {
+    // Raw: the channel holds the broker; the front is called only by the proxy's sessions,
+    // which are gone before the channel is.
     ask::AgentChannel* c = link.channel.get();
     link.broker->set_front(
         [c](const proxy::AskQuestion& q) { c->send(ask::format_permission_request(q), false); });
@@ -70,8 +72,7 @@ Result<AgentLink> start_agent_link(const NetworkSettings& network, UniqueFd chan
 
 std::function<void(const proxy::AuditRecord&)> AgentLink::network_sink() const {
   if (!channel) return nullptr;
-  ask::AgentChannel* c = channel.get();
-  return [c](const proxy::AuditRecord& r) {
+  return [c = channel](const proxy::AuditRecord& r) {
     ask::BlockedNotice n;
     n.kind = ask::BlockedNotice::Kind::Network;
     n.protocol = std::string(proxy::protocol_name(r.protocol));
@@ -88,20 +89,20 @@ std::function<void(const proxy::AuditRecord&)> AgentLink::network_sink() const {
 
 mediator::Records::Sink AgentLink::mediator_sink() const {
   if (!channel) return nullptr;
-  ask::AgentChannel* c = channel.get();
-  return [c](const std::string& what, const std::string& path, const std::string& reason) {
-    ask::BlockedNotice n;
-    n.kind = is_socket_call(what) ? ask::BlockedNotice::Kind::Network
-                                  : ask::BlockedNotice::Kind::Filesystem;
-    if (path.empty() && reason.empty()) {
-      n.reason = what;  // a line that says it all (git's planted files)
-    } else {
-      n.operation = what;
-      n.path = path;
-      n.reason = reason;
-    }
-    c->send(ask::format_blocked(n), true);
-  };
+  return
+      [c = channel](const std::string& what, const std::string& path, const std::string& reason) {
+        ask::BlockedNotice n;
+        n.kind = is_socket_call(what) ? ask::BlockedNotice::Kind::Network
+                                      : ask::BlockedNotice::Kind::Filesystem;
+        if (path.empty() && reason.empty()) {
+          n.reason = what;  // a line that says it all (git's planted files)
+        } else {
+          n.operation = what;
+          n.path = path;
+          n.reason = reason;
+        }
+        c->send(ask::format_blocked(n), true);
+      };
 }
 
 void AgentLink::stop() {

@@ -15,8 +15,10 @@
 namespace paddock {
 
 struct AgentLink {
-  std::shared_ptr<proxy::AskBroker> broker;    // null without --ask
-  std::unique_ptr<ask::AgentChannel> channel;  // null without --agent-channel
+  std::shared_ptr<proxy::AskBroker> broker;  // null without --ask
+  // null without --agent-channel. Shared with the hooks: a mediator worker still finishing a call
+  // after the run ended must not find it gone.
+  std::shared_ptr<ask::AgentChannel> channel;
 
   // For ProxyOptions::on_denial and the resolver (null without a channel).
   std::function<void(const proxy::AuditRecord&)> network_sink() const;

@@ -94,6 +94,10 @@ Result<AppendedSettings> append_allowed_domain(std::string_view text, const std:
     } catch (const Json::parse_error& e) {
       return plain_error(
           name, "not valid JSON (" + position(text, e.byte ? e.byte - 1 : 0) + "); left unchanged");
+    } catch (const Json::exception& e) {
+      // A number beyond a double's range, for one.
+      return plain_error(name,
+                         std::string("cannot be read back (") + e.what() + "); left unchanged");
     }
   }
   if (!j.is_object()) return plain_error(name, "not a JSON object; left unchanged");

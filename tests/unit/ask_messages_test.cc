@@ -162,6 +162,8 @@ TEST(SettingsAppend, RefusesWhatItCannotEditSafely) {
   EXPECT_NE(bad.error().message().find("not valid JSON (line 2"), std::string::npos)
       << bad.error().message();
   EXPECT_FALSE(append_allowed_domain("[]", "a.example", "s.json"));
+  // Found by fuzzing: a number beyond a double's range threw out of the parser.
+  EXPECT_FALSE(append_allowed_domain(R"({"x": 1e99999})", "a.example", "s.json"));
   EXPECT_FALSE(append_allowed_domain(R"({"network": []})", "a.example", "s.json"));
   EXPECT_FALSE(
       append_allowed_domain(R"({"network": {"allowedDomains": "x"}})", "a.example", "s.json"));

@@ -1111,3 +1111,28 @@ TEST(SettingsParse, PaddockSection) {
 
 }  // namespace
 }  // namespace paddock
+
+namespace paddock {
+namespace {
+
+TEST(SettingsAsk, NetworkAskAndItsTimeout) {
+  auto off = parse_settings(R"({"network": {}})", "s.json");
+  ASSERT_TRUE(off);
+  EXPECT_FALSE(off->network.ask);
+  EXPECT_EQ(off->network.ask_timeout_seconds, 60u);
+  auto on = parse_settings(R"({"network": {"ask": true, "askTimeout": 5}})", "s.json");
+  ASSERT_TRUE(on) << on.error().message();
+  EXPECT_TRUE(on->network.ask);
+  EXPECT_EQ(on->network.ask_timeout_seconds, 5u);
+  for (const char* bad : {R"({"network": {"ask": "yes"}})", R"({"network": {"askTimeout": 0}})",
+                          R"({"network": {"askTimeout": 1.5}})",
+                          R"({"network": {"askTimeout": 3601}})",
+                          R"({"network": {"askTimeout": "60"}})"}) {
+    auto r = parse_settings(bad, "s.json");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message().find("network.ask"), std::string::npos) << r.error().message();
+  }
+}
+
+}  // namespace
+}  // namespace paddock
