@@ -64,8 +64,9 @@ Result<AgentLink> start_agent_link(const NetworkSettings& network, UniqueFd chan
     // Raw: the channel holds the broker; the front is called only by the proxy's sessions,
     // which are gone before the channel is.
     ask::AgentChannel* c = link.channel.get();
-    link.broker->set_front(
-        [c](const proxy::AskQuestion& q) { c->send(ask::format_permission_request(q), false); });
+    link.broker->add_front(proxy::AskBroker::Front{
+        [c](const proxy::AskQuestion& q) { c->send(ask::format_permission_request(q), false); },
+        nullptr});
   }
   return link;
 }

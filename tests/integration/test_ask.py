@@ -88,8 +88,24 @@ class Agent:
             self.eof.set()
 
 
-def run_with_agent(sb, agent, cmd, flags=(), timeout=60, ask=True):
-    """paddock run [--ask] --agent-channel FD [flags] -c CMD, with the agent on FD."""
+def descendants(pid):
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as f:
+                    kids = [int(x) for x in f.read().split()]
+                out += kids
+                todo += kids
+        except OSError:
+            pass
+    return out
+
+
+def run_with_agent(sb, agent, cmd, flags=(), timeout=60, ask=True, during=None):
+    """paddock run [--ask] --agent-channel FD [flags] -c CMD, with the agent on FD. `during(pid)`
+    runs on a thread while paddock does."""
     fd = agent.theirs.fileno()
     try:
         argv_flags = (["--ask"] if ask else []) + ["--agent-channel", str(fd), *flags]
@@ -97,6 +113,9 @@ def run_with_agent(sb, agent, cmd, flags=(), timeout=60, ask=True):
     finally:
         agent.theirs.close()
     agent.start()
+    helper = threading.Thread(target=during, args=(p.pid,), daemon=True) if during else None
+    if helper:
+        helper.start()
     try:
         out, err = p.communicate(timeout=timeout)
     except Exception:
@@ -105,6 +124,8 @@ def run_with_agent(sb, agent, cmd, flags=(), timeout=60, ask=True):
         raise
     # paddock closes the channel at exit: the agent reads end of file.
     assert agent.eof.wait(10), "paddock did not close the agent channel at exit"
+    if helper:
+        helper.join(10)
 
     class R:
         pass
@@ -381,8 +402,23 @@ def test_the_channel_is_not_visible_inside(sb):
         f"        if t == 'socket:[{ino}]': found.append((pid, fd))\n"
         "print('found', found)\n")
     (Path(sb.project) / "look.py").write_text(script)
-    r = run_with_agent(sb, agent, "python3 look.py", ask=False)
+    held = {}
+
+    def look_from_outside(pid):
+        # Root can read the fds of paddock's init (not dumpable, so others cannot): it must not
+        # hold the socket either, although it never execs.
+        time.sleep(1.5)
+        for d in descendants(pid):
+            try:
+                links = [os.readlink(f"/proc/{d}/fd/{n}") for n in os.listdir(f"/proc/{d}/fd")]
+            except OSError:
+                continue
+            held[d] = f"socket:[{ino}]" in links
+
+    r = run_with_agent(sb, agent, "python3 look.py; sleep 3", ask=False, during=look_from_outside)
     assert "fd-closed" in r.out and "found []" in r.out, (r.out, r.err)
+    if os.geteuid() == 0:
+        assert held and not any(held.values()), held
 
 
 def test_ask_without_anyone_to_ask_refuses_to_start(sb):

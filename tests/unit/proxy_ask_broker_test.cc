@@ -22,7 +22,8 @@ AskSubject subject(std::string host, uint16_t port = 443) {
 
 struct Fixture : ::testing::Test {
   Fixture() : broker(AskBrokerOptions{60s, 4, 100}) {
-    broker.set_front([this](const AskQuestion& q) { asked.push_back(q); });
+    broker.add_front({[this](const AskQuestion& q) { asked.push_back(q); },
+                      [this](uint64_t id, const AskAnswer& a) { settled.emplace_back(id, a); }});
     broker.set_persist([this](const std::string& p) { persisted.push_back(p); });
   }
   // Asks and expects to wait; the answer lands in `answers[slot]`.
@@ -39,6 +40,7 @@ struct Fixture : ::testing::Test {
   std::vector<AskQuestion> asked;
   std::vector<std::string> persisted;
   std::vector<std::optional<AskAnswer>> answers;
+  std::vector<std::pair<uint64_t, AskAnswer>> settled;
 };
 
 TEST(AskDecisionNames, RoundTrip) {
@@ -60,6 +62,8 @@ TEST_F(Fixture, AllowOnceAnswersThisConnectionOnly) {
   ASSERT_TRUE(answers[0]);
   EXPECT_TRUE(answers[0]->allowed);
   EXPECT_EQ(answers[0]->rule, "ask:allow_once");
+  ASSERT_EQ(settled.size(), 1u);
+  EXPECT_EQ(settled[0].first, asked[0].id);
   // The next connection is asked again.
   wait("a.example", 1);
   EXPECT_EQ(asked.size(), 2u);
@@ -103,6 +107,8 @@ TEST_F(Fixture, IdenticalRequestsShareOneQuestion) {
   EXPECT_EQ(asked.size(), 1u);
   EXPECT_EQ(broker.waiting(), 3u);
   EXPECT_EQ(broker.open_questions(), 1u);
+  ASSERT_EQ(broker.questions().size(), 1u);
+  EXPECT_EQ(broker.questions()[0].subject.host, "same.example");
   broker.answer(asked[0].id, AskDecision::AllowOnce, "");
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(answers[i] && answers[i]->allowed) << i;
   EXPECT_EQ(broker.waiting(), 0u);
@@ -180,14 +186,37 @@ TEST_F(Fixture, ShutdownDropsWaitersSilently) {
             AskBroker::AnswerResult::UnknownId);
 }
 
+TEST(AskBrokerFronts, EveryAnswererSeesTheQuestionAndItsEnd) {
+  // A terminal prompt and the agent channel (or `paddock ctl`) at once: the first answer wins,
+  // the others take their prompt down.
+  AskBroker broker(AskBrokerOptions{60s, 8, 100});
+  std::vector<uint64_t> a_asked, b_asked, a_settled, b_settled;
+  broker.add_front({[&](const AskQuestion& q) { a_asked.push_back(q.id); },
+                    [&](uint64_t id, const AskAnswer&) { a_settled.push_back(id); }});
+  broker.add_front({[&](const AskQuestion& q) { b_asked.push_back(q.id); },
+                    [&](uint64_t id, const AskAnswer&) { b_settled.push_back(id); }});
+  const auto t0 = Clock::now();
+  broker.ask(subject("one.example"), nullptr, t0);
+  broker.ask(subject("two.example"), nullptr, t0);
+  ASSERT_EQ(a_asked, b_asked);
+  ASSERT_EQ(a_asked.size(), 2u);
+  EXPECT_EQ(broker.answer(a_asked[0], AskDecision::Deny, ""), AskBroker::AnswerResult::Applied);
+  EXPECT_EQ(broker.answer(a_asked[0], AskDecision::AllowRun, ""),
+            AskBroker::AnswerResult::UnknownId);  // the second answer finds it settled
+  broker.expire(t0 + 61s);
+  EXPECT_EQ(a_settled, (std::vector<uint64_t>{a_asked[0], a_asked[1]}));
+  EXPECT_EQ(b_settled, a_settled);
+}
+
 TEST(AskBrokerThreads, ManyAskersOneAnswerer) {
   AskBroker broker(AskBrokerOptions{60s, 1000, 100});
   std::mutex mu;
   std::vector<uint64_t> ids;
-  broker.set_front([&](const AskQuestion& q) {
-    std::lock_guard<std::mutex> g(mu);
-    ids.push_back(q.id);
-  });
+  broker.add_front({[&](const AskQuestion& q) {
+                      std::lock_guard<std::mutex> g(mu);
+                      ids.push_back(q.id);
+                    },
+                    nullptr});
   std::atomic<int> answered{0};
   std::vector<std::thread> ts;
   for (int t = 0; t < 4; ++t)

@@ -23,13 +23,26 @@ std::optional<AskDecision> parse_ask_decision(std::string_view s) {
   return std::nullopt;
 }
 
+namespace {
+
+template <class Calls>
+void append(Calls& to, Calls from) {
+  for (auto& x : from.waiters) to.waiters.push_back(std::move(x));
+  for (auto& x : from.settled) to.settled.push_back(std::move(x));
+}
+
+}  // namespace
+
 std::string AskBroker::key(std::string_view host, uint16_t port) {
   return std::string(host) + ":" + std::to_string(port);
 }
 
 void AskBroker::run(Calls& calls) {
-  for (auto& [done, answer] : calls)
+  for (auto& [done, answer] : calls.waiters)
     if (done) done(answer);
+  for (auto& [id, answer] : calls.settled)
+    for (auto& f : fronts_)
+      if (f.settled) f.settled(id, answer);
   std::lock_guard<std::mutex> g(mu_);
   if (--in_flight_ == 0) idle_.notify_all();
 }
@@ -39,8 +52,9 @@ AskBroker::Calls AskBroker::settle(std::map<uint64_t, Question>::iterator it, co
   for (auto& w : it->second.waiters) {
     waiter_question_.erase(w.token);
     --waiting_;
-    calls.emplace_back(std::move(w.done), a);
+    calls.waiters.emplace_back(std::move(w.done), a);
   }
+  calls.settled.emplace_back(it->first, a);
   open_.erase(key(it->second.q.subject.host, it->second.q.subject.port));
   questions_.erase(it);
   return calls;
@@ -89,7 +103,9 @@ AskBroker::Asked AskBroker::ask(const AskSubject& subject, Callback done, Clock:
     waiter_question_.emplace(out.waiter, id);
     ++waiting_;
   }
-  if (opened && front_) front_(*opened);
+  if (opened)
+    for (auto& f : fronts_)
+      if (f.asked) f.asked(*opened);
   return out;
 }
 
@@ -161,8 +177,7 @@ void AskBroker::expire(Clock::time_point now) {
                     key(s.host, s.port) +
                         " matches no allowedDomains rule and no answer came within " +
                         std::to_string(secs) + " s"};
-        Calls c = settle(it, a);
-        for (auto& x : c) calls.push_back(std::move(x));
+        append(calls, settle(it, a));
       }
       it = next;
     }
@@ -182,8 +197,7 @@ void AskBroker::close(std::string why) {
       const AskSubject& s = it->second.q.subject;
       AskAnswer a{false, "ask-closed",
                   key(s.host, s.port) + " matches no allowedDomains rule and " + *closed_};
-      Calls c = settle(it, a);
-      for (auto& x : c) calls.push_back(std::move(x));
+      append(calls, settle(it, a));
     }
     ++in_flight_;
   }
@@ -203,6 +217,14 @@ void AskBroker::shutdown() {
 std::size_t AskBroker::waiting() const {
   std::lock_guard<std::mutex> g(mu_);
   return waiting_;
+}
+
+std::vector<AskQuestion> AskBroker::questions() const {
+  std::lock_guard<std::mutex> g(mu_);
+  std::vector<AskQuestion> out;
+  out.reserve(questions_.size());
+  for (const auto& [id, q] : questions_) out.push_back(q.q);
+  return out;
 }
 
 std::size_t AskBroker::open_questions() const {

@@ -3,7 +3,10 @@
 // given so far (DESIGN 5, "Asking"). Pure bookkeeping: no I/O, no threads of its own, the time
 // passed in. Whoever answers (the agent channel today; a terminal prompt or `paddock ctl` later)
 // only sees questions through the front hook and calls answer(); the proxy's sessions only call
-// ask() and cancel(). Thread-safe; hooks and callbacks run outside the lock.
+// ask() and cancel(). Several answerers may be attached at once (add_front): each is shown every
+// question, the first answer wins, and each is told when a question is settled (by anyone, or by
+// the timeout) so that it can take its prompt down. Thread-safe; hooks and callbacks run outside
+// the lock.
 //
 //   ask(subject)      an answer given for this run already (allow_run, allow_always, deny):
 //                     returned at once. Else the waiter joins the open question for the same
@@ -73,13 +76,18 @@ class AskBroker {
  public:
   using Clock = std::chrono::steady_clock;
   using Callback = std::function<void(const AskAnswer&)>;
-  using Front = std::function<void(const AskQuestion&)>;
+  struct Front {
+    std::function<void(const AskQuestion&)> asked;
+    // The question is no longer open (answered, expired, closed); may be null.
+    std::function<void(uint64_t id, const AskAnswer&)> settled;
+  };
   using Persist = std::function<void(const std::string& pattern)>;
 
   explicit AskBroker(AskBrokerOptions opts = {}) : opts_(opts) {}
 
-  // Set before the first ask(); not changed afterwards.
-  void set_front(Front f) { front_ = std::move(f); }
+  // Before the first ask(); not changed afterwards.
+  void add_front(Front f) { fronts_.push_back(std::move(f)); }
+  bool has_front() const { return !fronts_.empty(); }
   void set_persist(Persist p) { persist_ = std::move(p); }
 
   struct Asked {
@@ -101,6 +109,8 @@ class AskBroker {
 
   std::size_t waiting() const;
   std::size_t open_questions() const;
+  // The open questions, oldest first (for `paddock ctl list`).
+  std::vector<AskQuestion> questions() const;
   const AskBrokerOptions& options() const { return opts_; }
 
   static std::string key(std::string_view host, uint16_t port);
@@ -115,14 +125,17 @@ class AskBroker {
     Clock::time_point deadline;
     std::vector<Waiter> waiters;
   };
-  using Calls = std::vector<std::pair<Callback, AskAnswer>>;
+  struct Calls {
+    std::vector<std::pair<Callback, AskAnswer>> waiters;
+    std::vector<std::pair<uint64_t, AskAnswer>> settled;
+  };
   // Runs the calls taken under mu_ (with in_flight_ raised there), then lowers in_flight_.
   void run(Calls& calls);
   // Under mu_: removes the question and returns its waiters' calls with `a`.
   Calls settle(std::map<uint64_t, Question>::iterator it, const AskAnswer& a);
 
   const AskBrokerOptions opts_;
-  Front front_;
+  std::vector<Front> fronts_;
   Persist persist_;
   mutable std::mutex mu_;
   std::map<uint64_t, Question> questions_;          // by id
