@@ -422,13 +422,15 @@ INSTANTIATE_TEST_SUITE_P(
         Case{R"({"network": {"resolve": {}, "x": 1}})",
              "network.x: unknown key (known keys here: allowedDomains, deniedDomains, "
              "allowUnixSockets, allowAllUnixSockets, allowLocalBinding, deniedResolvedAddresses, "
-             "resolve, allowPrivateAddresses, publishPorts, allowHostPorts, deniedDomainReasons, "
+             "resolve, allowPrivateAddresses, publishPorts, allowHostPorts, ask, askTimeout, "
+             "deniedDomainReasons, "
              "strictAllowlist, "
              "allowAllDomains, allowMachLookup, "
              "httpProxyPort, socksProxyPort, mitmProxy, filterRequest, tlsTerminate, "
              "parentProxy)"},
-        Case{R"({"a b": 1})",
-             "[\"a b\"]: unknown key (known keys here: network, filesystem, git, "
+        // (not "a b": one edit from network.ask, which would be suggested)
+        Case{R"({"a b c": 1})",
+             "[\"a b c\"]: unknown key (known keys here: network, filesystem, git, "
              "credentials, paddock, $schema, ignoreViolations, "
              "enableWeakerNestedSandbox, enableWeakerNetworkIsolation, "
              "allowAppleEvents, allowPty, ripgrep, mandatoryDenySearchDepth, "

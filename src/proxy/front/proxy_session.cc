@@ -103,10 +103,12 @@ void ProxySession::on_tick(Clock::time_point t) {
       if (t >= deadline_) on_phase_timeout();
       break;
     case Phase::Asking:
-      if (t >= deadline_)
+      if (t >= deadline_) {
+        cancel_ask();  // the broker must not count this connection as waiting any more
         on_asked(AskAnswer{false, "ask-timeout",
                            verdict_.host.display() + ":" + std::to_string(verdict_.port) +
                                " got no answer in time"});
+      }
       break;
     case Phase::Resolving:
       if (t >= deadline_) dial_failed(ETIMEDOUT, "resolving " + verdict_.host.text + " timed out");
