@@ -14,7 +14,7 @@ _paddock() {
   local subcommands="run policy doctor reset connect"
   local common="--settings --allow-write --deny-read --allow-read --deny-write --allow-domain
                 --deny-domain --resolve --publish --allow-host-port --allow-local-binding --audit-log --project --ephemeral-home --pass-env --ssh-agent
-                --ssh-agent-key --help"
+                --ssh-agent-key --ask --ask-timeout --help"
   local sub="" i
   for ((i = 1; i < cword; i++)); do
     case ${words[i]} in
@@ -41,7 +41,7 @@ _paddock() {
       mapfile -t COMPREPLY < <(compgen -f -X '!*.pub' -- "$cur"; compgen -d -- "$cur"); return ;;
     --pass-env)
       mapfile -t COMPREPLY < <(compgen -e -- "$cur"); return ;;
-    --allow-domain | --deny-domain | --resolve | --publish | --allow-host-port | -c)
+    --allow-domain | --deny-domain | --resolve | --publish | --allow-host-port | --ask-timeout | --agent-channel | -c)
       return ;;
   esac
 
@@ -49,7 +49,7 @@ _paddock() {
     "")
       mapfile -t COMPREPLY < <(compgen -W "$subcommands --help --version" -- "$cur") ;;
     run)
-      mapfile -t COMPREPLY < <(compgen -W "$common -c --debug --quiet --" -- "$cur") ;;
+      mapfile -t COMPREPLY < <(compgen -W "$common -c --debug --quiet --agent-channel --" -- "$cur") ;;
     policy)
       mapfile -t COMPREPLY < <(compgen -W "$common --json" -- "$cur") ;;
     doctor)

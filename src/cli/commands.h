@@ -22,6 +22,8 @@ struct CommonFlags {
   bool allow_local_binding = false;          // --allow-local-binding
   std::vector<std::string> publish;          // --publish [HOST_PORT:]PORT
   std::vector<std::string> allow_host_port;  // --allow-host-port PORT
+  bool ask = false;                          // --ask
+  std::optional<unsigned> ask_timeout;       // --ask-timeout SECONDS
 };
 
 struct RunFlags {
@@ -30,6 +32,7 @@ struct RunFlags {
   std::vector<std::string> argv;             // after --
   bool debug = false;
   bool quiet = false;
+  std::optional<int> agent_channel;  // --agent-channel FD
 };
 
 // `started`: the sandbox side, cloned as early as possible (start_sandbox()).

@@ -59,6 +59,8 @@ Result<EffectivePolicy> effective_policy(const CommonFlags& f) {
     s.network.resolve.push_back(std::move(*pin));
   }
   s.network.allow_local_binding = s.network.allow_local_binding || f.allow_local_binding;
+  s.network.ask = s.network.ask || f.ask;
+  if (f.ask_timeout) s.network.ask_timeout_seconds = *f.ask_timeout;
   for (const auto& p : f.publish) {
     auto pub = parse_published_port(p, "--publish");
     if (!pub) return pub.error();

@@ -11,6 +11,7 @@
 #include "base/printable.h"
 #include "cli/commands.h"
 #include "cli/connect_command.h"
+#include "settings/settings.h"
 
 namespace {
 
@@ -47,6 +48,13 @@ void add_common(CLI::App* cmd, paddock::CommonFlags& f) {
   add_list(cmd, "--allow-host-port", "PORT", f.allow_host_port,
            "let the sandbox reach the host's loopback service on PORT as localhost:PORT "
            "(repeatable)");
+  cmd->add_flag("--ask", f.ask,
+                "ask (through --agent-channel) about a destination no rule matches, instead of "
+                "refusing it (network.ask)");
+  cmd->add_option("--ask-timeout", f.ask_timeout,
+                  "seconds to wait for an answer before refusing (default 60; network.askTimeout)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1u, paddock::kMaxAskTimeoutSeconds));
   cmd->add_flag("--allow-local-binding", f.allow_local_binding,
                 "let the sandbox bind TCP ports (network.allowLocalBinding)");
   cmd->add_option("--audit-log", f.audit_log, "append one JSON line per network decision to FILE")
@@ -112,6 +120,11 @@ int paddock_main(int argc, char** argv) {
   run_cmd->add_flag("--debug", run.debug,
                     "print the plan: every mount, Landlock rule, seccomp rule");
   run_cmd->add_flag("--quiet", run.quiet, "no notes, warnings or denial summary on stderr");
+  run_cmd
+      ->add_option("--agent-channel", run.agent_channel,
+                   "talk to the agent harness on FD, a connected stream socket: questions "
+                   "(--ask) and a notice of every refusal, as JSON lines (docs/AGENT_CHANNEL.md)")
+      ->type_name("FD");
   run_cmd->prefix_command();
   run_cmd->footer(
       "Forms:\n"

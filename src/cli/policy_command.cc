@@ -72,6 +72,12 @@ void print_network(const Policy& p) {
   std::printf("): %s\n", n.allow_private_addresses
                              ? "dialled (network.allowPrivateAddresses is true)"
                              : "refused (network.allowPrivateAddresses is false)");
+  if (n.ask)
+    std::printf("  unmatched destinations: asked (network.ask; refused after %u s without an "
+                "answer)\n",
+                n.ask_timeout_seconds);
+  else
+    std::printf("  unmatched destinations: refused (network.ask is false)\n");
   std::printf("  local binding (listen on the sandbox's own loopback): %s\n",
               n.allow_local_binding ? "allowed (network.allowLocalBinding)"
                                     : "refused (network.allowLocalBinding is false)");
@@ -148,6 +154,8 @@ Result<int> policy_command(const CommonFlags& flags, bool json) {
     j["network"]["allowPrivateAddresses"] = p->network.allow_private_addresses;
     j["network"]["allowUnixSockets"] = p->fs.unix_sockets;
     j["network"]["allowLocalBinding"] = p->network.allow_local_binding;
+    j["network"]["ask"] = p->network.ask;
+    j["network"]["askTimeout"] = p->network.ask_timeout_seconds;
     nlohmann::json published = nlohmann::json::array();
     for (const auto& pub : p->network.publish_ports)
       published.push_back({{"hostPort", pub.host_port}, {"port", pub.port}});

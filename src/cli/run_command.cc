@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "ask/agent_channel.h"
 #include "cli/commands.h"
 #include "cli/effective_policy.h"
 #include "sandbox/launcher.h"
@@ -46,6 +47,16 @@ Result<int> run_command(const RunFlags& flags, Result<StartedSandbox> started) {
       std::fprintf(stderr, "paddock: warning: %s\n", w.c_str());
   }
   RunRequest req;
+  if (flags.agent_channel) {
+    auto fd = ask::adopt_agent_channel_fd(*flags.agent_channel);
+    if (!fd) return fd.error();
+    req.agent_channel = std::move(*fd);
+  }
+  // Refusing quietly instead would look like asking to whoever wrote --ask.
+  if (policy->network.ask && !req.agent_channel.valid())
+    return plain_error("--ask",
+                       "nobody to ask: give --agent-channel FD (a prompt on the terminal is not "
+                       "built yet), or leave out --ask / network.ask");
   req.debug = flags.debug;
   req.quiet = flags.quiet;
   req.audit_log = flags.common.audit_log;
@@ -60,7 +71,7 @@ Result<int> run_command(const RunFlags& flags, Result<StartedSandbox> started) {
   } else {
     req.argv = flags.argv;
   }
-  return run_sandboxed(*policy, std::move(effective->network), req, std::move(*started));
+  return run_sandboxed(*policy, std::move(effective->network), std::move(req), std::move(*started));
 }
 
 }  // namespace paddock

@@ -21,7 +21,7 @@ struct Call {
 
   // Records the refusal for the exit summary and returns its errno for the caller.
   CallError refuse(const WriteVerdict& v, const std::string& what, const std::string& path) {
-    ctx.records.refused(what + " " + path + " (" + v.reason + ")");
+    ctx.records.refused(what, path, v.reason);
     return CallError{v.err};
   }
   // Installs `fd` in the caller as the call's result.

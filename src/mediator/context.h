@@ -40,7 +40,14 @@ struct SocketRules {
 // Refusals for the exit summary, and unix sockets the sandbox bound (its own, reachable).
 class Records {
  public:
+  // Told of every refusal as it happens (the agent channel's "blocked"): the operation, the
+  // path or address (empty when `what` says it all) and the reason. Must not block.
+  using Sink = std::function<void(const std::string& what, const std::string& path,
+                                  const std::string& reason)>;
+  // Before the mediator starts; not changed while it serves.
+  void set_sink(Sink s) { sink_ = std::move(s); }
   void refused(const std::string& what);
+  void refused(const std::string& what, const std::string& path, const std::string& reason);
   std::map<std::string, unsigned> denials() const;
   void bound_socket(dev_t dev, ino_t ino);
   bool is_bound_socket(dev_t dev, ino_t ino) const;
@@ -57,6 +64,7 @@ class Records {
   bool is_created_gitdir(dev_t dev, ino_t ino) const;
 
  private:
+  Sink sink_;
   mutable std::mutex mu_;
   std::map<std::string, unsigned> denials_;
   std::set<std::pair<dev_t, ino_t>> bound_;

@@ -230,4 +230,8 @@ void Mediator::set_git_judge(GitContentJudge judge) {
   shared_->ctx.git_content = std::move(judge);
 }
 
+void Mediator::set_refusal_sink(Records::Sink sink) {
+  shared_->ctx.records.set_sink(std::move(sink));
+}
+
 }  // namespace paddock::mediator

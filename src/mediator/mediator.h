@@ -41,6 +41,8 @@ class Mediator {
 
   // The judge of content installed at git control paths (before start()).
   void set_git_judge(GitContentJudge judge);
+  // Told of each refusal as it happens (before start(); see Records::Sink).
+  void set_refusal_sink(Records::Sink sink);
 
  private:
   struct Shared;

@@ -11,7 +11,19 @@ namespace {
 constexpr size_t kMaxRecords = 10000;
 }  // namespace
 
+void Records::refused(const std::string& what, const std::string& path, const std::string& reason) {
+  if (sink_) sink_(what, path, reason);
+  std::lock_guard<std::mutex> g(mu_);
+  const std::string line = what + " " + path + " (" + reason + ")";
+  auto it = denials_.find(line);
+  if (it != denials_.end())
+    ++it->second;
+  else if (denials_.size() < kMaxRecords)
+    denials_.emplace(line, 1);
+}
+
 void Records::refused(const std::string& what) {
+  if (sink_) sink_(what, "", "");
   std::lock_guard<std::mutex> g(mu_);
   auto it = denials_.find(what);
   if (it != denials_.end())

@@ -1,11 +1,14 @@
 #pragma once
 // What the supervisor configures when it starts the proxy (see proxy_server.h).
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "dns/capture.h"
+#include "proxy/decide/ask_broker.h"
+#include "proxy/decide/audit_log.h"
 #include "proxy/decide/domain_rules.h"
 
 namespace paddock::proxy {
@@ -37,6 +40,11 @@ struct ProxyOptions {
   // Capture by name: where the supervisor leaves the destination of each connection it joins to
   // the capture listener (see captured_session.h). Needed when that listener is served.
   std::shared_ptr<dns::PendingCaptures> captures;
+  // --ask: a request denied only because no rule matched waits for the broker's answer instead
+  // (ask_broker.h). Whoever answers must stop calling into it before stop() returns.
+  std::shared_ptr<AskBroker> asks;
+  // Called (on a proxy or resolver thread) for every denial, after the audit line; must not block.
+  std::function<void(const AuditRecord&)> on_denial;
 };
 
 }  // namespace paddock::proxy

@@ -74,6 +74,8 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(UniqueFd http_listener,
   server->ctx_ =
       std::make_unique<ServerContext>(std::move(opts.rules), opts.timeouts, std::move(audit),
                                       opts.resolver_threads, max_conns, std::move(opts.captures));
+  server->ctx_->asks = std::move(opts.asks);
+  server->ctx_->on_denial = std::move(opts.on_denial);
   const unsigned n = std::clamp(opts.threads, 1u, kMaxThreads);
   for (unsigned i = 0; i < n; ++i) {
     auto w = Worker::create(*server->ctx_, server->http_listener_.get(),
@@ -99,6 +101,8 @@ ProxyServer::~ProxyServer() {
 void ProxyServer::stop() {
   if (stopped_) return;
   stopped_ = true;
+  // Waiting sessions are closed with their worker; no answer may be posted to it afterwards.
+  if (ctx_ && ctx_->asks) ctx_->asks->shutdown();
   for (auto& w : workers_) w->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();

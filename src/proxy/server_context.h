@@ -2,8 +2,10 @@
 // State shared by every proxy thread: the rules (immutable), the resolver, the audit log and the
 // denial tally (both thread-safe). Owned by ProxyServer, outlives the threads.
 #include <atomic>
+#include <functional>
 #include <memory>
 
+#include "proxy/decide/ask_broker.h"
 #include "proxy/decide/audit_log.h"
 #include "proxy/decide/denial_tally.h"
 #include "proxy/io/resolver.h"
@@ -21,10 +23,11 @@ struct ServerContext {
         max_connections(max_conns),
         captures(std::move(c)) {}
 
-  // Writes the audit line (when logging) and counts denials.
+  // Writes the audit line (when logging), counts denials and tells the denial hook.
   void record(const AuditRecord& r) {
     if (audit) audit->write(r);
     if (r.allowed) return;
+    if (on_denial) on_denial(r);
     // The summary shows "host:port": IPv6 goes in brackets there (the audit line has it bare).
     const bool v6 = r.host.find(':') != std::string::npos;
     denials.add(protocol_name(r.protocol), v6 ? "[" + r.host + "]" : r.host, r.port, r.rule,
@@ -39,6 +42,9 @@ struct ServerContext {
   const unsigned max_connections;
   std::atomic<unsigned> connections{0};
   const std::shared_ptr<dns::PendingCaptures> captures;
+  // Set before the threads start, then only read.
+  std::shared_ptr<AskBroker> asks;                    // --ask: null when off
+  std::function<void(const AuditRecord&)> on_denial;  // every refusal (the agent channel)
 };
 
 }  // namespace paddock::proxy

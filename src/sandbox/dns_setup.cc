@@ -10,10 +10,11 @@ namespace paddock {
 Result<std::unique_ptr<dns::DnsServer>> start_resolver(UniqueFd udp, UniqueFd tcp,
                                                        proxy::NetworkRules rules,
                                                        proxy::ProxyServer& proxy,
-                                                       std::shared_ptr<dns::FakeIpTable> table) {
+                                                       std::shared_ptr<dns::FakeIpTable> table,
+                                                       bool ask) {
   auto shared_rules = std::make_shared<const proxy::NetworkRules>(std::move(rules));
-  dns::NameJudge judge = [shared_rules, &proxy](std::string_view name,
-                                                uint16_t) -> std::optional<std::string> {
+  dns::NameJudge judge = [shared_rules, &proxy, ask](std::string_view name,
+                                                     uint16_t) -> std::optional<std::string> {
     proxy::AuditRecord r;
     r.time = std::chrono::system_clock::now();
     r.protocol = proxy::Protocol::Dns;
@@ -28,7 +29,7 @@ Result<std::unique_ptr<dns::DnsServer>> start_resolver(UniqueFd udp, UniqueFd tc
       return std::nullopt;
     }
     proxy::Decision d = shared_rules->decide_name(*host);
-    if (d.allowed) return std::move(host->text);
+    if (d.allowed || (ask && d.rule == "default-deny")) return std::move(host->text);
     r.host = host->text;
     r.rule = std::move(d.rule);
     r.reason = std::move(d.reason);

@@ -11,10 +11,13 @@
 
 namespace paddock {
 
-// `proxy` must outlive the returned server (stop the server first).
+// `proxy` must outlive the returned server (stop the server first). `ask` (--ask): a name that
+// matches no rule is answered like an allowed one, so that the connection to it reaches the
+// proxy and is asked about there, with its port (a name denied by a rule still is not).
 Result<std::unique_ptr<dns::DnsServer>> start_resolver(UniqueFd udp, UniqueFd tcp,
                                                        proxy::NetworkRules rules,
                                                        proxy::ProxyServer& proxy,
-                                                       std::shared_ptr<dns::FakeIpTable> table);
+                                                       std::shared_ptr<dns::FakeIpTable> table,
+                                                       bool ask = false);
 
 }  // namespace paddock

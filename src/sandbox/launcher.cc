@@ -171,6 +171,15 @@ Result<StartedSandbox> start_sandbox() {
   }
   if (pid == 0) {
     parent_end.reset();
+    // Whatever the caller of paddock left open beyond stdio (--agent-channel's socket, a
+    // harness's pipes) is the supervisor's business: init must not hold it either, since it
+    // never execs and so keeps what close-on-exec would have closed.
+    const unsigned sync = static_cast<unsigned>(child_end.get());
+    if ((sync > 3 && ::syscall(kabi::NR_close_range, 3U, sync - 1, 0U) != 0) ||
+        ::syscall(kabi::NR_close_range, sync + 1, ~0U, 0U) != 0) {
+      send_failure(child_end.get(), sys_error("close_range", "inherited fds"));
+      ::_exit(125);
+    }
     sandbox_side(uid, gid, child_end.release());
   }
   StartedSandbox out;

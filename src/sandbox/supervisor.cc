@@ -24,6 +24,7 @@
 #include "proxy/decide/address_filter.h"
 #include "proxy/decide/denial_advice.h"
 #include "proxy/proxy_server.h"
+#include "sandbox/agent_link.h"
 #include "sandbox/agent_setup.h"
 #include "sandbox/dns_setup.h"
 #include "sandbox/environment.h"
@@ -217,7 +218,7 @@ Result<std::string> describe_plan(const Policy& policy) {
   return describe_spec(policy, *spec);
 }
 
-Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, const RunRequest& req,
+Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, RunRequest req,
                           StartedSandbox started) {
   FsPolicy fs = policy.fs;  // this run's: its home layer, paddock's own binary
   auto self = self_binary();
@@ -296,8 +297,18 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   socket_rules.connect_ports = ports.connect;
   socket_rules.bind_ports = ports.bind;
   socket_rules.capture = capture;
+  // --ask and --agent-channel: before the mediator and the proxy, which report to it.
+  const std::string settings_file =
+      policy.settings_source.empty() ? default_settings_path() : policy.settings_source;
+  auto link = start_agent_link(policy.network, std::move(req.agent_channel), settings_file);
+  if (!link) {
+    ::kill(launched->init_pid, SIGKILL);
+    ::waitpid(launched->init_pid, nullptr, 0);
+    return link.error();
+  }
   mediator::Mediator mediator(std::move(launched->notify), fs, socket_rules);
   mediator.set_git_judge(make_git_judge(policy, std::move(git_rules)));
+  mediator.set_refusal_sink(link->mediator_sink());
   Status ms = mediator.start(std::move(launched->root));
   if (!ms.ok()) {
     // The command runs as soon as the walls are up; one that ended already (a program that does
@@ -324,12 +335,15 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
       popts.rules = std::move(network);
       popts.audit_log_path = req.audit_log;
       popts.captures = capture->pending;
+      popts.asks = link->broker;
+      popts.on_denial = link->network_sink();
       auto p = proxy::ProxyServer::start(std::move(listeners.http), std::move(listeners.socks),
                                          std::move(popts), std::move(listeners.capture));
       if (!p) return p.error();
       proxy = std::move(*p);
-      auto r = start_resolver(std::move(listeners.dns_udp), std::move(listeners.dns_tcp),
-                              std::move(resolver_rules), *proxy, capture->names);
+      auto r =
+          start_resolver(std::move(listeners.dns_udp), std::move(listeners.dns_tcp),
+                         std::move(resolver_rules), *proxy, capture->names, policy.network.ask);
       if (!r) return r.error();
       resolver = std::move(*r);
       if (fs.home_layer.mode == HomeLayer::Mode::Persistent)
@@ -417,6 +431,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, con
   mediator.stop();
   resolver->stop();
   proxy->stop();
+  link->stop();  // after the proxy: its last refusals are on their way to the agent
   if (agent_relay) agent_relay->stop();
   if (*relay) (*relay)->stop();
   ::sigprocmask(SIG_SETMASK, &old, nullptr);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/unique_fd.h"
 #include "policy/policy.h"
 #include "proxy/decide/domain_rules.h"
 #include "sandbox/launcher.h"
@@ -17,13 +18,14 @@ struct RunRequest {
   bool debug = false;
   bool quiet = false;
   std::optional<std::string> audit_log;  // one JSON line per network decision
+  UniqueFd agent_channel;                // --agent-channel: checked, close-on-exec; or invalid
 };
 
 // The exit status paddock should return (the command's, 128+N, 126, 127), or the error that
 // kept the sandbox from starting (exit 125).
 // `network` is policy.network compiled; the host's own addresses are added here. `started` is
 // the sandbox side, cloned early (start_sandbox) and waiting for its spec.
-Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, const RunRequest& req,
+Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, RunRequest req,
                           StartedSandbox started);
 
 // Renders the plan --debug prints: mounts, Landlock rules, seccomp policy.

@@ -14,6 +14,9 @@
 
 namespace paddock {
 
+inline constexpr unsigned kDefaultAskTimeoutSeconds = 60;
+inline constexpr unsigned kMaxAskTimeoutSeconds = 3600;
+
 struct NetworkSettings {
   std::vector<std::string> allowed_domains;                  // network.allowedDomains
   std::vector<std::string> denied_domains;                   // network.deniedDomains
@@ -32,6 +35,11 @@ struct NetworkSettings {
   // network.allowHostPorts (paddock's own): the host's loopback services the sandbox reaches as
   // localhost:PORT; nothing else of the host's loopback.
   std::vector<uint16_t> allow_host_ports;
+  // network.ask (paddock's own, --ask): a destination that matches no rule waits while paddock
+  // asks (the agent channel), instead of being refused. network.askTimeout: seconds to wait for
+  // the answer before refusing (--ask-timeout).
+  bool ask = false;
+  unsigned ask_timeout_seconds = kDefaultAskTimeoutSeconds;
 };
 
 struct FilesystemSettings {

@@ -88,10 +88,18 @@ constexpr SrtOnlyKey kGitSrtKeys[] = {
 
 constexpr std::string_view kTopKeys[] = {"network",     "filesystem", "git",
                                          "credentials", "paddock",    "$schema"};
-constexpr std::string_view kNetworkKeys[] = {
-    "allowedDomains",    "deniedDomains",           "allowUnixSockets", "allowAllUnixSockets",
-    "allowLocalBinding", "deniedResolvedAddresses", "resolve",          "allowPrivateAddresses",
-    "publishPorts",      "allowHostPorts"};
+constexpr std::string_view kNetworkKeys[] = {"allowedDomains",
+                                             "deniedDomains",
+                                             "allowUnixSockets",
+                                             "allowAllUnixSockets",
+                                             "allowLocalBinding",
+                                             "deniedResolvedAddresses",
+                                             "resolve",
+                                             "allowPrivateAddresses",
+                                             "publishPorts",
+                                             "allowHostPorts",
+                                             "ask",
+                                             "askTimeout"};
 constexpr std::string_view kFilesystemKeys[] = {"denyRead", "allowRead", "allowWrite", "denyWrite",
                                                 "protectedNames"};
 constexpr std::string_view kGitKeys[] = {"allowConfigKeys"};
@@ -376,6 +384,14 @@ class Walker {
                                                      parse_published_port);
       } else if (m.key == "allowHostPorts") {
         net.allow_host_ports = port_list<uint16_t>(m.value, "a port number", parse_port);
+      } else if (m.key == "ask") {
+        net.ask = boolean(m.value);
+      } else if (m.key == "askTimeout") {
+        const auto* n = std::get_if<JsonNumber>(&m.value.v);
+        if (n == nullptr || !n->integral || n->value < 1 || n->value > kMaxAskTimeoutSeconds)
+          fail("expected a number of seconds from 1 to " + std::to_string(kMaxAskTimeoutSeconds) +
+               ", got " + (n ? format_number(*n) : std::string(json_type_name(m.value))));
+        net.ask_timeout_seconds = static_cast<unsigned>(n->value);
       } else if (const SrtOnlyKey* k = find_srt_key(kNetworkSrtKeys, m.key)) {
         srt_only(*k, m.value);
       } else {

@@ -291,3 +291,40 @@ TEST(ProxyDecision, ResolvePinsCompile) {
 
 }  // namespace
 }  // namespace paddock::proxy
+
+namespace paddock::proxy {
+namespace {
+
+// --ask asks only about what no rule matched; what a rule or the address filter refuses stays
+// refused, on every front end.
+TEST(ProxyDecisionAskable, OnlyWhatNoRuleMatched) {
+  const NetworkRules r = compile({"allowed.example"}, {"denied.example", "*.bad.example:443"});
+  for (Protocol p : kAll) {
+    EXPECT_TRUE(decide(r, {p, "unlisted.example", 443}).askable);
+    EXPECT_TRUE(decide(r, {p, "x.bad.example", 80}).askable);  // the deny rule names 443 only
+    EXPECT_FALSE(decide(r, {p, "x.bad.example", 443}).askable);
+    EXPECT_FALSE(decide(r, {p, "denied.example", 443}).askable);
+    EXPECT_FALSE(decide(r, {p, "allowed.example", 443}).askable);  // allowed: nothing to ask
+    EXPECT_FALSE(decide(r, {p, "bad host!", 443}).askable);
+    EXPECT_FALSE(decide(r, {p, "unlisted.example", 0}).askable);
+    EXPECT_TRUE(decide(r, {p, "93.184.216.34", 443}).askable);
+    for (const char* refused :
+         {"127.0.0.1", "10.1.2.3", "169.254.169.254", "192.168.1.23", "[::1]", "[fe80::1]"})
+      EXPECT_FALSE(decide(r, {p, refused, 443}).askable) << refused;
+  }
+}
+
+TEST(ProxyDecisionAskable, AnAllowingAnswerDialsThePin) {
+  const NetworkRules r = compile({}, {}, {}, {{"pinned.example", "127.0.0.1"}});
+  Verdict v = decide(r, {Protocol::Http, "pinned.example", 80});
+  ASSERT_TRUE(v.askable);
+  EXPECT_FALSE(v.dial_address().has_value());
+  v.allow_asked("ask:allow_once", "allowed when asked");
+  EXPECT_TRUE(v.allowed);
+  EXPECT_FALSE(v.askable);
+  EXPECT_EQ(v.dial_address(), ip("127.0.0.1"));
+  EXPECT_NE(v.reason.find("pinned to 127.0.0.1"), std::string::npos) << v.reason;
+}
+
+}  // namespace
+}  // namespace paddock::proxy

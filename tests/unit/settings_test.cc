@@ -430,13 +430,15 @@ INSTANTIATE_TEST_SUITE_P(
         Case{R"({"network": {"resolve": {}, "x": 1}})",
              "network.x: unknown key (known keys here: allowedDomains, deniedDomains, "
              "allowUnixSockets, allowAllUnixSockets, allowLocalBinding, deniedResolvedAddresses, "
-             "resolve, allowPrivateAddresses, publishPorts, allowHostPorts, deniedDomainReasons, "
+             "resolve, allowPrivateAddresses, publishPorts, allowHostPorts, ask, askTimeout, "
+             "deniedDomainReasons, "
              "strictAllowlist, "
              "allowAllDomains, allowMachLookup, "
              "httpProxyPort, socksProxyPort, mitmProxy, filterRequest, tlsTerminate, "
              "parentProxy)"},
-        Case{R"({"a b": 1})",
-             "[\"a b\"]: unknown key (known keys here: network, filesystem, git, "
+        // (not "a b": one edit from network.ask, which would be suggested)
+        Case{R"({"a b c": 1})",
+             "[\"a b c\"]: unknown key (known keys here: network, filesystem, git, "
              "credentials, paddock, $schema, ignoreViolations, "
              "enableWeakerNestedSandbox, enableWeakerNetworkIsolation, "
              "allowAppleEvents, allowPty, ripgrep, mandatoryDenySearchDepth, "
@@ -1115,6 +1117,31 @@ TEST(SettingsParse, PaddockSection) {
   EXPECT_TRUE(r->paddock.ssh_agent);
   EXPECT_EQ(r->paddock.ssh_agent_keys,
             (std::vector<std::string>{"SHA256:abc", "~/.ssh/id_ed25519.pub"}));
+}
+
+}  // namespace
+}  // namespace paddock
+
+namespace paddock {
+namespace {
+
+TEST(SettingsAsk, NetworkAskAndItsTimeout) {
+  auto off = parse_settings(R"({"network": {}})", "s.json");
+  ASSERT_TRUE(off);
+  EXPECT_FALSE(off->network.ask);
+  EXPECT_EQ(off->network.ask_timeout_seconds, 60u);
+  auto on = parse_settings(R"({"network": {"ask": true, "askTimeout": 5}})", "s.json");
+  ASSERT_TRUE(on) << on.error().message();
+  EXPECT_TRUE(on->network.ask);
+  EXPECT_EQ(on->network.ask_timeout_seconds, 5u);
+  for (const char* bad : {R"({"network": {"ask": "yes"}})", R"({"network": {"askTimeout": 0}})",
+                          R"({"network": {"askTimeout": 1.5}})",
+                          R"({"network": {"askTimeout": 3601}})",
+                          R"({"network": {"askTimeout": "60"}})"}) {
+    auto r = parse_settings(bad, "s.json");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message().find("network.ask"), std::string::npos) << r.error().message();
+  }
 }
 
 }  // namespace

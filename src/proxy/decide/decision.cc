@@ -62,7 +62,17 @@ Verdict decide(const NetworkRules& rules, const Request& request) {
     all.insert(all.end(), v.pinned_fallbacks.begin(), v.pinned_fallbacks.end());
     v.reason += " (pinned to " + join_addresses(all) + ")";
   }
+  v.askable = !v.allowed && v.rule == "default-deny" &&
+              (!v.host.is_ip() || rules.address_filter().check_address(v.host.ip).allowed);
   return v;
+}
+
+void Verdict::allow_asked(std::string rule_, std::string reason_) {
+  allowed = true;
+  askable = false;
+  rule = std::move(rule_);
+  reason = std::move(reason_);
+  if (pinned) reason += " (pinned to " + pinned_address->to_string() + ")";
 }
 
 AddressChoice filter_resolved(const NetworkRules& rules, const std::vector<IpAddress>& resolved) {

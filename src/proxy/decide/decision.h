@@ -45,10 +45,17 @@ struct Verdict {
   bool pinned = false;                      // the name has a --resolve / network.resolve pin
   std::optional<IpAddress> pinned_address;  // set when pinned (also reported on denials)
   std::vector<IpAddress> pinned_fallbacks;  // a pin's other addresses, dialled in turn
+  // Denied only because no rule matched (--ask may ask about it): a valid host and port that no
+  // deniedDomains rule names, and, for an IP literal, an address the address filter lets
+  // through. A name is not resolved before it is asked about (the lookup itself would carry
+  // the name out), so its addresses meet the filter after an allowing answer.
+  bool askable = false;
 
   // The address to dial without resolving: the pin, or the IP literal itself. nullopt when the
   // request is denied or the name must be resolved and passed through filter_resolved().
   std::optional<IpAddress> dial_address() const;
+  // An allowing answer to an askable verdict: the verdict as if a rule had allowed it.
+  void allow_asked(std::string rule, std::string reason);
 };
 
 Verdict decide(const NetworkRules& rules, const Request& request);

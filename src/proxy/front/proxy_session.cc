@@ -49,6 +49,11 @@ void ProxySession::on_fd_events(bool upstream, uint32_t events) {
   if (closed_) return;
   last_activity_ = now();
   (upstream ? upstream_ready_ : client_ready_).on_events(events);
+  if (!upstream && phase_ == Phase::Asking && (events & (EPOLLHUP | EPOLLERR))) {
+    // The client gave up while its question was open: nobody to answer.
+    close_now();
+    return;
+  }
   if (upstream && phase_ == Phase::Connecting) {
     if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == 0) return;
     connect_finished(finish_connect(upstream_.get()));
@@ -66,6 +71,7 @@ void ProxySession::advance() {
       case Phase::Handshake:
         handshake();
         break;
+      case Phase::Asking:
       case Phase::Resolving:
       case Phase::Connecting:
         break;
@@ -95,6 +101,14 @@ void ProxySession::on_tick(Clock::time_point t) {
   switch (phase_) {
     case Phase::Handshake:
       if (t >= deadline_) on_phase_timeout();
+      break;
+    case Phase::Asking:
+      if (t >= deadline_) {
+        cancel_ask();  // the broker must not count this connection as waiting any more
+        on_asked(AskAnswer{false, "ask-timeout",
+                           verdict_.host.display() + ":" + std::to_string(verdict_.port) +
+                               " got no answer in time"});
+      }
       break;
     case Phase::Resolving:
       if (t >= deadline_) dial_failed(ETIMEDOUT, "resolving " + verdict_.host.text + " timed out");
@@ -137,11 +151,75 @@ void ProxySession::begin(Verdict v, std::string_view raw_host) {
   up_.reset_count();
   down_.reset_count();
   if (!verdict_.allowed) {
+    if (verdict_.askable && ctx().asks) {
+      ask();
+      return;
+    }
     record_denial(verdict_.protocol, audit_host(), verdict_.port, verdict_.rule, verdict_.reason,
                   std::nullopt);
     on_denied(verdict_.rule, verdict_.reason);
     return;
   }
+  proceed();
+}
+
+void ProxySession::ask() {
+  phase_ = Phase::Asking;
+  // The broker's timeout decides; this only catches an answer that never came back.
+  set_deadline(ctx().asks->options().timeout + std::chrono::seconds(5));
+  AskSubject subject;
+  subject.host = verdict_.host.display();
+  subject.port = verdict_.port;
+  subject.protocol = verdict_.protocol;
+  subject.rule = verdict_.rule;
+  subject.reason = verdict_.reason;
+  const uint64_t seq = ++ask_seq_;
+  EventLoop* loop = &worker_.loop();
+  Worker* worker = &worker_;
+  const uint64_t id = id_;
+  auto asked = mutable_ctx().asks->ask(
+      subject,
+      [loop, worker, id, seq](const AskAnswer& answer) {
+        loop->post([worker, id, seq, answer] {
+          ProxySession* s = worker->find(id);
+          if (s != nullptr && s->ask_seq_ == seq) s->on_asked(answer);
+        });
+      },
+      Clock::now());
+  if (asked.now) {
+    on_asked(*asked.now);
+    return;
+  }
+  ask_waiter_ = asked.waiter;
+}
+
+void ProxySession::cancel_ask() {
+  if (ask_waiter_ == 0) return;
+  if (ctx().asks) mutable_ctx().asks->cancel(ask_waiter_);
+  ask_waiter_ = 0;
+}
+
+void ProxySession::on_asked(const AskAnswer& answer) {
+  if (closed_ || phase_ != Phase::Asking) return;
+  ask_waiter_ = 0;
+  ++ask_seq_;
+  clear_deadline();
+  if (!answer.allowed) {
+    verdict_.askable = false;
+    verdict_.rule = answer.rule;
+    verdict_.reason = answer.reason;
+    record_denial(verdict_.protocol, audit_host(), verdict_.port, verdict_.rule, verdict_.reason,
+                  std::nullopt);
+    on_denied(verdict_.rule, verdict_.reason);
+  } else {
+    verdict_.allow_asked(answer.rule, answer.reason);
+    decided_at_ = std::chrono::system_clock::now();
+    proceed();
+  }
+  advance();
+}
+
+void ProxySession::proceed() {
   request_open_ = true;
   if (reuse_upstream(verdict_)) {
     on_connected();
@@ -325,6 +403,7 @@ void ProxySession::close_upstream() {
 
 void ProxySession::close_now(bool reset) {
   if (closed_) return;
+  cancel_ask();
   if (request_open_) record_outcome("connection closed before the exchange completed");
   release_idle_upstream();
   closed_ = true;
@@ -342,6 +421,7 @@ void ProxySession::close_now(bool reset) {
 
 void ProxySession::shutdown() {
   if (closed_) return;
+  cancel_ask();
   if (request_open_) record_outcome("the proxy stopped");
   closed_ = true;
   client_.reset();

@@ -4,6 +4,8 @@
 //
 //   Handshake   the front end reads its request (HTTP head, SOCKS5 greeting + request)   [subclass]
 //   begin(v)    denied: record it, the front end answers (403 / 0x02) and closes
+//   Asking      (--ask) denied only because no rule matched: parked, holding nothing but the
+//               client socket, until the AskBroker's answer is posted back (then as above)
 //               allowed: reuse an open upstream (HTTP keep-alive), or
 //   Resolving   name -> addresses on a resolver thread, then filter_resolved()
 //   Connecting  non-blocking connect to exactly the chosen address
@@ -21,6 +23,7 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "proxy/decide/ask_broker.h"
 #include "proxy/decide/decision.h"
 #include "proxy/io/event_loop.h"
 #include "proxy/io/relay.h"
@@ -46,11 +49,13 @@ class ProxySession {
   void advance();
   void on_tick(Clock::time_point now);
   void on_resolved(const Resolver::Answer& answer);
+  // The AskBroker's answer for the question this session is waiting on.
+  void on_asked(const AskAnswer& answer);
   // The worker is stopping: close without further I/O (an open request is still audited).
   void shutdown();
 
  protected:
-  enum class Phase { Handshake, Resolving, Connecting, Exchange, Sniff, Tunnel, Closing };
+  enum class Phase { Handshake, Asking, Resolving, Connecting, Exchange, Sniff, Tunnel, Closing };
   enum class ReadResult { Got, Again, Eof, Error };
 
   // --- the front end's part
@@ -141,6 +146,10 @@ class ProxySession {
   };
 
   void on_fd_events(bool upstream, uint32_t events);
+  // The allowed request's way out: an open upstream, the pinned or literal address, or resolving.
+  void proceed();
+  void ask();
+  void cancel_ask();
   void connect_to(const IpAddress& address);
   void connect_finished(int err);
   // A connect failed: dial the next surviving address of the name, if one is left.
@@ -162,6 +171,8 @@ class ProxySession {
   bool down_done_ = false;  // tunnel: upstream -> client finished
   bool closing_flushed_ = false;
   uint64_t resolve_seq_ = 0;               // tells a late resolver answer from the current one
+  uint64_t ask_seq_ = 0;                   // the same for a broker's answer
+  uint64_t ask_waiter_ = 0;                // the broker's token while Asking
   std::vector<IpAddress> next_addresses_;  // filter_resolved()'s fallbacks not yet dialled
   Clock::time_point sniff_deadline_ = Clock::time_point::max();
 };

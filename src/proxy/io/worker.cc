@@ -110,6 +110,8 @@ void Worker::on_tick(Clock::time_point now) {
     if (!s->closed()) s->on_tick(now);
   }
   pool_.expire(now);
+  // Every worker ticks; the broker's lock makes the extra calls cheap no-ops.
+  if (ctx_.asks) ctx_.asks->expire(now);
   if (paused_listeners_) {
     paused_listeners_ = false;
     for (auto& l : listeners_) {
