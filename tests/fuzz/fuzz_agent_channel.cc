@@ -10,17 +10,11 @@
 #include <string_view>
 
 #include "ask/agent_messages.h"
+#include "fuzz_check.h"
 #include "settings/settings_append.h"
 
 using namespace paddock;
-
-namespace {
-
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-}  // namespace
+using paddock::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);

@@ -4,17 +4,11 @@
 #include <cstdint>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "proxy/parse/chunked.h"
 
 using namespace paddock::proxy;
-
-namespace {
-
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-}  // namespace
+using paddock::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;

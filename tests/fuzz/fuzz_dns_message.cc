@@ -9,16 +9,10 @@
 
 #include "dns/answer.h"
 #include "dns/message.h"
+#include "fuzz_check.h"
 
 using namespace paddock::dns;
-
-namespace {
-
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-}  // namespace
+using paddock::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);

@@ -9,16 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "proxy/parse/chunked.h"
 #include "proxy/parse/http_request.h"
 
 using namespace paddock::proxy;
+using paddock::fuzz::check;
 
 namespace {
-
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
 
 bool same(const ParseStatus& a, const ParseStatus& b) {
   if (a.state != b.state) return false;

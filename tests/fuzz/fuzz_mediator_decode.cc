@@ -10,16 +10,14 @@
 #include <string_view>
 
 #include "base/printable.h"
+#include "fuzz_check.h"
 #include "mediator/decode.h"
 
 using namespace paddock;
 using namespace paddock::mediator;
+using paddock::fuzz::check;
 
 namespace {
-
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
 
 void fd_reference(std::string_view in) {
   FdReference r = parse_fd_reference(in);

@@ -6,17 +6,11 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "proxy/parse/socks5.h"
 
 using namespace paddock::proxy;
-
-namespace {
-
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-}  // namespace
+using paddock::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);

@@ -9,16 +9,14 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "sshagent/agent_filter.h"
 #include "sshagent/agent_protocol.h"
 
 using namespace paddock::sshagent;
+using paddock::fuzz::check;
 
 namespace {
-
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
 
 std::string_view body_of(std::string_view framed) {
   auto n = frame_size(framed);

@@ -6,15 +6,13 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "proxy/parse/tls_client_hello.h"
 
 using namespace paddock::proxy;
+using paddock::fuzz::check;
 
 namespace {
-
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
 
 // Handshake bytes reassembled from the records at the start of `in` (no validation: the
 // inspector already accepted them).
