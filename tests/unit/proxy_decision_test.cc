@@ -128,6 +128,13 @@ TEST(ProxyDecision, PinsNeedAnAllowRuleAndSkipTheFilter) {
   EXPECT_EQ(v.dial_address(), ip("::1"));
   EXPECT_EQ(v.pinned_fallbacks, (std::vector<IpAddress>{ip("127.0.0.2"), ip("127.0.0.1")}));
   EXPECT_NE(v.reason.find("pinned to ::1,127.0.0.2,127.0.0.1"), std::string::npos);
+  // Allowed by an answer to --ask: the same note.
+  v = decide(m, {Protocol::Captured, "unlisted.example.com", 8080});
+  v.pinned = true;
+  v.pinned_address = ip("::1");
+  v.pinned_fallbacks = {ip("127.0.0.1")};
+  v.allow_asked("asked", "allowed for this run");
+  EXPECT_EQ(v.reason, "allowed for this run (pinned to ::1,127.0.0.1)");
 
   // Pinned but not allowed: denied, and nothing to dial.
   v = decide(r, {Protocol::Socks5, "other.example.net", 443});

@@ -25,6 +25,17 @@ std::optional<IpAddress> Verdict::dial_address() const {
   return std::nullopt;
 }
 
+namespace {
+
+// What an allowed verdict's reason adds for a pinned name: every address it will try, in order.
+std::string pinned_note(const Verdict& v) {
+  std::vector<IpAddress> all{*v.pinned_address};
+  all.insert(all.end(), v.pinned_fallbacks.begin(), v.pinned_fallbacks.end());
+  return " (pinned to " + join_addresses(all) + ")";
+}
+
+}  // namespace
+
 Verdict decide(const NetworkRules& rules, const Request& request) {
   Verdict v;
   v.protocol = request.protocol;
@@ -57,11 +68,7 @@ Verdict decide(const NetworkRules& rules, const Request& request) {
   v.allowed = d.allowed;
   v.rule = std::move(d.rule);
   v.reason = std::move(d.reason);
-  if (v.allowed && v.pinned) {
-    std::vector<IpAddress> all{*v.pinned_address};
-    all.insert(all.end(), v.pinned_fallbacks.begin(), v.pinned_fallbacks.end());
-    v.reason += " (pinned to " + join_addresses(all) + ")";
-  }
+  if (v.allowed && v.pinned) v.reason += pinned_note(v);
   v.askable = !v.allowed && v.rule == "default-deny" &&
               (!v.host.is_ip() || rules.address_filter().check_address(v.host.ip).allowed);
   return v;
@@ -72,7 +79,7 @@ void Verdict::allow_asked(std::string rule_, std::string reason_) {
   askable = false;
   rule = std::move(rule_);
   reason = std::move(reason_);
-  if (pinned) reason += " (pinned to " + pinned_address->to_string() + ")";
+  if (pinned) reason += pinned_note(*this);
 }
 
 AddressChoice filter_resolved(const NetworkRules& rules, const std::vector<IpAddress>& resolved) {
