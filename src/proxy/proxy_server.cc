@@ -98,12 +98,18 @@ ProxyServer::~ProxyServer() {
   stop();
 }
 
-void ProxyServer::stop() {
-  if (stopped_) return;
-  stopped_ = true;
+void ProxyServer::request_stop() {
+  if (stop_requested_) return;
+  stop_requested_ = true;
   // Waiting sessions are closed with their worker; no answer may be posted to it afterwards.
   if (ctx_ && ctx_->asks) ctx_->asks->shutdown();
   for (auto& w : workers_) w->stop();
+}
+
+void ProxyServer::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  request_stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
   if (ctx_) ctx_->resolver.close();

@@ -46,6 +46,9 @@ class ProxyServer {
   // loop threads. Idempotent. Resolver threads stuck in getaddrinfo are left to finish on their
   // own; nothing they hold belongs to the server any more.
   void stop();
+  // The first half of stop(): the loops are told to end, nothing is waited for (so that the
+  // supervisor's other threads end at the same time). Idempotent; stop() follows.
+  void request_stop();
 
   // Denials so far, deduplicated by protocol, host, port and rule, in the order first seen.
   std::vector<DenialSummary> denials() const;
@@ -67,6 +70,7 @@ class ProxyServer {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   bool stopped_ = false;
+  bool stop_requested_ = false;
 };
 
 }  // namespace paddock::proxy

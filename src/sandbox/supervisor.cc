@@ -384,8 +384,10 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
 
   std::optional<Error> exec_error;
   bool sync_open = true;
-  int exit_code = 125;
-  for (;;) {
+  bool ended = false;  // init said the command has ended: it is exiting
+  int status = 0;
+  bool reaped = false;
+  while (!ended && !reaped) {
     pollfd p[3] = {{launched->pidfd.get(), POLLIN, 0},
                    {sfd.get(), POLLIN, 0},
                    {sync_open ? launched->sync.get() : -1, POLLIN, 0}};
@@ -400,6 +402,8 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
         sync_open = false;
       } else if (m->type == ChannelMessage::Type::Failed) {
         exec_error = m->error;
+      } else if (m->type == ChannelMessage::Type::Exited) {
+        ended = true;
       }
     }
     if (p[1].revents & POLLIN) {
@@ -410,31 +414,43 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
       }
     }
     if (p[0].revents & POLLIN) {
-      int status = 0;
       if (::waitpid(launched->init_pid, &status, 0) < 0) return sys_error("waitpid", "init");
-      if (WIFEXITED(status))
-        exit_code = WEXITSTATUS(status);
-      else if (WIFSIGNALED(status))
-        exit_code = 128 + WTERMSIG(status);
-      break;
+      reaped = true;
     }
   }
-  while (sync_open) {
+  while (sync_open && !ended) {
     pollfd p{launched->sync.get(), POLLIN, 0};
     if (::poll(&p, 1, 0) <= 0) break;
     auto m = receive_message(launched->sync.get());
     if (!m || m->type == ChannelMessage::Type::Eof) break;
     if (m->type == ChannelMessage::Type::Failed) exec_error = m->error;
   }
-  // The resolver's thread ends while the mediator and the proxy stop.
+  // Our threads stop while init's exit kills what is left of the sandbox and the kernel tears
+  // its namespaces down (the mediator refuses what a dying process still asks). Every stop is
+  // asked for before any is waited for.
   resolver->request_stop();
+  proxy->request_stop();
   mediator.stop();
   resolver->stop();
   proxy->stop();
   link->stop();  // after the proxy: its last refusals are on their way to the agent
   if (agent_relay) agent_relay->stop();
   if (*relay) (*relay)->stop();
+  // Nothing of the sandbox outlives paddock: its processes are dead and its mounts gone (the
+  // home layer's lock is ours until then) when we return.
+  while (!reaped) {
+    if (::waitpid(launched->init_pid, &status, 0) >= 0) {
+      reaped = true;
+    } else if (errno != EINTR) {
+      return sys_error("waitpid", "init");
+    }
+  }
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  int exit_code = 125;
+  if (WIFEXITED(status))
+    exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    exit_code = 128 + WTERMSIG(status);
   if (sweep.valid()) {
     Status swept = sweep.get();
     if (!swept.ok() && !req.quiet)

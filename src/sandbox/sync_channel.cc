@@ -94,6 +94,12 @@ void send_failure(int sock, const Error& e) {
   (void)send_raw(sock, b, {});
 }
 
+void send_exited(int sock) {
+  std::string b;
+  put_u32(b, static_cast<uint32_t>(ChannelMessage::Type::Exited));
+  (void)send_raw(sock, b, {});
+}
+
 Result<ChannelMessage> receive_message(int sock) {
   char buf[kMaxMessage];
   iovec iov{buf, sizeof buf};
@@ -133,7 +139,7 @@ Result<ChannelMessage> receive_message(int sock) {
     m.error.err = static_cast<int>(err);
     m.error.exit_code = static_cast<int>(code);
   } else if (m.type != ChannelMessage::Type::Ready && m.type != ChannelMessage::Type::Spec &&
-             m.type != ChannelMessage::Type::Listeners) {
+             m.type != ChannelMessage::Type::Listeners && m.type != ChannelMessage::Type::Exited) {
     return plain_error("sync channel", "unknown message type");
   }
   return m;

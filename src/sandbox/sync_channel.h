@@ -12,8 +12,16 @@ struct ChannelMessage {
   // Listeners: sandbox side -> supervisor, as soon as its network namespace has them (before
   // the spec), so the proxy and the resolver start while the view is built. Ready: sandbox
   // side -> supervisor, walls up. Spec: supervisor -> sandbox side, one fd holding the encoded
-  // SandboxSpec (spec_codec.h).
-  enum class Type : uint32_t { Eof = 0, Ready = 1, Failed = 2, Spec = 3, Listeners = 4 };
+  // SandboxSpec (spec_codec.h). Exited: init -> supervisor, the command has ended and init is
+  // about to (the supervisor stops its threads while the kernel tears the namespaces down).
+  enum class Type : uint32_t {
+    Eof = 0,
+    Ready = 1,
+    Failed = 2,
+    Spec = 3,
+    Listeners = 4,
+    Exited = 5
+  };
   Type type = Type::Eof;
   Error error;                // for Failed
   std::vector<UniqueFd> fds;  // Listeners: the proxy's and the resolver's; Ready: the seccomp
@@ -23,6 +31,8 @@ struct ChannelMessage {
 Status send_listeners(int sock, const std::vector<int>& fds);
 Status send_ready(int sock, const std::vector<int>& fds);
 Status send_spec(int sock, int spec_fd);
+// Best effort, like send_failure: init's last word.
+void send_exited(int sock);
 // Best effort from a dying child: there is nobody else to tell.
 void send_failure(int sock, const Error& e);
 Result<ChannelMessage> receive_message(int sock);

@@ -81,7 +81,24 @@ def test_nothing_outlives_the_sandbox(sb, how):
         if p.poll() is None:
             p.kill()
             p.wait()
-    assert wait_until(lambda: not pids_with_argv0(m), 5), f"{m} outlived the sandbox"
+    # Not "soon": paddock returns only once nothing of the sandbox is left (it reports the
+    # command's end early to stop its threads, but still waits for init).
+    assert not pids_with_argv0(m), f"{m} outlived the sandbox"
+
+
+def test_sandbox_init_is_gone_when_paddock_returns(sb):
+    # paddock stops its threads as soon as init says the command ended, but it must not return
+    # before init itself is gone: until then the sandbox's processes may still be dying and its
+    # mounts (the home layer, whose lock paddock holds) still up.
+    for _ in range(5):
+        p = sb.popen(["--", "/bin/sleep", "0.3"])
+        children = f"/proc/{p.pid}/task/{p.pid}/children"
+        init = []
+        assert wait_until(lambda: bool(init.extend(open(children).read().split()) or init), 10)
+        assert p.wait(timeout=TIMEOUT) == 0, p.stderr.read()
+        # control: init was a process of ours a moment ago
+        assert len(init) == 1, init
+        assert not os.path.exists(f"/proc/{init[0]}"), "init outlived paddock"
 
 
 def test_sigkill_supervisor_kills_sandbox(sb):
