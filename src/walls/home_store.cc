@@ -246,6 +246,20 @@ Status discard_stale_work(const std::string& store, const std::string& run) {
   return ok_status();
 }
 
+size_t count_stale_work(const std::string& store, const std::string& run) {
+  std::string work = store + "/work";
+  UniqueFd top(::open(work.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!top.valid()) return 0;
+  size_t n = 0;
+  for (const auto& overlay : names_in(top.get())) {
+    UniqueFd dir(
+        ::openat(top.get(), overlay.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir.valid()) continue;
+    for (const auto& name : names_in(dir.get())) n += name != run;
+  }
+  return n;
+}
+
 Result<StoreLock> discard_home_store(const std::string& store, StoreUsage& freed) {
   const std::string homes = parent_path(store);
   struct stat st;

@@ -53,6 +53,8 @@ Result<StoreLock> discard_home_store(const std::string& store, StoreUsage& freed
 // Removes the work directories of earlier runs (every one but `run`'s), under the store's lock
 // that the caller holds.
 Status discard_stale_work(const std::string& store, const std::string& run);
+// How many there are (an unreadable work directory counts as none).
+size_t count_stale_work(const std::string& store, const std::string& run);
 
 // The project recorded in a store ("" when unreadable).
 std::string store_project(const std::string& store);

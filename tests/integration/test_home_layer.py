@@ -65,6 +65,23 @@ def test_writes_are_kept_across_runs_of_the_project(sb, home):
         os.path.realpath(sb.project)
 
 
+def test_work_directories_of_earlier_runs_are_swept_in_batches(sb, home):
+    # Each run mounts the layer with a work directory of its own (overlayfs leaves a `volatile`
+    # marker in it); earlier ones are removed once 16 have gathered (stale_work_sweep.h).
+    def work_dirs():
+        work = layer_store(home, sb.project) / "work"
+        return [d for o in work.iterdir() for d in o.iterdir()] if work.is_dir() else []
+
+    counts = []
+    for _ in range(40):
+        assert sb.run(["--", "/bin/true"]).rc == 0
+        counts.append(len(work_dirs()))
+    # control: they do gather between sweeps, and a sweep removed them (the count fell back)
+    assert max(counts) == 16, counts
+    assert any(b < a for a, b in zip(counts, counts[1:])), counts
+    assert all(n <= 16 for n in counts), counts
+
+
 def test_host_files_stay_readable_and_live(sb, home):
     (home / "live.txt").write_text("v1\n")
     assert sb.sh("cat ~/live.txt").out == "v1\n"
