@@ -12,6 +12,7 @@
 #include "policy/home_layer.h"
 #include "policy/paths.h"
 #include "policy/policy.h"
+#include "sandbox/spec_speculation.h"
 #include "walls/home_store.h"
 
 namespace paddock {
@@ -53,6 +54,8 @@ Result<int> reset_command(bool all, const std::string& project_flag) {
       if (!r) return r.error();
       all_done = all_done && *r;
     }
+    // The walls kept to start runs sooner name the layers just discarded.
+    forget_kept_walls(*state);
     return all_done ? 0 : 1;
   }
   char cwd[4096];

@@ -1,4 +1,5 @@
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,7 +9,11 @@
 #include "ask/agent_channel.h"
 #include "cli/commands.h"
 #include "cli/effective_policy.h"
+#include "cli/host_inputs.h"
+#include "policy/home_layer.h"
+#include "policy/paths.h"
 #include "sandbox/launcher.h"
+#include "sandbox/spec_speculation.h"
 #include "sandbox/supervisor.h"
 
 namespace paddock {
@@ -32,11 +37,63 @@ std::string interactive_shell() {
   return "/bin/sh";
 }
 
+// Everything of an invocation that may change its walls and is cheap to know before planning:
+// kept walls are found by it (a wrong guess only costs a restart, spec_speculation.h).
+std::string invocation_key(const CommonFlags& f) {
+  std::string k = "uid " + std::to_string(::geteuid()) + "\n";
+  auto add = [&k](const char* name, const std::string& v) {
+    k += name;
+    k += '=';
+    k += v;
+    k += '\0';
+  };
+  auto add_all = [&](const char* name, const std::vector<std::string>& vs) {
+    for (const auto& v : vs) add(name, v);
+  };
+  char cwd[4096];
+  add("cwd", ::getcwd(cwd, sizeof cwd) != nullptr ? cwd : "");
+  add("settings", f.settings.value_or(""));
+  add_all("allow-write", f.allow_write);
+  add_all("deny-read", f.deny_read);
+  add_all("allow-read", f.allow_read);
+  add_all("deny-write", f.deny_write);
+  add_all("allow-domain", f.allow_domain);
+  add_all("deny-domain", f.deny_domain);
+  add_all("resolve", f.resolve);
+  add("project", f.project.value_or(""));
+  add_all("pass-env", f.pass_env);
+  add_all("ssh-agent-key", f.ssh_agent_key);
+  add_all("publish", f.publish);
+  add_all("allow-host-port", f.allow_host_port);
+  add("flags", std::to_string(f.ssh_agent) + std::to_string(f.ephemeral_home) +
+                   std::to_string(f.allow_local_binding) + std::to_string(f.ask));
+  for (const char* v : {"HOME", "USER", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR",
+                        "PATH", "SHELL", "SSH_AUTH_SOCK", "TMPDIR"}) {
+    const char* value = std::getenv(v);
+    add(v, value != nullptr ? value : "-");
+  }
+  // The terminal of each standard stream decides which ptys the view shows.
+  for (int fd = 0; fd < 3; ++fd) {
+    struct stat st;
+    add("stdio", ::fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) ? std::to_string(st.st_rdev) : "-");
+  }
+  return k;
+}
+
 }  // namespace
 
 Result<int> run_command(const RunFlags& flags, Result<StartedSandbox> started) {
   // The sandbox side is already making its namespaces; it waits for the plan (and is killed if
-  // there is none to give).
+  // there is none to give). The walls the last such run had are sent to it now, to be built
+  // while we plan (used only if we plan exactly those).
+  std::string walls_path;
+  std::optional<Speculation> speculation;
+  if (started && !flags.common.ephemeral_home) {
+    const std::string state_dir =
+        paddock_state_dir(std::getenv("XDG_STATE_HOME"), normalize_path(invoking_user_home()));
+    walls_path = kept_walls_path(state_dir, invocation_key(flags.common));
+    speculation = speculate(*started, walls_path);
+  }
   auto effective = effective_policy(flags.common);
   if (!effective) return effective.error();
   if (!started) return started.error();
@@ -60,6 +117,8 @@ Result<int> run_command(const RunFlags& flags, Result<StartedSandbox> started) {
   req.debug = flags.debug;
   req.quiet = flags.quiet;
   req.audit_log = flags.common.audit_log;
+  req.speculation = std::move(speculation);
+  req.walls_path = walls_path;
   if (flags.shell_command) {
     if (!flags.argv.empty())
       return plain_error("run", "give either -c 'COMMAND' or -- PROGRAM [ARG]..., not both");

@@ -120,10 +120,13 @@ void run_init(const SandboxSpec& spec, int sync_fd, int factory_fd) {
       while ((p = ::waitpid(-1, &status, WNOHANG)) > 0) {
         if (p != cmd) continue;  // an orphan reaped
         if (!WIFEXITED(status) && !WIFSIGNALED(status)) continue;
-        // The supervisor stops its threads while our exit kills what is left and the kernel
-        // tears the namespaces down (~0.7 ms); it still waits for us before it exits.
-        send_exited(sync);
-        ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        // Everything else in the sandbox dies now, not at our exit a moment later: SIGKILL is
+        // queued for every process (an interrupt away from one running on another CPU), so
+        // paddock may return while the kernel tears the namespaces down (walls/layer_tenant.h).
+        ::kill(-1, SIGKILL);
+        send_exited(sync, code);
+        ::_exit(code);
       }
       continue;
     }

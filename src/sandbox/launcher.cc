@@ -49,17 +49,38 @@ Result<ProxyListeners> prepare(uid_t uid, gid_t gid, int sync_fd) {
   return create_proxy_listeners();
 }
 
-Result<SandboxSpec> receive_spec(int sync_fd) {
+Result<std::string> read_memory_file(const ChannelMessage& m, const char* what) {
+  if (m.fds.size() != 1) return plain_error("sandbox", std::string("no ") + what);
+  struct stat st;
+  if (::fstat(m.fds[0].get(), &st) != 0) return sys_error("fstat", what);
+  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  if (::pread(m.fds[0].get(), bytes.data(), bytes.size(), 0) != st.st_size)
+    return sys_error("read", what);
+  return bytes;
+}
+
+// The spec, whole, or its walls alone (speculative: the command comes with the go-ahead).
+Result<SandboxSpec> receive_spec(int sync_fd, bool& speculative) {
   auto m = receive_message(sync_fd);
   if (!m) return m.error();
-  if (m->type != ChannelMessage::Type::Spec || m->fds.size() != 1)
+  speculative = m->type == ChannelMessage::Type::Walls;
+  if (m->type != ChannelMessage::Type::Spec && !speculative)
     return plain_error("sandbox", "the supervisor went away before sending the policy");
-  struct stat st;
-  if (::fstat(m->fds[0].get(), &st) != 0) return sys_error("fstat", "sandbox spec");
-  std::string bytes(static_cast<size_t>(st.st_size), '\0');
-  if (::pread(m->fds[0].get(), bytes.data(), bytes.size(), 0) != st.st_size)
-    return sys_error("read", "sandbox spec");
-  return decode_spec(bytes);
+  auto bytes = read_memory_file(*m, "sandbox spec");
+  if (!bytes) return bytes.error();
+  return speculative ? decode_walls(*bytes) : decode_spec(*bytes);
+}
+
+// After speculative walls: the command, once the supervisor has found them to be the walls
+// its policy gives. Anything else (it found other walls, or went away) ends this sandbox.
+Status receive_go(int sync_fd, SandboxSpec& spec) {
+  auto m = receive_message(sync_fd);
+  if (!m) return m.error();
+  if (m->type != ChannelMessage::Type::Go)
+    return plain_error("sandbox", "the supervisor did not confirm the speculative walls");
+  auto bytes = read_memory_file(*m, "sandbox command");
+  if (!bytes) return bytes.error();
+  return decode_command(*bytes, spec);
 }
 
 // The proxy's and the resolver's sockets go to the supervisor before the spec arrives: this
@@ -123,12 +144,16 @@ Status contain(const SandboxSpec& spec, int sync_fd, UniqueFd& factory) {
     failed = listeners.error();
   } else if (Status h = hand_over_listeners(std::move(*listeners), sync_fd); !h.ok()) {
     failed = h.error();
-  } else if (auto spec = receive_spec(sync_fd); !spec) {
-    failed = spec.error();
-  } else if (Status s = contain(*spec, sync_fd, factory); !s.ok()) {
-    failed = s.error();
+  } else if (bool speculative = false; auto spec = receive_spec(sync_fd, speculative)) {
+    if (Status s = contain(*spec, sync_fd, factory); !s.ok()) {
+      failed = s.error();
+    } else if (Status g = speculative ? receive_go(sync_fd, *spec) : ok_status(); !g.ok()) {
+      failed = g.error();
+    } else {
+      run_init(*spec, sync_fd, factory.release());
+    }
   } else {
-    run_init(*spec, sync_fd, factory.release());
+    failed = spec.error();
   }
   send_failure(sync_fd, *failed);
   ::_exit(125);
@@ -141,11 +166,29 @@ StartedSandbox::StartedSandbox(StartedSandbox&& o) noexcept
   o.pid = -1;
 }
 
-StartedSandbox::~StartedSandbox() {
+namespace {
+
+void kill_and_reap(pid_t pid) {
   if (pid <= 0) return;
   ::kill(pid, SIGKILL);
   while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
   }
+}
+
+}  // namespace
+
+StartedSandbox::~StartedSandbox() {
+  kill_and_reap(pid);
+}
+
+StartedSandbox& StartedSandbox::operator=(StartedSandbox&& o) noexcept {
+  if (this == &o) return *this;
+  kill_and_reap(pid);
+  pid = o.pid;
+  o.pid = -1;
+  pidfd = std::move(o.pidfd);
+  sync = std::move(o.sync);
+  return *this;
 }
 
 Result<StartedSandbox> start_sandbox() {
@@ -189,17 +232,31 @@ Result<StartedSandbox> start_sandbox() {
   return out;
 }
 
-Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
-                                       const std::function<Status(ProxyListeners)>& meanwhile) {
-  // The spec travels in a memory file: it may exceed a socket message.
-  UniqueFd mem(static_cast<int>(::syscall(SYS_memfd_create, "paddock-spec", MFD_CLOEXEC)));
-  if (!mem.valid()) return sys_error("memfd_create", "sandbox spec");
-  std::string bytes = encode_spec(spec);
+Result<UniqueFd> memory_file(const std::string& bytes, const char* what) {
+  UniqueFd mem(static_cast<int>(::syscall(SYS_memfd_create, what, MFD_CLOEXEC)));
+  if (!mem.valid()) return sys_error("memfd_create", what);
   if (::write(mem.get(), bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size()))
-    return sys_error("write", "sandbox spec");
-  // A failed send means the child already exited: its own message says why.
-  Status sent = send_spec(started.sync.get(), mem.get());
-  mem.reset();
+    return sys_error("write", what);
+  return mem;
+}
+
+Status send_speculative_walls(const StartedSandbox& started, const std::string& walls) {
+  auto mem = memory_file(walls, "paddock-walls");
+  if (!mem) return mem.error();
+  return send_walls(started.sync.get(), mem->get());
+}
+
+Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
+                                       const std::function<Status(ProxyListeners)>& meanwhile,
+                                       bool walls_sent) {
+  // The spec travels in a memory file: it may exceed a socket message. A failed send means the
+  // child already exited: its own message says why.
+  Status sent = ok_status();
+  if (!walls_sent) {
+    auto mem = memory_file(encode_spec(spec), "paddock-spec");
+    if (!mem) return mem.error();
+    sent = send_spec(started.sync.get(), mem->get());
+  }
   // The listeners were sent before the spec was awaited: normally queued already.
   auto msg = receive_message(started.sync.get());
   if (msg && msg->type == ChannelMessage::Type::Listeners) {
@@ -240,6 +297,11 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
   if (agent_fds != 0) out.agent_listener = std::move(msg->fds[next++]);
   if (factory_fds != 0) out.socket_factory = std::move(msg->fds[next++]);
   while (next < msg->fds.size()) out.host_port_listeners.push_back(std::move(msg->fds[next++]));
+  if (walls_sent) {
+    auto mem = memory_file(encode_command(spec), "paddock-command");
+    if (!mem) return mem.error();
+    PADDOCK_TRY(send_go(out.sync.get(), mem->get()));
+  }
   return out;
 }
 

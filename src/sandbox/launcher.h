@@ -24,7 +24,8 @@ struct StartedSandbox {
 
   StartedSandbox() = default;
   StartedSandbox(StartedSandbox&& o) noexcept;
-  StartedSandbox& operator=(StartedSandbox&&) = delete;
+  // The sandbox side held before is killed and reaped.
+  StartedSandbox& operator=(StartedSandbox&& o) noexcept;
   ~StartedSandbox();
 };
 
@@ -48,7 +49,16 @@ struct LaunchedSandbox {
 // in its network namespace (127.0.0.1:3128, :1080, :3129 for captured connections, :53 UDP and
 // TCP for the resolver), handed over before the spec. When it fails, the sandbox side is killed
 // and its error returned.
+// `walls_sent`: send_speculative_walls() sent exactly encode_walls(spec) already; the command
+// follows once the walls are up.
 Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
-                                       const std::function<Status(ProxyListeners)>& meanwhile);
+                                       const std::function<Status(ProxyListeners)>& meanwhile,
+                                       bool walls_sent = false);
+
+// Sends `walls` (encode_walls of the spec an earlier run of the same invocation had) before
+// the policy is known, so that the view is built while the supervisor plans; the sandbox then
+// waits for launch_sandbox(..., walls_sent=true), which the supervisor calls only when its own
+// spec has exactly these walls (spec_speculation.h).
+Status send_speculative_walls(const StartedSandbox& started, const std::string& walls);
 
 }  // namespace paddock

@@ -30,7 +30,14 @@ Status make_directories(const std::string& path) {
 
 }  // namespace
 
-Result<PreparedRun> prepare_run(FsPolicy& fs) {
+std::string new_run_name() {
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return std::to_string(::getpid()) + "-" + std::to_string(now.tv_sec) + "." +
+         std::to_string(now.tv_nsec);
+}
+
+Result<PreparedRun> prepare_run(FsPolicy& fs, HeldLayer* held) {
   PreparedRun run;
   for (const auto& w : fs.create_writable) {
     Status made = make_directories(w);
@@ -47,6 +54,8 @@ Result<PreparedRun> prepare_run(FsPolicy& fs) {
   if (layer.mode != HomeLayer::Mode::Persistent) return run;
   struct stat st;
   if (::stat(layer.path.c_str(), &st) != 0) return sys_error("stat", layer.path);
+  const bool adopt = held != nullptr && held->lock.valid() && held->store == layer.store;
+  if (adopt) run.layer_lock = std::move(held->lock);
   auto lock =
       open_home_store(fs.state_dir, layer.store, fs.project, st.st_mode & 07777, run.layer_lock);
   if (!lock) {
@@ -62,10 +71,7 @@ Result<PreparedRun> prepare_run(FsPolicy& fs) {
     fs.deny_read_absent.erase(absent);
     fs.deny_read.push_back(fs.state_dir);
   }
-  struct timespec now;
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  layer.run = std::to_string(::getpid()) + "-" + std::to_string(now.tv_sec) + "." +
-              std::to_string(now.tv_nsec);
+  layer.run = adopt && !held->run.empty() ? held->run : new_run_name();
   if (*lock == StoreLock::Busy) {
     layer.mode = HomeLayer::Mode::Ephemeral;
     layer.why = "another paddock run in this project is using its home layer";

@@ -16,8 +16,20 @@ struct PreparedRun {
   std::vector<std::string> notes;  // what was made, and why a layer is not kept
 };
 
+// A home layer store whose lock the supervisor took before planning (spec_speculation.h), and
+// the run name it gave the sandbox side already.
+struct HeldLayer {
+  std::string store;
+  UniqueFd lock;
+  std::string run;
+};
+
+// A name for this run's work directory: the pid and the time.
+std::string new_run_name();
+
 // `fs` is the run's copy of the policy's: its home layer becomes the one this run will have.
-// Errors (exit 125) name the path that could not be made and how to do without it.
-Result<PreparedRun> prepare_run(FsPolicy& fs);
+// Errors (exit 125) name the path that could not be made and how to do without it. `held` is
+// taken (its lock moved out) when it is the store this run's layer is in.
+Result<PreparedRun> prepare_run(FsPolicy& fs, HeldLayer* held = nullptr);
 
 }  // namespace paddock

@@ -9,7 +9,8 @@ namespace paddock {
 
 namespace {
 
-constexpr uint32_t kMagic = 0x50444b31;  // "PDK1": catches a reader and writer out of step
+constexpr uint32_t kMagic = 0x50444b32;         // "PDK2": catches a reader and writer out of step
+constexpr uint32_t kCommandMagic = 0x50444b43;  // "PDKC": the command part
 
 class Writer {
  public:
@@ -66,7 +67,7 @@ class Reader {
 
 }  // namespace
 
-std::string encode_spec(const SandboxSpec& spec) {
+std::string encode_walls(const SandboxSpec& spec) {
   Writer w;
   w.u32(kMagic);
   w.u32(static_cast<uint32_t>(spec.mounts.ops.size()));
@@ -94,9 +95,6 @@ std::string encode_spec(const SandboxSpec& spec) {
   w.u32(static_cast<uint32_t>(l.bind_ports.size()));
   for (uint16_t port : l.bind_ports) w.u32(port);
   w.str(spec.cwd);
-  w.strings(spec.argv);
-  w.strings(spec.env);
-  w.raw(&spec.signal_mask, sizeof spec.signal_mask);
   const ViewExtras& x = spec.view_extras;
   w.u32(static_cast<uint32_t>(x.ptys.size()));
   for (unsigned n : x.ptys) w.u32(n);
@@ -111,12 +109,37 @@ std::string encode_spec(const SandboxSpec& spec) {
   return w.take();
 }
 
-Result<SandboxSpec> decode_spec(std::string_view bytes) {
-  Reader r(bytes);
-  SandboxSpec spec;
-  auto bad = [](const char* what) {
-    return plain_error("sandbox spec", std::string("malformed at ") + what);
-  };
+std::string encode_command(const SandboxSpec& spec) {
+  Writer w;
+  w.u32(kCommandMagic);
+  w.strings(spec.argv);
+  w.strings(spec.env);
+  w.raw(&spec.signal_mask, sizeof spec.signal_mask);
+  return w.take();
+}
+
+std::string encode_spec(const SandboxSpec& spec) {
+  return encode_walls(spec) + encode_command(spec);
+}
+
+namespace {
+
+Error bad(const char* what) {
+  return plain_error("sandbox spec", std::string("malformed at ") + what);
+}
+
+Status read_command(Reader& r, SandboxSpec& spec) {
+  uint32_t magic = 0;
+  if (!r.u32(magic) || magic != kCommandMagic) return bad("the command header");
+  if (!r.strings(spec.argv) || !r.strings(spec.env) ||
+      !r.raw(&spec.signal_mask, sizeof spec.signal_mask))
+    return bad("the command");
+  if (spec.argv.empty()) return bad("the command (no argv)");
+  return ok_status();
+}
+
+// Everything but the command; `r` is left after the walls.
+Status read_walls(Reader& r, SandboxSpec& spec) {
   uint32_t magic = 0, n = 0;
   if (!r.u32(magic) || magic != kMagic) return bad("the header");
   // Each step takes at least its kind, four string lengths and the writable flag.
@@ -152,9 +175,7 @@ Result<SandboxSpec> decode_spec(std::string_view bytes) {
     if (!r.u32(port) || port > 65535) return bad("a bind port");
     l.bind_ports.push_back(static_cast<uint16_t>(port));
   }
-  if (!r.str(spec.cwd) || !r.strings(spec.argv) || !r.strings(spec.env) ||
-      !r.raw(&spec.signal_mask, sizeof spec.signal_mask))
-    return bad("the command");
+  if (!r.str(spec.cwd)) return bad("the working directory");
   ViewExtras& x = spec.view_extras;
   if (!r.u32(n) || n > r.left() / 4) return bad("the terminal count");
   for (uint32_t i = 0; i < n; ++i) {
@@ -174,9 +195,33 @@ Result<SandboxSpec> decode_spec(std::string_view bytes) {
   uint32_t factory = 0;
   if (!r.u32(factory) || factory > 1) return bad("the socket factory flag");
   spec.socket_factory = factory == 1;
-  if (!r.done()) return bad("the end (trailing bytes)");
-  if (spec.argv.empty()) return bad("the command (no argv)");
   spec.seccomp = sandbox_seccomp_program();
+  return ok_status();
+}
+
+}  // namespace
+
+Result<SandboxSpec> decode_walls(std::string_view bytes) {
+  Reader r(bytes);
+  SandboxSpec spec;
+  PADDOCK_TRY(read_walls(r, spec));
+  if (!r.done()) return bad("the end (trailing bytes)");
+  return spec;
+}
+
+Status decode_command(std::string_view bytes, SandboxSpec& spec) {
+  Reader r(bytes);
+  PADDOCK_TRY(read_command(r, spec));
+  if (!r.done()) return bad("the end (trailing bytes)");
+  return ok_status();
+}
+
+Result<SandboxSpec> decode_spec(std::string_view bytes) {
+  Reader r(bytes);
+  SandboxSpec spec;
+  PADDOCK_TRY(read_walls(r, spec));
+  PADDOCK_TRY(read_command(r, spec));
+  if (!r.done()) return bad("the end (trailing bytes)");
   return spec;
 }
 

@@ -17,8 +17,9 @@ namespace paddock {
 inline constexpr size_t kSweepBatch = 16;
 
 // Starts removing every work directory of `store` but `run`'s (walls/home_store.h
-// discard_stale_work) when there are kSweepBatch or more; else the future is ready at once. The caller holds the store's lock until the future is ready; destroying
-// the future waits for the sweep. When no thread can be made, the sweep runs here.
+// discard_stale_work) when there are kSweepBatch or more; else the future is ready at once. The
+// caller holds the store's lock until the future is ready; destroying the future waits for the
+// sweep. When no thread can be made, the sweep runs here.
 std::future<Status> start_stale_work_sweep(const std::string& store, const std::string& run);
 
 }  // namespace paddock

@@ -33,11 +33,13 @@
 #include "sandbox/hosts_setup.h"
 #include "sandbox/launcher.h"
 #include "sandbox/run_preparation.h"
+#include "sandbox/spec_codec.h"
 #include "sandbox/stale_work_sweep.h"
 #include "sandbox/sync_channel.h"
 #include "sshagent/agent_relay.h"
 #include "walls/agent_listener.h"
 #include "walls/landlock.h"
+#include "walls/layer_tenant.h"
 #include "walls/proxy_listeners.h"
 #include "walls/seccomp.h"
 #include "walls/terminal.h"
@@ -224,7 +226,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   auto self = self_binary();
   if (!self) return self.error();
   fs.self_binary = *self;
-  auto prepared = prepare_run(fs);
+  auto prepared = prepare_run(fs, req.speculation ? &req.speculation->layer : nullptr);
   if (!prepared) return prepared.error();
   if (!req.quiet)
     for (const auto& n : prepared->notes) std::fprintf(stderr, "paddock: note: %s\n", n.c_str());
@@ -280,16 +282,35 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   // prepare_run() took keeps other runs away from them).
   std::future<Status> sweep;
   ProxyListeners held;
-  auto launched =
-      launch_sandbox(std::move(started), *spec, [&](ProxyListeners listeners) -> Status {
-        // The host's own addresses are only the proxy's business.
-        auto own = proxy::enumerate_host_addresses();
-        if (!own) return own.error();
-        network.add_host_addresses(*own);
-        git_rules = network;
-        held = std::move(listeners);
-        return ok_status();
-      });
+  bool own_added = false;
+  auto meanwhile = [&](ProxyListeners listeners) -> Status {
+    // The host's own addresses are only the proxy's business.
+    if (!own_added) {
+      auto own = proxy::enumerate_host_addresses();
+      if (!own) return own.error();
+      network.add_host_addresses(*own);
+      git_rules = network;
+      own_added = true;
+    }
+    held = std::move(listeners);
+    return ok_status();
+  };
+  // Walls sent ahead are used only when they are exactly this run's; a sandbox side that got
+  // other walls, or failed on them, is killed (nothing has run in it) and a new one started.
+  const std::string walls = encode_walls(*spec);
+  bool walls_sent = req.speculation && req.speculation->walls == walls;
+  if (req.speculation && !walls_sent) {
+    auto fresh = start_sandbox();
+    if (!fresh) return fresh.error();
+    started = std::move(*fresh);
+  }
+  req.speculation.reset();  // the layer's lock, when not this run's, goes with it
+  auto launched = launch_sandbox(std::move(started), *spec, meanwhile, walls_sent);
+  if (!launched && walls_sent) {
+    auto fresh = start_sandbox();
+    if (!fresh) return fresh.error();
+    launched = launch_sandbox(std::move(*fresh), *spec, meanwhile);
+  }
   if (!launched) return launched.error();
   mediator::SocketRules socket_rules;
   socket_rules.allow_local_binding = policy.network.allow_local_binding;
@@ -382,11 +403,21 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     return relay.error();
   }
 
+  // The next run of this invocation starts building these walls at once.
+  if (!req.walls_path.empty() && fs.home_layer.mode == HomeLayer::Mode::Persistent && !walls_sent)
+    keep_walls(req.walls_path, *spec, fs.home_layer.run);
+  // The next run of this project waits for this sandbox to be gone (walls/layer_tenant.h).
+  if (prepared->layer_lock.valid()) {
+    Status recorded = record_layer_tenant(prepared->layer_lock.get(), launched->init_pid);
+    if (!recorded.ok() && !req.quiet)
+      std::fprintf(stderr, "paddock: warning: %s\n", recorded.error().message().c_str());
+  }
+
   std::optional<Error> exec_error;
   bool sync_open = true;
   bool ended = false;  // init said the command has ended: it is exiting
-  int status = 0;
   bool reaped = false;
+  int exit_code = 125;
   while (!ended && !reaped) {
     pollfd p[3] = {{launched->pidfd.get(), POLLIN, 0},
                    {sfd.get(), POLLIN, 0},
@@ -404,6 +435,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
         exec_error = m->error;
       } else if (m->type == ChannelMessage::Type::Exited) {
         ended = true;
+        exit_code = m->exit_code;
       }
     }
     if (p[1].revents & POLLIN) {
@@ -414,8 +446,13 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
       }
     }
     if (p[0].revents & POLLIN) {
+      int status = 0;
       if (::waitpid(launched->init_pid, &status, 0) < 0) return sys_error("waitpid", "init");
       reaped = true;
+      if (WIFEXITED(status))
+        exit_code = WEXITSTATUS(status);
+      else if (WIFSIGNALED(status))
+        exit_code = 128 + WTERMSIG(status);
     }
   }
   while (sync_open && !ended) {
@@ -425,9 +462,10 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     if (!m || m->type == ChannelMessage::Type::Eof) break;
     if (m->type == ChannelMessage::Type::Failed) exec_error = m->error;
   }
-  // Our threads stop while init's exit kills what is left of the sandbox and the kernel tears
-  // its namespaces down (the mediator refuses what a dying process still asks). Every stop is
-  // asked for before any is waited for.
+  // Our threads stop while the kernel tears the sandbox down: init has queued SIGKILL for
+  // everything left in it before it said the command ended (the mediator refuses what a dying
+  // process still asks). Every stop is asked for before any is waited for. We do not wait for
+  // init: the next run of this project waits for it instead (walls/layer_tenant.h).
   resolver->request_stop();
   proxy->request_stop();
   mediator.stop();
@@ -436,21 +474,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   link->stop();  // after the proxy: its last refusals are on their way to the agent
   if (agent_relay) agent_relay->stop();
   if (*relay) (*relay)->stop();
-  // Nothing of the sandbox outlives paddock: its processes are dead and its mounts gone (the
-  // home layer's lock is ours until then) when we return.
-  while (!reaped) {
-    if (::waitpid(launched->init_pid, &status, 0) >= 0) {
-      reaped = true;
-    } else if (errno != EINTR) {
-      return sys_error("waitpid", "init");
-    }
-  }
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
-  int exit_code = 125;
-  if (WIFEXITED(status))
-    exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status))
-    exit_code = 128 + WTERMSIG(status);
   if (sweep.valid()) {
     Status swept = sweep.get();
     if (!swept.ok() && !req.quiet)

@@ -10,6 +10,7 @@
 #include "policy/policy.h"
 #include "proxy/decide/domain_rules.h"
 #include "sandbox/launcher.h"
+#include "sandbox/spec_speculation.h"
 
 namespace paddock {
 
@@ -19,6 +20,10 @@ struct RunRequest {
   bool quiet = false;
   std::optional<std::string> audit_log;  // one JSON line per network decision
   UniqueFd agent_channel;                // --agent-channel: checked, close-on-exec; or invalid
+  // Walls sent ahead to `started` (spec_speculation.h), and where this invocation's walls are
+  // kept for the next run (empty: not kept).
+  std::optional<Speculation> speculation;
+  std::string walls_path;
 };
 
 // The exit status paddock should return (the command's, 128+N, 126, 127), or the error that

@@ -78,9 +78,15 @@ Status send_ready(int sock, const std::vector<int>& fds) {
 }
 
 Status send_spec(int sock, int spec_fd) {
-  std::string b;
-  put_u32(b, static_cast<uint32_t>(ChannelMessage::Type::Spec));
-  return send_raw(sock, b, {spec_fd});
+  return send_with_fds(sock, ChannelMessage::Type::Spec, {spec_fd});
+}
+
+Status send_walls(int sock, int walls_fd) {
+  return send_with_fds(sock, ChannelMessage::Type::Walls, {walls_fd});
+}
+
+Status send_go(int sock, int command_fd) {
+  return send_with_fds(sock, ChannelMessage::Type::Go, {command_fd});
 }
 
 void send_failure(int sock, const Error& e) {
@@ -94,9 +100,10 @@ void send_failure(int sock, const Error& e) {
   (void)send_raw(sock, b, {});
 }
 
-void send_exited(int sock) {
+void send_exited(int sock, int exit_code) {
   std::string b;
   put_u32(b, static_cast<uint32_t>(ChannelMessage::Type::Exited));
+  put_u32(b, static_cast<uint32_t>(exit_code));
   (void)send_raw(sock, b, {});
 }
 
@@ -138,8 +145,14 @@ Result<ChannelMessage> receive_message(int sock) {
       return plain_error("sync channel", "malformed failure message");
     m.error.err = static_cast<int>(err);
     m.error.exit_code = static_cast<int>(code);
+  } else if (m.type == ChannelMessage::Type::Exited) {
+    uint32_t code;
+    if (!get_u32(p, end, code) || code > 255)
+      return plain_error("sync channel", "malformed exit message");
+    m.exit_code = static_cast<int>(code);
   } else if (m.type != ChannelMessage::Type::Ready && m.type != ChannelMessage::Type::Spec &&
-             m.type != ChannelMessage::Type::Listeners && m.type != ChannelMessage::Type::Exited) {
+             m.type != ChannelMessage::Type::Listeners && m.type != ChannelMessage::Type::Walls &&
+             m.type != ChannelMessage::Type::Go) {
     return plain_error("sync channel", "unknown message type");
   }
   return m;

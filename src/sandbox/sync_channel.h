@@ -20,10 +20,13 @@ struct ChannelMessage {
     Failed = 2,
     Spec = 3,
     Listeners = 4,
-    Exited = 5
+    Exited = 5,
+    Walls = 6,  // supervisor -> sandbox side: a spec without its command, sent speculatively
+    Go = 7,     // supervisor -> sandbox side: the walls are confirmed; one fd holding the command
   };
   Type type = Type::Eof;
   Error error;                // for Failed
+  int exit_code = 0;          // for Exited: the command's, as paddock reports it
   std::vector<UniqueFd> fds;  // Listeners: the proxy's and the resolver's; Ready: the seccomp
                               // listener, the root, then what the spec asked for
 };
@@ -31,8 +34,10 @@ struct ChannelMessage {
 Status send_listeners(int sock, const std::vector<int>& fds);
 Status send_ready(int sock, const std::vector<int>& fds);
 Status send_spec(int sock, int spec_fd);
-// Best effort, like send_failure: init's last word.
-void send_exited(int sock);
+Status send_walls(int sock, int walls_fd);
+Status send_go(int sock, int command_fd);
+// Best effort, like send_failure: init's last word, the command's exit code.
+void send_exited(int sock, int exit_code);
 // Best effort from a dying child: there is nobody else to tell.
 void send_failure(int sock, const Error& e);
 Result<ChannelMessage> receive_message(int sock);

@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "policy/home_layer.h"
 #include "policy/paths.h"
+#include "walls/layer_tenant.h"
 
 namespace paddock {
 
@@ -56,6 +58,9 @@ Result<UniqueFd> lock_store(const std::string& store, bool& busy) {
     if (errno != EWOULDBLOCK) return sys_error("flock", path);
     busy = true;
   }
+  // The last run's sandbox may still be going (layer_tenant.h): normally long gone, else a
+  // fraction of a millisecond. One that does not go is treated as a run in progress.
+  if (!busy && !wait_for_layer_tenant(fd.get(), std::chrono::seconds(2))) busy = true;
   return fd;
 }
 
@@ -160,7 +165,8 @@ Result<StoreLock> open_home_store(const std::string& state_dir, const std::strin
                                   const std::string& project, mode_t upper_mode, UniqueFd& lock) {
   const std::string homes = parent_path(store);
   bool busy = false;
-  auto fd = lock_store(store, busy);
+  // Taken already (try_lock_home_store) by a supervisor that speculated on this store.
+  Result<UniqueFd> fd = lock.valid() ? Result<UniqueFd>(std::move(lock)) : lock_store(store, busy);
   if (!fd && fd.error().err == ENOENT) {  // the first run: nothing of paddock's yet
     PADDOCK_TRY(make_private_dirs(homes));
     fd = lock_store(store, busy);
@@ -244,6 +250,13 @@ Status discard_stale_work(const std::string& store, const std::string& run) {
       if (n != run) PADDOCK_TRY(r.remove_all(n));
   }
   return ok_status();
+}
+
+UniqueFd try_lock_home_store(const std::string& store) {
+  bool busy = false;
+  auto fd = lock_store(store, busy);
+  if (!fd || busy) return UniqueFd();
+  return std::move(*fd);
 }
 
 size_t count_stale_work(const std::string& store, const std::string& run) {

@@ -26,8 +26,12 @@ enum class StoreLock { Held, Busy };
 // home's, and work/) as needed, and takes its lock into `lock`. Busy: another run holds it.
 // An existing directory of paddock's that is not the user's own, or is writable by others, is
 // refused.
+// `lock` may hold the store's lock already (try_lock_home_store).
 Result<StoreLock> open_home_store(const std::string& state_dir, const std::string& store,
                                   const std::string& project, mode_t upper_mode, UniqueFd& lock);
+// The lock of an existing store, when nobody holds it (and its last sandbox is gone); else an
+// invalid descriptor.
+UniqueFd try_lock_home_store(const std::string& store);
 
 struct StoreUsage {
   uint64_t bytes = 0;  // allocated (st_blocks), as du counts

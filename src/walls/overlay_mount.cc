@@ -8,16 +8,14 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <unordered_map>
 
 #include "base/unique_fd.h"
+#include "policy/mask_recipe.h"
 #include "policy/paths.h"
 
 namespace paddock {
 
 namespace {
-
-constexpr const char* kOpaqueXattr = "user.overlay.opaque";
 
 // The mode the view should show for `rel` beneath the lower layer (a directory of the mask or
 // an upper layer takes the place of the host's in the merged view); 0 when the host has no
@@ -28,12 +26,6 @@ mode_t lower_dir_mode(int lower_fd, const std::string& rel) {
   const char* at = rel.empty() ? "." : rel.c_str();
   if (::fstatat(lower_fd, at, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) return 0;
   return st.st_mode & 07777;
-}
-
-// The relative path of view path `p` beneath view directory `base`.
-std::string relative_to(const std::string& base, const std::string& p) {
-  if (p == base) return {};
-  return base == "/" ? p.substr(1) : p.substr(base.size() + 1);
 }
 
 // Opens directory `name` in `dir` without following a symlink, making it (with `mode`) when
@@ -59,6 +51,42 @@ Result<UniqueFd> open_or_make_dir(int dir, const std::string& name, mode_t mode,
   return sys_error("open", shown, EAGAIN, "changed while being made");
 }
 
+constexpr const char* kOpaqueXattr = "user.overlay.opaque";
+
+// Makes `recipe` in the empty directory open at `dir` (and gives it the recipe's root mode).
+Status make_mask(int dir, const MaskRecipe& recipe, const std::string& shown) {
+  for (const MaskEntry& e : recipe.entries) {
+    const std::string what = shown + "/" + e.rel;
+    switch (e.kind) {
+      case MaskEntry::Kind::Dir:
+      case MaskEntry::Kind::OpaqueDir: {
+        if (::mkdirat(dir, e.rel.c_str(), e.mode) != 0) return sys_error("mkdir", what);
+        // The mode asked for, whatever the umask.
+        if (::fchmodat(dir, e.rel.c_str(), e.mode, 0) != 0) return sys_error("chmod", what);
+        if (e.kind == MaskEntry::Kind::Dir) break;
+        UniqueFd d(::openat(dir, e.rel.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!d.valid()) return sys_error("open", what);
+        if (::fsetxattr(d.get(), kOpaqueXattr, "y", 1, 0) != 0)
+          return sys_error("setxattr user.overlay.opaque", what, errno,
+                           errno == EOPNOTSUPP ? "tmpfs takes user xattrs from Linux 6.6" : "");
+        break;
+      }
+      case MaskEntry::Kind::Whiteout:
+        if (::mknodat(dir, e.rel.c_str(), S_IFCHR | 0000, makedev(0, 0)) != 0)
+          return sys_error("mknod (whiteout)", what);
+        break;
+      case MaskEntry::Kind::File: {
+        UniqueFd f(::openat(dir, e.rel.c_str(),
+                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, e.mode));
+        if (!f.valid()) return sys_error("create mount point", what);
+        break;
+      }
+    }
+  }
+  if (::fchmod(dir, recipe.root_mode) != 0) return sys_error("chmod", shown);
+  return ok_status();
+}
+
 }  // namespace
 
 std::string overlay_option_path(const std::string& path) {
@@ -71,88 +99,20 @@ std::string overlay_option_path(const std::string& path) {
 }
 
 Result<std::string> OverlayBuilder::build_mask(const MountOp& op, const std::string& lower) {
-  std::string mask = scratch_ + "/mask-" + std::to_string(seq_);
   UniqueFd lower_fd;
   if (!lower.empty()) {
     lower_fd.reset(::open(lower.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!lower_fd.valid()) return sys_error("open", op.source, errno, "an overlay's lower layer");
   }
-  mode_t root_mode = lower_dir_mode(lower_fd.get(), "");
-  if (::mkdir(mask.c_str(), 0755) != 0) return sys_error("mkdir", mask, errno, "overlay mask");
-  if (::chmod(mask.c_str(), root_mode ? root_mode : 0755) != 0) return sys_error("chmod", mask);
-  UniqueFd mask_fd(::open(mask.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  auto recipe = plan_mask(op.path, masks_, [&lower_fd](const std::string& rel) {
+    return lower_dir_mode(lower_fd.get(), rel);
+  });
+  if (!recipe) return recipe.error();
+  std::string mask = scratch_ + "/mask-" + std::to_string(seq_);
+  if (::mkdir(mask.c_str(), 0700) != 0) return sys_error("mkdir", mask, errno, "overlay mask");
+  UniqueFd mask_fd(::open(mask.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!mask_fd.valid()) return sys_error("open", mask);
-
-  // Directories of the mask made so far, by path relative to it ("" is the mask itself).
-  std::unordered_map<std::string, UniqueFd> made;
-  made.emplace("", std::move(mask_fd));
-  for (const MountOp& m : masks_) {
-    std::string rel = relative_to(op.path, m.path);
-    if (rel.empty()) continue;
-    // The directories on the way, as the host has them. A whiteout whose directory the host
-    // does not have hides nothing yet: skipped (the directory would appear, empty, inside).
-    const std::string abs = "/" + rel;  // path_components returns views into it
-    auto comps = path_components(abs);
-    int dir = made.at("").get();
-    std::string walked;
-    bool skip = false;
-    for (size_t i = 0; i + 1 < comps.size() && !skip; ++i) {
-      std::string name(comps[i]);
-      walked = walked.empty() ? name : walked + "/" + name;
-      if (auto it = made.find(walked); it != made.end()) {
-        dir = it->second.get();
-        continue;
-      }
-      struct stat st;
-      if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
-        skip = true;  // beneath an earlier whiteout: hidden already
-        break;
-      }
-      mode_t mode = lower_dir_mode(lower_fd.get(), walked);
-      if (mode == 0 && m.kind == MountOp::Kind::Whiteout) {
-        skip = true;
-        break;
-      }
-      auto next = open_or_make_dir(dir, name, mode ? mode : 0755, false, m.path);
-      if (!next) return next.error();
-      dir = next->get();
-      made.emplace(walked, std::move(*next));
-    }
-    if (skip) continue;
-    std::string leaf(comps.back());
-    switch (m.kind) {
-      case MountOp::Kind::Whiteout:
-        if (::mknodat(dir, leaf.c_str(), S_IFCHR | 0000, makedev(0, 0)) != 0 && errno != EEXIST)
-          return sys_error("mknod (whiteout)", m.path);
-        break;
-      case MountOp::Kind::OpaqueDir: {
-        mode_t mode = lower_dir_mode(lower_fd.get(), rel);
-        auto d = open_or_make_dir(dir, leaf, mode ? mode : 0755, false, m.path);
-        if (!d) return d.error();
-        // O_PATH descriptors take no xattrs: set it through the directory's own name.
-        UniqueFd rd(::openat(dir, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!rd.valid()) return sys_error("open", m.path);
-        if (::fsetxattr(rd.get(), kOpaqueXattr, "y", 1, 0) != 0)
-          return sys_error("setxattr user.overlay.opaque", m.path, errno,
-                           errno == EOPNOTSUPP ? "tmpfs takes user xattrs from Linux 6.6" : "");
-        break;
-      }
-      case MountOp::Kind::MaskDir: {
-        mode_t mode = lower_dir_mode(lower_fd.get(), rel);
-        auto d = open_or_make_dir(dir, leaf, mode ? mode : 0755, false, m.path);
-        if (!d) return d.error();
-        break;
-      }
-      case MountOp::Kind::MaskFile: {
-        int fd = ::openat(dir, leaf.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0) return sys_error("create mount point", m.path);
-        ::close(fd);
-        break;
-      }
-      default:
-        break;
-    }
-  }
+  PADDOCK_TRY(make_mask(mask_fd.get(), *recipe, mask));
   return mask;
 }
 

@@ -4,9 +4,11 @@
 //
 // The mask is a directory on the staging tmpfs: whiteouts (character devices 0:0) for absent
 // entries, opaque directories (user.overlay.opaque) beneath which only re-opened paths appear,
-// and the directories leading to them with the modes of the host's. It is the top lower layer,
-// built afresh every run from the policy, so nothing that hides a host entry is ever kept in a
-// layer the sandbox writes to.
+// and the directories leading to them with the modes of the host's (what it holds is decided
+// by policy/mask_recipe.h). It is the top lower layer, built afresh every run from the policy,
+// so nothing that hides a host entry is ever kept in a layer the sandbox writes to. (It cannot
+// be kept in paddock's state directory either: overlayfs refuses a lower layer beneath another
+// one, and that directory is beneath the home.)
 #include <string>
 #include <vector>
 

@@ -70,6 +70,34 @@ TEST(SandboxSpecCodec, RoundTrip) {
   EXPECT_EQ(out->seccomp.data(), sandbox_seccomp_program().data());
 }
 
+TEST(SandboxSpecCodec, WallsAndCommandTravelApart) {
+  SandboxSpec in = sample();
+  // The walls carry nothing of the command: two specs that differ only there have the same.
+  SandboxSpec other = in;
+  other.argv = {"/bin/other"};
+  other.env = {};
+  EXPECT_EQ(encode_walls(in), encode_walls(other));
+  EXPECT_EQ(encode_spec(in), encode_walls(in) + encode_command(in));
+  auto walls = decode_walls(encode_walls(in));
+  ASSERT_TRUE(walls.ok()) << walls.error().message();
+  EXPECT_TRUE(walls->argv.empty());
+  EXPECT_EQ(walls->cwd, in.cwd);
+  EXPECT_EQ(walls->mounts.ops.size(), in.mounts.ops.size());
+  ASSERT_TRUE(decode_command(encode_command(in), *walls).ok());
+  EXPECT_EQ(encode_spec(*walls), encode_spec(in));
+  // Each half alone where the other is expected, or both where one is, is refused.
+  EXPECT_FALSE(decode_walls(encode_spec(in)).ok());
+  EXPECT_FALSE(decode_spec(encode_walls(in)).ok());
+  SandboxSpec s;
+  EXPECT_FALSE(decode_command(encode_walls(in), s).ok());
+  SandboxSpec none = in;
+  none.argv.clear();
+  EXPECT_FALSE(decode_command(encode_command(none), s).ok());
+  std::string cmd = encode_command(in);
+  for (size_t n = 0; n < cmd.size(); ++n)
+    EXPECT_FALSE(decode_command(std::string_view(cmd).substr(0, n), s).ok()) << n;
+}
+
 TEST(SandboxSpecCodec, EveryTruncationIsRefused) {
   std::string bytes = encode_spec(sample());
   for (size_t n = 0; n < bytes.size(); ++n)

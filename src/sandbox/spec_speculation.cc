@@ -1,0 +1,98 @@
+#include "sandbox/spec_speculation.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "base/sha256.h"
+#include "policy/paths.h"
+#include "sandbox/spec_codec.h"
+#include "walls/home_store.h"
+
+namespace paddock {
+
+namespace {
+
+// Stands for the run name in kept walls (a run name never holds '@').
+constexpr const char* kRunMark = "@run@";
+// Kept walls are tens of KiB; anything much larger is not ours.
+constexpr off_t kMaxWalls = 4 << 20;
+
+// Replaces a trailing "/`from`" of every work directory with "/`to`".
+void rename_runs(SandboxSpec& spec, const std::string& from, const std::string& to) {
+  const std::string tail = "/" + from;
+  for (auto& op : spec.mounts.ops)
+    if (op.work.size() > tail.size() && op.work.ends_with(tail))
+      op.work = op.work.substr(0, op.work.size() - tail.size()) + "/" + to;
+}
+
+std::optional<std::string> read_small_file(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  struct stat st;
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_size > kMaxWalls || st.st_uid != ::geteuid())
+    return std::nullopt;
+  std::string bytes(size_t(st.st_size), '\0');
+  if (::pread(fd.get(), bytes.data(), bytes.size(), 0) != st.st_size) return std::nullopt;
+  return bytes;
+}
+
+}  // namespace
+
+void forget_kept_walls(const std::string& state_dir) {
+  const std::string dir = join_path(state_dir, "specs");
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return;
+  DIR* d = ::fdopendir(::dup(fd.get()));
+  if (d == nullptr) return;
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d))
+    if (e->d_type == DT_REG) names.emplace_back(e->d_name);
+  ::closedir(d);
+  for (const auto& n : names) (void)::unlinkat(fd.get(), n.c_str(), 0);
+}
+
+std::string kept_walls_path(const std::string& state_dir, const std::string& invocation) {
+  return join_path(join_path(state_dir, "specs"), sha256_hex(invocation).substr(0, 32));
+}
+
+std::optional<Speculation> speculate(const StartedSandbox& started, const std::string& path) {
+  auto bytes = read_small_file(path);
+  if (!bytes) return std::nullopt;
+  auto walls = decode_walls(*bytes);
+  if (!walls) return std::nullopt;
+  Speculation s;
+  for (const auto& op : walls->mounts.ops)
+    if (op.kind == MountOp::Kind::Overlay && !op.store.empty()) s.layer.store = op.store;
+  // The sandbox side mounts the store's layer before the supervisor has planned: it must be
+  // ours to mount now, as prepare_run() would make it (which then keeps this lock).
+  if (!s.layer.store.empty()) {
+    s.layer.lock = try_lock_home_store(s.layer.store);
+    if (!s.layer.lock.valid()) return std::nullopt;
+    s.layer.run = new_run_name();
+    rename_runs(*walls, kRunMark, s.layer.run);
+  }
+  s.walls = encode_walls(*walls);
+  if (!send_speculative_walls(started, s.walls).ok()) return std::nullopt;
+  return s;
+}
+
+void keep_walls(const std::string& path, const SandboxSpec& spec, const std::string& run) {
+  SandboxSpec kept = spec;
+  if (!run.empty()) rename_runs(kept, run, kRunMark);
+  const std::string bytes = encode_walls(kept);
+  const std::string dir = parent_path(path);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return;
+  const std::string tmp = path + ".new-" + std::to_string(::getpid());
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) return;
+  bool written = ::write(fd.get(), bytes.data(), bytes.size()) == ssize_t(bytes.size());
+  fd.reset();
+  if (!written || ::rename(tmp.c_str(), path.c_str()) != 0) ::unlink(tmp.c_str());
+}
+
+}  // namespace paddock

@@ -1,0 +1,95 @@
+#include "walls/layer_tenant.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <string>
+
+#include "base/unique_fd.h"
+
+namespace paddock {
+
+namespace {
+
+std::optional<uint64_t> number(std::string_view s) {
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+// The start time of `pid` now; nullopt when it is gone (or unreadable).
+std::optional<uint64_t> start_time_of(pid_t pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return std::nullopt;
+  char buf[1024];
+  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return std::nullopt;
+  return stat_start_time(std::string_view(buf, size_t(n)));
+}
+
+}  // namespace
+
+std::optional<LayerTenant> parse_layer_tenant(std::string_view text) {
+  if (text.empty() || text.back() != '\n') return std::nullopt;
+  text.remove_suffix(1);
+  size_t sp = text.find(' ');
+  if (sp == std::string_view::npos) return std::nullopt;
+  auto pid = number(text.substr(0, sp));
+  auto start = number(text.substr(sp + 1));
+  if (!pid || !start || *pid == 0 || *pid > 0x3fffffff) return std::nullopt;
+  return LayerTenant{pid_t(*pid), *start};
+}
+
+std::optional<uint64_t> stat_start_time(std::string_view stat_text) {
+  size_t close = stat_text.rfind(')');
+  if (close == std::string_view::npos) return std::nullopt;
+  std::string_view rest = stat_text.substr(close + 1);
+  // After the name: state is field 3, starttime field 22.
+  int field = 2;
+  size_t i = 0;
+  while (i < rest.size()) {
+    while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\n')) ++i;
+    if (i == rest.size()) break;
+    size_t j = rest.find_first_of(" \n", i);
+    if (j == std::string_view::npos) j = rest.size();
+    if (++field == 22) return number(rest.substr(i, j - i));
+    i = j;
+  }
+  return std::nullopt;
+}
+
+Status record_layer_tenant(int lock_fd, pid_t init) {
+  auto start = start_time_of(init);
+  if (!start) return sys_error("read", "/proc/" + std::to_string(init) + "/stat");
+  std::string line = std::to_string(init) + " " + std::to_string(*start) + "\n";
+  if (::ftruncate(lock_fd, 0) != 0) return sys_error("truncate", "the home layer's lock");
+  if (::pwrite(lock_fd, line.data(), line.size(), 0) != ssize_t(line.size()))
+    return sys_error("write", "the home layer's lock");
+  return ok_status();
+}
+
+bool wait_for_layer_tenant(int lock_fd, std::chrono::milliseconds limit) {
+  char buf[64];
+  ssize_t n = ::pread(lock_fd, buf, sizeof buf, 0);
+  if (n <= 0) return true;
+  auto tenant = parse_layer_tenant(std::string_view(buf, size_t(n)));
+  if (!tenant) return true;  // nobody recorded (or a paddock that did not record)
+  // The pidfd first, then the start time: a pidfd names one process for good, so if the start
+  // time still matches it is the recorded init, and not a process that reused its pid.
+  UniqueFd pidfd(int(::syscall(SYS_pidfd_open, tenant->pid, 0)));
+  if (!pidfd.valid()) return true;  // gone (ESRCH)
+  if (start_time_of(tenant->pid) != tenant->start_time) return true;
+  pollfd p{pidfd.get(), POLLIN, 0};
+  int r;
+  do r = ::poll(&p, 1, int(limit.count()));
+  while (r < 0 && errno == EINTR);
+  return r == 1;
+}
+
+}  // namespace paddock
