@@ -257,7 +257,10 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
     if (!mem) return mem.error();
     sent = send_spec(started.sync.get(), mem->get());
   }
-  // The listeners were sent before the spec was awaited: normally queued already.
+  // The listeners were sent before the spec was awaited: normally queued already. Handed over
+  // while the child builds its view; with speculative walls the view is usually built already,
+  // and the command goes first (they are then in the result).
+  std::optional<ProxyListeners> deferred;
   auto msg = receive_message(started.sync.get());
   if (msg && msg->type == ChannelMessage::Type::Listeners) {
     if (msg->fds.size() != 5)
@@ -269,7 +272,10 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
     l.capture = std::move(msg->fds[2]);
     l.dns_udp = std::move(msg->fds[3]);
     l.dns_tcp = std::move(msg->fds[4]);
-    if (sent.ok()) PADDOCK_TRY(meanwhile(std::move(l)));
+    if (walls_sent)
+      deferred = std::move(l);
+    else if (sent.ok())
+      PADDOCK_TRY(meanwhile(std::move(l)));
     msg = receive_message(started.sync.get());
   }
   if (!msg || msg->type != ChannelMessage::Type::Ready) {
@@ -298,10 +304,15 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
   if (factory_fds != 0) out.socket_factory = std::move(msg->fds[next++]);
   while (next < msg->fds.size()) out.host_port_listeners.push_back(std::move(msg->fds[next++]));
   if (walls_sent) {
+    // Nothing has run in the sandbox yet: one that cannot be told to go is ended here.
     auto mem = memory_file(encode_command(spec), "paddock-command");
-    if (!mem) return mem.error();
-    PADDOCK_TRY(send_go(out.sync.get(), mem->get()));
+    Status go = mem ? send_go(out.sync.get(), mem->get()) : Status(mem.error());
+    if (!go.ok()) {
+      kill_and_reap(out.init_pid);
+      return go.error();
+    }
   }
+  out.listeners = std::move(deferred);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "base/result.h"
@@ -41,6 +42,9 @@ struct LaunchedSandbox {
   UniqueFd socket_factory;  // --publish: the supervisor's end (socket_factory.h)
   // --allow-host-port: 127.0.0.1:PORT inside, in the order of spec.host_ports
   std::vector<UniqueFd> host_port_listeners;
+  // With speculative walls: the proxy's and the resolver's listeners, not yet handed to
+  // `meanwhile` (the command was started first); the caller hands them over.
+  std::optional<ProxyListeners> listeners;
 };
 
 // Sends the spec and returns once every wall is up and the command is about to start, or with

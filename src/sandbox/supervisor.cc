@@ -312,6 +312,13 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     launched = launch_sandbox(std::move(*fresh), *spec, meanwhile);
   }
   if (!launched) return launched.error();
+  if (launched->listeners) {
+    if (Status st = meanwhile(std::move(*launched->listeners)); !st.ok()) {
+      ::kill(launched->init_pid, SIGKILL);
+      ::waitpid(launched->init_pid, nullptr, 0);
+      return st.error();
+    }
+  }
   mediator::SocketRules socket_rules;
   socket_rules.allow_local_binding = policy.network.allow_local_binding;
   const HostPorts ports = host_ports(policy.network);
