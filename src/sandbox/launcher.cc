@@ -49,17 +49,40 @@ Result<ProxyListeners> prepare(uid_t uid, gid_t gid, int sync_fd) {
   return create_proxy_listeners();
 }
 
-Result<SandboxSpec> receive_spec(int sync_fd) {
+// `terminal` receives the slave of paddock's pty when the spec has one (own_terminal).
+Result<SandboxSpec> receive_spec(int sync_fd, UniqueFd& terminal) {
   auto m = receive_message(sync_fd);
   if (!m) return m.error();
-  if (m->type != ChannelMessage::Type::Spec || m->fds.size() != 1)
+  if (m->type != ChannelMessage::Type::Spec || m->fds.empty() || m->fds.size() > 2)
     return plain_error("sandbox", "the supervisor went away before sending the policy");
   struct stat st;
   if (::fstat(m->fds[0].get(), &st) != 0) return sys_error("fstat", "sandbox spec");
   std::string bytes(static_cast<size_t>(st.st_size), '\0');
   if (::pread(m->fds[0].get(), bytes.data(), bytes.size(), 0) != st.st_size)
     return sys_error("read", "sandbox spec");
-  return decode_spec(bytes);
+  auto spec = decode_spec(bytes);
+  if (!spec) return spec.error();
+  if (spec->own_terminal.enabled != (m->fds.size() == 2))
+    return plain_error("sandbox", "the spec and its terminal do not agree");
+  if (spec->own_terminal.enabled) terminal = std::move(m->fds[1]);
+  return spec;
+}
+
+// --ask with the user's terminal: the stdio descriptors that were the user's terminal become
+// paddock's pty, and init leaves the user's session (the command begins one of its own, init.cc),
+// so nothing in the sandbox holds the user's terminal or can open it as /dev/tty. Before the
+// view: the pty is what expose_ptys() shows under its name.
+Status take_own_terminal(const SandboxSpec::OwnTerminal& own, UniqueFd& terminal) {
+  if (!own.enabled) return ok_status();
+  // Above stdio, so that dup2 below never meets itself.
+  UniqueFd moved(::fcntl(terminal.get(), F_DUPFD_CLOEXEC, 3));
+  if (!moved.valid()) return sys_error("fcntl(F_DUPFD_CLOEXEC)", "paddock's pty");
+  terminal = std::move(moved);
+  for (int fd = 0; fd <= 2; ++fd)
+    if ((own.stdio & (1u << fd)) != 0 && ::dup2(terminal.get(), fd) < 0)
+      return sys_error("dup2", "paddock's pty onto fd " + std::to_string(fd));
+  if (::setsid() < 0) return sys_error("setsid", "sandbox init");
+  return ok_status();
 }
 
 // The proxy's and the resolver's sockets go to the supervisor before the spec arrives: this
@@ -119,16 +142,19 @@ Status contain(const SandboxSpec& spec, int sync_fd, UniqueFd& factory) {
   auto listeners = prepare(uid, gid, sync_fd);
   std::optional<Error> failed;
   UniqueFd factory;
+  UniqueFd terminal;
   if (!listeners) {
     failed = listeners.error();
   } else if (Status h = hand_over_listeners(std::move(*listeners), sync_fd); !h.ok()) {
     failed = h.error();
-  } else if (auto spec = receive_spec(sync_fd); !spec) {
+  } else if (auto spec = receive_spec(sync_fd, terminal); !spec) {
     failed = spec.error();
+  } else if (Status t = take_own_terminal(spec->own_terminal, terminal); !t.ok()) {
+    failed = t.error();
   } else if (Status s = contain(*spec, sync_fd, factory); !s.ok()) {
     failed = s.error();
   } else {
-    run_init(*spec, sync_fd, factory.release());
+    run_init(*spec, sync_fd, factory.release(), terminal.release());
   }
   send_failure(sync_fd, *failed);
   ::_exit(125);
@@ -190,7 +216,8 @@ Result<StartedSandbox> start_sandbox() {
 }
 
 Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
-                                       const std::function<Status(ProxyListeners)>& meanwhile) {
+                                       const std::function<Status(ProxyListeners)>& meanwhile,
+                                       int terminal_fd) {
   // The spec travels in a memory file: it may exceed a socket message.
   UniqueFd mem(static_cast<int>(::syscall(SYS_memfd_create, "paddock-spec", MFD_CLOEXEC)));
   if (!mem.valid()) return sys_error("memfd_create", "sandbox spec");
@@ -198,7 +225,9 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
   if (::write(mem.get(), bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size()))
     return sys_error("write", "sandbox spec");
   // A failed send means the child already exited: its own message says why.
-  Status sent = send_spec(started.sync.get(), mem.get());
+  if (spec.own_terminal.enabled != (terminal_fd >= 0))
+    return plain_error("sandbox", "a terminal of its own needs its pty (and only then)");
+  Status sent = send_spec(started.sync.get(), mem.get(), terminal_fd);
   mem.reset();
   // The listeners were sent before the spec was awaited: normally queued already.
   auto msg = receive_message(started.sync.get());

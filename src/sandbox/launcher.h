@@ -47,8 +47,10 @@ struct LaunchedSandbox {
 // supervisor while the sandbox side builds its walls, with the listeners the sandbox side made
 // in its network namespace (127.0.0.1:3128, :1080, :3129 for captured connections, :53 UDP and
 // TCP for the resolver), handed over before the spec. When it fails, the sandbox side is killed
-// and its error returned.
+// and its error returned. `terminal_fd`: the slave of paddock's pty when spec.own_terminal is
+// enabled (a copy is sent), else -1.
 Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
-                                       const std::function<Status(ProxyListeners)>& meanwhile);
+                                       const std::function<Status(ProxyListeners)>& meanwhile,
+                                       int terminal_fd = -1);
 
 }  // namespace paddock

@@ -77,9 +77,10 @@ Status send_ready(int sock, const std::vector<int>& fds) {
   return send_with_fds(sock, ChannelMessage::Type::Ready, fds);
 }
 
-Status send_spec(int sock, int spec_fd) {
+Status send_spec(int sock, int spec_fd, int terminal_fd) {
   std::string b;
   put_u32(b, static_cast<uint32_t>(ChannelMessage::Type::Spec));
+  if (terminal_fd >= 0) return send_raw(sock, b, {spec_fd, terminal_fd});
   return send_raw(sock, b, {spec_fd});
 }
 

@@ -12,7 +12,7 @@ struct ChannelMessage {
   // Listeners: sandbox side -> supervisor, as soon as its network namespace has them (before
   // the spec), so the proxy and the resolver start while the view is built. Ready: sandbox
   // side -> supervisor, walls up. Spec: supervisor -> sandbox side, one fd holding the encoded
-  // SandboxSpec (spec_codec.h).
+  // SandboxSpec (spec_codec.h), and the slave of paddock's pty when the spec has one.
   enum class Type : uint32_t { Eof = 0, Ready = 1, Failed = 2, Spec = 3, Listeners = 4 };
   Type type = Type::Eof;
   Error error;                // for Failed
@@ -22,7 +22,8 @@ struct ChannelMessage {
 
 Status send_listeners(int sock, const std::vector<int>& fds);
 Status send_ready(int sock, const std::vector<int>& fds);
-Status send_spec(int sock, int spec_fd);
+// terminal_fd: the slave of paddock's own pty (SandboxSpec::own_terminal), or -1.
+Status send_spec(int sock, int spec_fd, int terminal_fd = -1);
 // Best effort from a dying child: there is nobody else to tell.
 void send_failure(int sock, const Error& e);
 Result<ChannelMessage> receive_message(int sock);
