@@ -35,6 +35,7 @@
 #include "sandbox/run_preparation.h"
 #include "sandbox/stale_work_sweep.h"
 #include "sandbox/sync_channel.h"
+#include "sandbox/terminal_relay.h"
 #include "sshagent/agent_relay.h"
 #include "walls/agent_listener.h"
 #include "walls/landlock.h"
@@ -174,6 +175,10 @@ std::string describe_spec(const Policy& policy, const SandboxSpec& spec) {
   std::string out = "mounts (" + std::to_string(spec.mounts.ops.size()) + " steps):\n";
   for (const auto& op : spec.mounts.ops) out += "  " + describe_mount(op) + "\n";
   for (const auto& n : spec.mounts.notes) out += "  note: " + n + "\n";
+  if (spec.own_terminal.enabled)
+    out +=
+        "  terminal: paddock's own pty (--ask): relayed to the user's terminal, where questions "
+        "are asked\n";
   for (unsigned n : spec.view_extras.ptys)
     out += "  terminal: /dev/pts/" + std::to_string(n) + " (the command's own, under its name)\n";
   if (!spec.ssh_agent_socket.empty())
@@ -232,6 +237,15 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   auto spec = build_spec(policy, fs, &withheld);
   if (!spec) return spec.error();
   spec->argv = req.argv;
+  // --ask on the user's terminal: the command runs on paddock's own pty (terminal_relay.h).
+  std::unique_ptr<TerminalRelay> terminal;
+  if (req.terminal.valid()) {
+    auto t = TerminalRelay::create(std::move(req.terminal));
+    if (!t) return t.error();
+    terminal = std::move(*t);
+    spec->view_extras.ptys = stdio_ptys(terminal->command_stdio());
+    spec->own_terminal = {true, terminal->stdio_mask()};
+  }
   if (!req.quiet && !withheld.empty()) {
     std::string names;
     for (const auto& n : withheld) names += (names.empty() ? "" : " ") + n;
@@ -265,10 +279,12 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   spec->signal_mask = old;
   UniqueFd sfd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sfd.valid()) return sys_error("signalfd");
+  if (terminal) PADDOCK_TRY(terminal->start());
 
   // Capture by name: connects to the resolver's addresses are joined to the proxy.
   auto capture = std::make_shared<dns::Capture>();
   capture->listener_port = kCapturePort;
+  capture->name_callers = policy.network.ask;
   // The network wall's only door, the proxy, and the resolver serve the listeners the sandbox
   // side made. They start once the walls are up, beside the command: started while the view is
   // built they took CPU from it on a machine of two (0.3-0.5 ms later overall, measured). (The
@@ -280,8 +296,9 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   // prepare_run() took keeps other runs away from them).
   std::future<Status> sweep;
   ProxyListeners held;
-  auto launched =
-      launch_sandbox(std::move(started), *spec, [&](ProxyListeners listeners) -> Status {
+  auto launched = launch_sandbox(
+      std::move(started), *spec,
+      [&](ProxyListeners listeners) -> Status {
         // The host's own addresses are only the proxy's business.
         auto own = proxy::enumerate_host_addresses();
         if (!own) return own.error();
@@ -289,7 +306,8 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
         git_rules = network;
         held = std::move(listeners);
         return ok_status();
-      });
+      },
+      terminal ? terminal->slave() : -1);
   if (!launched) return launched.error();
   mediator::SocketRules socket_rules;
   socket_rules.allow_local_binding = policy.network.allow_local_binding;
@@ -300,12 +318,14 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   // --ask and --agent-channel: before the mediator and the proxy, which report to it.
   const std::string settings_file =
       policy.settings_source.empty() ? default_settings_path() : policy.settings_source;
-  auto link = start_agent_link(policy.network, std::move(req.agent_channel), settings_file);
+  auto link = start_agent_link(policy.network, std::move(req.agent_channel), settings_file,
+                               terminal != nullptr);
   if (!link) {
     ::kill(launched->init_pid, SIGKILL);
     ::waitpid(launched->init_pid, nullptr, 0);
     return link.error();
   }
+  if (terminal && link->broker) terminal->attach(link->broker);
   mediator::Mediator mediator(std::move(launched->notify), fs, socket_rules);
   mediator.set_git_judge(make_git_judge(policy, std::move(git_rules)));
   mediator.set_refusal_sink(link->mediator_sink());
@@ -405,8 +425,12 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     if (p[1].revents & POLLIN) {
       signalfd_siginfo si;
       while (::read(sfd.get(), &si, sizeof si) == sizeof si) {
-        // The terminal already signalled the whole foreground group, command included.
-        if (si.ssi_code != SI_KERNEL) ::kill(launched->init_pid, int(si.ssi_signo));
+        // The terminal already signalled the whole foreground group, command included; a
+        // command on paddock's own pty has it signalled by that pty instead.
+        if (si.ssi_code != SI_KERNEL)
+          ::kill(launched->init_pid, int(si.ssi_signo));
+        else if (terminal)
+          terminal->signal_foreground(int(si.ssi_signo));
       }
     }
     if (p[0].revents & POLLIN) {
@@ -426,6 +450,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     if (!m || m->type == ChannelMessage::Type::Eof) break;
     if (m->type == ChannelMessage::Type::Failed) exec_error = m->error;
   }
+  if (terminal) terminal->stop();  // the terminal is the user's again before anything is printed
   // The resolver's thread ends while the mediator and the proxy stop.
   resolver->request_stop();
   mediator.stop();

@@ -19,6 +19,9 @@ struct RunRequest {
   bool quiet = false;
   std::optional<std::string> audit_log;  // one JSON line per network decision
   UniqueFd agent_channel;                // --agent-channel: checked, close-on-exec; or invalid
+  // --ask: the user's terminal (open_user_terminal(), sandbox/terminal_relay.h), where questions
+  // are asked; the command then runs on paddock's own pty. Invalid: none.
+  UniqueFd terminal;
 };
 
 // The exit status paddock should return (the command's, 128+N, 126, 127), or the error that
