@@ -191,7 +191,8 @@ void TerminalRelay::stop() {
     inbox_->events.clear();
   }
   set_raw(false);
-  ::pthread_sigmask(SIG_UNBLOCK, &blocked_, nullptr);
+  // Cannot fail with a valid how and set; a pending SIGWINCH is then ignored, as by default.
+  (void)::pthread_sigmask(SIG_UNBLOCK, &blocked_, nullptr);
 }
 
 void TerminalRelay::set_raw(bool raw) {
@@ -214,7 +215,8 @@ void TerminalRelay::copy_window_size() {
   struct winsize ws {};
   if (::ioctl(tty_.get(), TIOCGWINSZ, &ws) != 0) return;  // a terminal without a size
   std::lock_guard<std::mutex> g(master_mu_);
-  if (master_.valid()) ::ioctl(master_.get(), TIOCSWINSZ, &ws);
+  // Fails only on a pty already hung up: no size left to keep.
+  if (master_.valid() && ::ioctl(master_.get(), TIOCSWINSZ, &ws) != 0) return;
 }
 
 void TerminalRelay::close_pty() {
@@ -358,7 +360,8 @@ void TerminalRelay::handle_signals() {
       // Stopped and continued: the shell set its own modes meanwhile.
       struct termios r = before_raw_;
       ::cfmakeraw(&r);
-      if (tty_ok_) ::tcsetattr(tty_.get(), TCSANOW, &r);
+      // A terminal that refuses is gone: the next read says so.
+      if (tty_ok_ && ::tcsetattr(tty_.get(), TCSANOW, &r) != 0) continue;
       copy_window_size();
     }
   }

@@ -448,12 +448,18 @@ def test_the_terminal_is_set_back_when_paddock_is_terminated_during_a_question(t
 
 
 def test_the_window_size_follows_the_terminal(tsb, term):
-    script = ("import os, signal\n"
+    # os.write in the handler: the signal may come while print() is still writing.
+    script = ("import os, signal, time\n"
+              "got = []\n"
+              "def on_winch(*_):\n"
+              "    got.append(1)\n"
+              "    os.write(1, f'winch {tuple(os.get_terminal_size())}\\n'.encode())\n"
+              "signal.signal(signal.SIGWINCH, on_winch)\n"
               "print('size', tuple(os.get_terminal_size()), flush=True)\n"
-              "signal.signal(signal.SIGWINCH, lambda *a: print('winch', "
-              "tuple(os.get_terminal_size()), flush=True))\n"
               "print('ready', flush=True)\n"
-              "signal.pause()\n")
+              "deadline = time.monotonic() + 20\n"
+              "while not got and time.monotonic() < deadline:\n"
+              "    time.sleep(0.05)\n")
     (Path(tsb.project) / "winch.py").write_text(script)
     p = term.start(tsb, "python3 winch.py")
     term.wait_for("ready")
