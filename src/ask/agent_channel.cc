@@ -46,11 +46,13 @@ Result<UniqueFd> adopt_agent_channel_fd(int fd) {
   return UniqueFd(fd);
 }
 
-Result<std::unique_ptr<AgentChannel>> AgentChannel::start(
-    UniqueFd fd, std::shared_ptr<proxy::AskBroker> broker) {
+Result<std::unique_ptr<AgentChannel>> AgentChannel::start(UniqueFd fd,
+                                                          std::shared_ptr<proxy::AskBroker> broker,
+                                                          bool sole_answerer) {
   std::unique_ptr<AgentChannel> c(new AgentChannel());
   c->fd_ = std::move(fd);
   c->broker_ = std::move(broker);
+  c->sole_answerer_ = sole_answerer;
   c->wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!c->wake_fd_.valid()) return sys_error("eventfd", "agent channel");
   // The thread must not take the signals the supervisor reads from its signalfd.
@@ -107,9 +109,14 @@ void AgentChannel::closed(const std::string& why) {
     open_ = false;
     out_.clear();
   }
-  std::fprintf(stderr, "paddock: agent channel: %s; questions are denied from now on\n",
-               why.c_str());
-  if (broker_) broker_->close("the agent channel closed (" + why + ")");
+  if (!broker_ || sole_answerer_) {
+    std::fprintf(stderr, "paddock: agent channel: %s; questions are denied from now on\n",
+                 why.c_str());
+    if (broker_) broker_->close("the agent channel closed (" + why + ")");
+  } else {
+    std::fprintf(stderr, "paddock: agent channel: %s; questions are asked on the terminal only\n",
+                 why.c_str());
+  }
 }
 
 bool AgentChannel::write_some() {

@@ -10,7 +10,8 @@
 // or the mediator never waits for a slow agent) and written as the socket takes them; past
 // kMaxQueuedBytes, "blocked" notices are dropped (counted, noted once) while questions never
 // are (there are at most AskBrokerOptions::max_waiting of them). End of file or an error on the
-// socket closes the channel: every open and later question is denied (AskBroker::close).
+// socket closes the channel: every open and later question is denied (AskBroker::close), unless
+// someone else can still answer (the terminal, `sole_answerer` false).
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -33,7 +34,8 @@ class AgentChannel {
  public:
   // broker: null when nothing is asked (--agent-channel without --ask: notices only).
   static Result<std::unique_ptr<AgentChannel>> start(UniqueFd fd,
-                                                     std::shared_ptr<proxy::AskBroker> broker);
+                                                     std::shared_ptr<proxy::AskBroker> broker,
+                                                     bool sole_answerer = true);
   ~AgentChannel();
   AgentChannel(const AgentChannel&) = delete;
   AgentChannel& operator=(const AgentChannel&) = delete;
@@ -56,6 +58,7 @@ class AgentChannel {
   UniqueFd fd_;
   UniqueFd wake_fd_;
   std::shared_ptr<proxy::AskBroker> broker_;
+  bool sole_answerer_ = true;
   std::thread thread_;
   std::mutex mu_;
   std::string out_;          // guarded by mu_

@@ -49,8 +49,8 @@ void add_common(CLI::App* cmd, paddock::CommonFlags& f) {
            "let the sandbox reach the host's loopback service on PORT as localhost:PORT "
            "(repeatable)");
   cmd->add_flag("--ask", f.ask,
-                "ask (through --agent-channel) about a destination no rule matches, instead of "
-                "refusing it (network.ask)");
+                "ask (on the terminal, or through --agent-channel) about a destination no rule "
+                "matches, instead of refusing it (network.ask)");
   cmd->add_option("--ask-timeout", f.ask_timeout,
                   "seconds to wait for an answer before refusing (default 60; network.askTimeout)")
       ->type_name("SECONDS")

@@ -15,6 +15,7 @@
 #include "sandbox/launcher.h"
 #include "sandbox/spec_speculation.h"
 #include "sandbox/supervisor.h"
+#include "sandbox/terminal_relay.h"
 
 namespace paddock {
 
@@ -109,11 +110,13 @@ Result<int> run_command(const RunFlags& flags, Result<StartedSandbox> started) {
     if (!fd) return fd.error();
     req.agent_channel = std::move(*fd);
   }
+  if (policy->network.ask) req.terminal = open_user_terminal();
   // Refusing quietly instead would look like asking to whoever wrote --ask.
-  if (policy->network.ask && !req.agent_channel.valid())
+  if (policy->network.ask && !req.agent_channel.valid() && !req.terminal.valid())
     return plain_error("--ask",
-                       "nobody to ask: give --agent-channel FD (a prompt on the terminal is not "
-                       "built yet), or leave out --ask / network.ask");
+                       "nobody to ask: paddock has no terminal to ask on (none, or it runs in "
+                       "the background) and no --agent-channel FD; run it in the foreground of "
+                       "a terminal, give --agent-channel FD, or leave out --ask / network.ask");
   req.debug = flags.debug;
   req.quiet = flags.quiet;
   req.audit_log = flags.common.audit_log;

@@ -21,6 +21,9 @@ namespace paddock::dns {
 struct CapturedDestination {
   std::string name;  // normalised, as the resolver judged it
   uint16_t port = 0;
+  // With Capture::name_callers: the program that connected, "curl (pid 12)" (its name and pid
+  // inside the sandbox, as the write mediator saw them), for a question asked about it.
+  std::string process;
 };
 
 class PendingCaptures {
@@ -42,6 +45,7 @@ struct Capture {
   std::shared_ptr<FakeIpTable> names = std::make_shared<FakeIpTable>();
   std::shared_ptr<PendingCaptures> pending = std::make_shared<PendingCaptures>();
   uint16_t listener_port = 0;  // the capture listener's, inside the sandbox
+  bool name_callers = false;   // --ask: fill CapturedDestination::process
 };
 
 }  // namespace paddock::dns

@@ -137,6 +137,10 @@ std::string last_field(const std::string& line) {
 }
 }  // namespace
 
+std::string Caller::name() const {
+  return status_field("Name:");
+}
+
 std::string Caller::ns_tgid() const {
   return last_field(status_field("NStgid:"));
 }

@@ -64,6 +64,8 @@ class Caller {
   // The caller's thread-group id and thread id in the sandbox's pid namespace, as decimal text.
   std::string ns_tgid() const;
   std::string ns_tid() const;
+  // The thread's name (comm, as /proc shows it), chosen by the caller.
+  std::string name() const;
 
  private:
   std::string status_field(const char* key) const;

@@ -121,7 +121,10 @@ std::optional<Out<CaptureTarget>> capture_target(Call& c, int s, const sockaddr_
     port = local_port(s);
     if (!port.ok()) return Out<CaptureTarget>(CallError{port.err});
   }
-  cap->pending->expect(port.value, dns::CapturedDestination{*name, d.port});
+  dns::CapturedDestination dest{*name, d.port, {}};
+  // Read while the caller waits in connect(): its pid names no other process yet.
+  if (cap->name_callers) dest.process = c.caller.name() + " (pid " + c.caller.ns_tgid() + ")";
+  cap->pending->expect(port.value, std::move(dest));
   return Out<CaptureTarget>(loopback(domain, cap->listener_port));
 }
 

@@ -47,7 +47,7 @@ bool is_socket_call(const std::string& what) {
 }  // namespace
 
 Result<AgentLink> start_agent_link(const NetworkSettings& network, UniqueFd channel_fd,
-                                   const std::string& settings_file) {
+                                   const std::string& settings_file, bool on_terminal) {
   AgentLink link;
   if (network.ask) {
     proxy::AskBrokerOptions opts;
@@ -57,7 +57,7 @@ Result<AgentLink> start_agent_link(const NetworkSettings& network, UniqueFd chan
         [settings_file](const std::string& pattern) { persist_always(settings_file, pattern); });
   }
   if (!channel_fd.valid()) return link;
-  auto ch = ask::AgentChannel::start(std::move(channel_fd), link.broker);
+  auto ch = ask::AgentChannel::start(std::move(channel_fd), link.broker, !on_terminal);
   if (!ch) return ch.error();
   link.channel = std::move(*ch);
   if (link.broker) {

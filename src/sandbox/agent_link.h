@@ -29,8 +29,9 @@ struct AgentLink {
 };
 
 // settings_file: where "allow always" appends (the file the settings came from, else the default
-// path); empty: nowhere, such answers hold for the run only.
+// path); empty: nowhere, such answers hold for the run only. on_terminal: questions are also
+// asked on the user's terminal, so a closed channel does not deny them.
 Result<AgentLink> start_agent_link(const NetworkSettings& network, UniqueFd channel_fd,
-                                   const std::string& settings_file);
+                                   const std::string& settings_file, bool on_terminal = false);
 
 }  // namespace paddock

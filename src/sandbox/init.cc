@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -43,12 +44,19 @@ void set_dispositions(void (*handler)(int), int sync_fd) {
 
 // Runs in the vfork child, on init's memory until execve: the argument and environment arrays
 // are built before the fork.
-[[noreturn]] void exec_command(const SandboxSpec& spec, int sync_fd, char* const* argv,
-                               char* const* envp) {
+[[noreturn]] void exec_command(const SandboxSpec& spec, int sync_fd, int terminal_fd,
+                               char* const* argv, char* const* envp) {
   // Default dispositions and the user's own mask for the command.
   set_dispositions(SIG_DFL, sync_fd);
   if (::sigprocmask(SIG_SETMASK, &spec.signal_mask, nullptr) != 0)
     fail(sync_fd, sys_error("sigprocmask", "command"));
+  // Its own session, led by the command as a login shell leads one: the pty's hang-up and its
+  // job-control signals reach it, and init (which never reads the pty) stays out of them.
+  if (terminal_fd >= 0) {
+    if (::setsid() < 0) fail(sync_fd, sys_error("setsid", "command"));
+    if (::ioctl(terminal_fd, TIOCSCTTY, 0) != 0)
+      fail(sync_fd, sys_error("ioctl(TIOCSCTTY)", "paddock's pty"));
+  }
 
   // The command inherits exactly stdin, stdout and stderr: whatever else the caller of paddock
   // left open (a directory fd of $HOME, a writable host file) closes at exec.
@@ -65,7 +73,7 @@ void set_dispositions(void (*handler)(int), int sync_fd) {
 
 }  // namespace
 
-void run_init(const SandboxSpec& spec, int sync_fd, int factory_fd) {
+void run_init(const SandboxSpec& spec, int sync_fd, int factory_fd, int terminal_fd) {
   // pid 1 only receives signals it has a handler for; a handler plus a blocked mask lets us
   // read them all from a signalfd.
   sigset_t mask;
@@ -90,7 +98,7 @@ void run_init(const SandboxSpec& spec, int sync_fd, int factory_fd) {
   if (cmd < 0) fail(sync_fd, sys_error("vfork", "command"));
   if (cmd == 0) {
     ::close(sfd);
-    exec_command(spec, sync_fd, argv.data(), envp.data());
+    exec_command(spec, sync_fd, terminal_fd, argv.data(), envp.data());
   }
   // Kept open: init's last word, that the command has ended, goes through it.
   const int sync = sync_fd;

@@ -49,26 +49,33 @@ Result<ProxyListeners> prepare(uid_t uid, gid_t gid, int sync_fd) {
   return create_proxy_listeners();
 }
 
-Result<std::string> read_memory_file(const ChannelMessage& m, const char* what) {
-  if (m.fds.size() != 1) return plain_error("sandbox", std::string("no ") + what);
+Result<std::string> read_memory_file(const UniqueFd& fd, const char* what) {
   struct stat st;
-  if (::fstat(m.fds[0].get(), &st) != 0) return sys_error("fstat", what);
+  if (::fstat(fd.get(), &st) != 0) return sys_error("fstat", what);
   std::string bytes(static_cast<size_t>(st.st_size), '\0');
-  if (::pread(m.fds[0].get(), bytes.data(), bytes.size(), 0) != st.st_size)
+  if (::pread(fd.get(), bytes.data(), bytes.size(), 0) != st.st_size)
     return sys_error("read", what);
   return bytes;
 }
 
 // The spec, whole, or its walls alone (speculative: the command comes with the go-ahead).
-Result<SandboxSpec> receive_spec(int sync_fd, bool& speculative) {
+// `terminal` receives the slave of paddock's pty when the spec has one (own_terminal; never
+// speculative).
+Result<SandboxSpec> receive_spec(int sync_fd, bool& speculative, UniqueFd& terminal) {
   auto m = receive_message(sync_fd);
   if (!m) return m.error();
   speculative = m->type == ChannelMessage::Type::Walls;
-  if (m->type != ChannelMessage::Type::Spec && !speculative)
+  if ((m->type != ChannelMessage::Type::Spec && !speculative) || m->fds.empty() ||
+      m->fds.size() > (speculative ? 1u : 2u))
     return plain_error("sandbox", "the supervisor went away before sending the policy");
-  auto bytes = read_memory_file(*m, "sandbox spec");
+  auto bytes = read_memory_file(m->fds[0], "sandbox spec");
   if (!bytes) return bytes.error();
-  return speculative ? decode_walls(*bytes) : decode_spec(*bytes);
+  auto spec = speculative ? decode_walls(*bytes) : decode_spec(*bytes);
+  if (!spec) return spec.error();
+  if (spec->own_terminal.enabled != (m->fds.size() == 2))
+    return plain_error("sandbox", "the spec and its terminal do not agree");
+  if (spec->own_terminal.enabled) terminal = std::move(m->fds[1]);
+  return spec;
 }
 
 // After speculative walls: the command, once the supervisor has found them to be the walls
@@ -76,11 +83,28 @@ Result<SandboxSpec> receive_spec(int sync_fd, bool& speculative) {
 Status receive_go(int sync_fd, SandboxSpec& spec) {
   auto m = receive_message(sync_fd);
   if (!m) return m.error();
-  if (m->type != ChannelMessage::Type::Go)
+  if (m->type != ChannelMessage::Type::Go || m->fds.size() != 1)
     return plain_error("sandbox", "the supervisor did not confirm the speculative walls");
-  auto bytes = read_memory_file(*m, "sandbox command");
+  auto bytes = read_memory_file(m->fds[0], "sandbox command");
   if (!bytes) return bytes.error();
   return decode_command(*bytes, spec);
+}
+
+// --ask with the user's terminal: the stdio descriptors that were the user's terminal become
+// paddock's pty, and init leaves the user's session (the command begins one of its own, init.cc),
+// so nothing in the sandbox holds the user's terminal or can open it as /dev/tty. Before the
+// view: the pty is what expose_ptys() shows under its name.
+Status take_own_terminal(const SandboxSpec::OwnTerminal& own, UniqueFd& terminal) {
+  if (!own.enabled) return ok_status();
+  // Above stdio, so that dup2 below never meets itself.
+  UniqueFd moved(::fcntl(terminal.get(), F_DUPFD_CLOEXEC, 3));
+  if (!moved.valid()) return sys_error("fcntl(F_DUPFD_CLOEXEC)", "paddock's pty");
+  terminal = std::move(moved);
+  for (int fd = 0; fd <= 2; ++fd)
+    if ((own.stdio & (1u << fd)) != 0 && ::dup2(terminal.get(), fd) < 0)
+      return sys_error("dup2", "paddock's pty onto fd " + std::to_string(fd));
+  if (::setsid() < 0) return sys_error("setsid", "sandbox init");
+  return ok_status();
 }
 
 // The proxy's and the resolver's sockets go to the supervisor before the spec arrives: this
@@ -140,17 +164,20 @@ Status contain(const SandboxSpec& spec, int sync_fd, UniqueFd& factory) {
   auto listeners = prepare(uid, gid, sync_fd);
   std::optional<Error> failed;
   UniqueFd factory;
+  UniqueFd terminal;
   if (!listeners) {
     failed = listeners.error();
   } else if (Status h = hand_over_listeners(std::move(*listeners), sync_fd); !h.ok()) {
     failed = h.error();
-  } else if (bool speculative = false; auto spec = receive_spec(sync_fd, speculative)) {
-    if (Status s = contain(*spec, sync_fd, factory); !s.ok()) {
+  } else if (bool speculative = false; auto spec = receive_spec(sync_fd, speculative, terminal)) {
+    if (Status t = take_own_terminal(spec->own_terminal, terminal); !t.ok()) {
+      failed = t.error();
+    } else if (Status s = contain(*spec, sync_fd, factory); !s.ok()) {
       failed = s.error();
     } else if (Status g = speculative ? receive_go(sync_fd, *spec) : ok_status(); !g.ok()) {
       failed = g.error();
     } else {
-      run_init(*spec, sync_fd, factory.release());
+      run_init(*spec, sync_fd, factory.release(), terminal.release());
     }
   } else {
     failed = spec.error();
@@ -248,14 +275,16 @@ Status send_speculative_walls(const StartedSandbox& started, const std::string& 
 
 Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
                                        const std::function<Status(ProxyListeners)>& meanwhile,
-                                       bool walls_sent) {
+                                       int terminal_fd, bool walls_sent) {
   // The spec travels in a memory file: it may exceed a socket message. A failed send means the
   // child already exited: its own message says why.
+  if (spec.own_terminal.enabled != (terminal_fd >= 0) || (walls_sent && terminal_fd >= 0))
+    return plain_error("sandbox", "a terminal of its own needs its pty (and only then)");
   Status sent = ok_status();
   if (!walls_sent) {
     auto mem = memory_file(encode_spec(spec), "paddock-spec");
     if (!mem) return mem.error();
-    sent = send_spec(started.sync.get(), mem->get());
+    sent = send_spec(started.sync.get(), mem->get(), terminal_fd);
   }
   // The listeners were sent before the spec was awaited: normally queued already. Handed over
   // while the child builds its view; with speculative walls the view is usually built already,

@@ -52,12 +52,13 @@ struct LaunchedSandbox {
 // supervisor while the sandbox side builds its walls, with the listeners the sandbox side made
 // in its network namespace (127.0.0.1:3128, :1080, :3129 for captured connections, :53 UDP and
 // TCP for the resolver), handed over before the spec. When it fails, the sandbox side is killed
-// and its error returned.
-// `walls_sent`: send_speculative_walls() sent exactly encode_walls(spec) already; the command
-// follows once the walls are up.
+// and its error returned. `terminal_fd`: the slave of paddock's pty when spec.own_terminal is
+// enabled (a copy is sent), else -1. `walls_sent`: send_speculative_walls() sent exactly
+// encode_walls(spec) already (never with a terminal of its own); the command follows once the
+// walls are up.
 Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
                                        const std::function<Status(ProxyListeners)>& meanwhile,
-                                       bool walls_sent = false);
+                                       int terminal_fd = -1, bool walls_sent = false);
 
 // Sends `walls` (encode_walls of the spec an earlier run of the same invocation had) before
 // the policy is known, so that the view is built while the supervisor plans; the sandbox then

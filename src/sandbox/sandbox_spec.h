@@ -38,6 +38,15 @@ struct SandboxSpec {
   // --publish: init makes TCP sockets inside the network namespace on the supervisor's request
   // (sandbox/socket_factory.h), which connects them to the published ports.
   bool socket_factory = false;
+  // --ask with the user's terminal (sandbox/terminal_relay.h): the command runs on paddock's own
+  // pty, whose slave travels beside the spec. Each of fds 0-2 with its bit set in `stdio` (they
+  // were the user's terminal) becomes the slave; init and the command each begin a session of
+  // their own, so nothing inside is left in the user's session (/dev/tty inside is paddock's
+  // pty), and the slave is the command's controlling terminal.
+  struct OwnTerminal {
+    bool enabled = false;
+    uint8_t stdio = 0;
+  } own_terminal;
 };
 
 // At most this many --allow-host-port listeners (each one fd on the sync channel).

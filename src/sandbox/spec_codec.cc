@@ -106,6 +106,8 @@ std::string encode_walls(const SandboxSpec& spec) {
   w.u32(static_cast<uint32_t>(spec.host_ports.size()));
   for (uint16_t port : spec.host_ports) w.u32(port);
   w.u32(spec.socket_factory ? 1 : 0);
+  w.u32(spec.own_terminal.enabled ? 1 : 0);
+  w.u32(spec.own_terminal.stdio);
   return w.take();
 }
 
@@ -195,6 +197,11 @@ Status read_walls(Reader& r, SandboxSpec& spec) {
   uint32_t factory = 0;
   if (!r.u32(factory) || factory > 1) return bad("the socket factory flag");
   spec.socket_factory = factory == 1;
+  uint32_t own = 0, stdio = 0;
+  if (!r.u32(own) || own > 1 || !r.u32(stdio) || stdio > 7 || (own == 0 && stdio != 0))
+    return bad("the terminal of its own");
+  spec.own_terminal.enabled = own == 1;
+  spec.own_terminal.stdio = static_cast<uint8_t>(stdio);
   spec.seccomp = sandbox_seccomp_program();
   return ok_status();
 }

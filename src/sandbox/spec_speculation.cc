@@ -64,7 +64,7 @@ std::optional<Speculation> speculate(const StartedSandbox& started, const std::s
   auto bytes = read_small_file(path);
   if (!bytes) return std::nullopt;
   auto walls = decode_walls(*bytes);
-  if (!walls) return std::nullopt;
+  if (!walls || walls->own_terminal.enabled) return std::nullopt;
   Speculation s;
   for (const auto& op : walls->mounts.ops)
     if (op.kind == MountOp::Kind::Overlay && !op.store.empty()) s.layer.store = op.store;
@@ -82,6 +82,7 @@ std::optional<Speculation> speculate(const StartedSandbox& started, const std::s
 }
 
 void keep_walls(const std::string& path, const SandboxSpec& spec, const std::string& run) {
+  if (spec.own_terminal.enabled) return;  // a new pty every run: never the same walls
   SandboxSpec kept = spec;
   if (!run.empty()) rename_runs(kept, run, kRunMark);
   const std::string bytes = encode_walls(kept);

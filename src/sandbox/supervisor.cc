@@ -36,6 +36,7 @@
 #include "sandbox/spec_codec.h"
 #include "sandbox/stale_work_sweep.h"
 #include "sandbox/sync_channel.h"
+#include "sandbox/terminal_relay.h"
 #include "sshagent/agent_relay.h"
 #include "walls/agent_listener.h"
 #include "walls/landlock.h"
@@ -176,6 +177,10 @@ std::string describe_spec(const Policy& policy, const SandboxSpec& spec) {
   std::string out = "mounts (" + std::to_string(spec.mounts.ops.size()) + " steps):\n";
   for (const auto& op : spec.mounts.ops) out += "  " + describe_mount(op) + "\n";
   for (const auto& n : spec.mounts.notes) out += "  note: " + n + "\n";
+  if (spec.own_terminal.enabled)
+    out +=
+        "  terminal: paddock's own pty (--ask): relayed to the user's terminal, where questions "
+        "are asked\n";
   for (unsigned n : spec.view_extras.ptys)
     out += "  terminal: /dev/pts/" + std::to_string(n) + " (the command's own, under its name)\n";
   if (!spec.ssh_agent_socket.empty())
@@ -234,6 +239,15 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   auto spec = build_spec(policy, fs, &withheld);
   if (!spec) return spec.error();
   spec->argv = req.argv;
+  // --ask on the user's terminal: the command runs on paddock's own pty (terminal_relay.h).
+  std::unique_ptr<TerminalRelay> terminal;
+  if (req.terminal.valid()) {
+    auto t = TerminalRelay::create(std::move(req.terminal));
+    if (!t) return t.error();
+    terminal = std::move(*t);
+    spec->view_extras.ptys = stdio_ptys(terminal->command_stdio());
+    spec->own_terminal = {true, terminal->stdio_mask()};
+  }
   if (!req.quiet && !withheld.empty()) {
     std::string names;
     for (const auto& n : withheld) names += (names.empty() ? "" : " ") + n;
@@ -267,10 +281,12 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   spec->signal_mask = old;
   UniqueFd sfd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sfd.valid()) return sys_error("signalfd");
+  if (terminal) PADDOCK_TRY(terminal->start());
 
   // Capture by name: connects to the resolver's addresses are joined to the proxy.
   auto capture = std::make_shared<dns::Capture>();
   capture->listener_port = kCapturePort;
+  capture->name_callers = policy.network.ask;
   // The network wall's only door, the proxy, and the resolver serve the listeners the sandbox
   // side made. They start once the walls are up, beside the command: started while the view is
   // built they took CPU from it on a machine of two (0.3-0.5 ms later overall, measured). (The
@@ -298,18 +314,20 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   // Walls sent ahead are used only when they are exactly this run's; a sandbox side that got
   // other walls, or failed on them, is killed (nothing has run in it) and a new one started.
   const std::string walls = encode_walls(*spec);
-  bool walls_sent = req.speculation && req.speculation->walls == walls;
+  // (A terminal of its own travels with the spec: never speculated.)
+  bool walls_sent = req.speculation && !terminal && req.speculation->walls == walls;
   if (req.speculation && !walls_sent) {
     auto fresh = start_sandbox();
     if (!fresh) return fresh.error();
     started = std::move(*fresh);
   }
   req.speculation.reset();  // the layer's lock, when not this run's, goes with it
-  auto launched = launch_sandbox(std::move(started), *spec, meanwhile, walls_sent);
+  const int terminal_fd = terminal ? terminal->slave() : -1;
+  auto launched = launch_sandbox(std::move(started), *spec, meanwhile, terminal_fd, walls_sent);
   if (!launched && walls_sent) {
     auto fresh = start_sandbox();
     if (!fresh) return fresh.error();
-    launched = launch_sandbox(std::move(*fresh), *spec, meanwhile);
+    launched = launch_sandbox(std::move(*fresh), *spec, meanwhile, terminal_fd);
   }
   if (!launched) return launched.error();
   if (launched->listeners) {
@@ -328,12 +346,14 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   // --ask and --agent-channel: before the mediator and the proxy, which report to it.
   const std::string settings_file =
       policy.settings_source.empty() ? default_settings_path() : policy.settings_source;
-  auto link = start_agent_link(policy.network, std::move(req.agent_channel), settings_file);
+  auto link = start_agent_link(policy.network, std::move(req.agent_channel), settings_file,
+                               terminal != nullptr);
   if (!link) {
     ::kill(launched->init_pid, SIGKILL);
     ::waitpid(launched->init_pid, nullptr, 0);
     return link.error();
   }
+  if (terminal && link->broker) terminal->attach(link->broker);
   mediator::Mediator mediator(std::move(launched->notify), fs, socket_rules);
   mediator.set_git_judge(make_git_judge(policy, std::move(git_rules)));
   mediator.set_refusal_sink(link->mediator_sink());
@@ -448,8 +468,12 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     if (p[1].revents & POLLIN) {
       signalfd_siginfo si;
       while (::read(sfd.get(), &si, sizeof si) == sizeof si) {
-        // The terminal already signalled the whole foreground group, command included.
-        if (si.ssi_code != SI_KERNEL) ::kill(launched->init_pid, int(si.ssi_signo));
+        // The terminal already signalled the whole foreground group, command included; a
+        // command on paddock's own pty has it signalled by that pty instead.
+        if (si.ssi_code != SI_KERNEL)
+          ::kill(launched->init_pid, int(si.ssi_signo));
+        else if (terminal)
+          terminal->signal_foreground(int(si.ssi_signo));
       }
     }
     if (p[0].revents & POLLIN) {
@@ -469,6 +493,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     if (!m || m->type == ChannelMessage::Type::Eof) break;
     if (m->type == ChannelMessage::Type::Failed) exec_error = m->error;
   }
+  if (terminal) terminal->stop();  // the terminal is the user's again before anything is printed
   // Our threads stop while the kernel tears the sandbox down: init has queued SIGKILL for
   // everything left in it before it said the command ended (the mediator refuses what a dying
   // process still asks). Every stop is asked for before any is waited for. We do not wait for

@@ -24,6 +24,9 @@ struct RunRequest {
   // kept for the next run (empty: not kept).
   std::optional<Speculation> speculation;
   std::string walls_path;
+  // --ask: the user's terminal (open_user_terminal(), sandbox/terminal_relay.h), where questions
+  // are asked; the command then runs on paddock's own pty. Invalid: none.
+  UniqueFd terminal;
 };
 
 // The exit status paddock should return (the command's, 128+N, 126, 127), or the error that

@@ -77,7 +77,8 @@ Status send_ready(int sock, const std::vector<int>& fds) {
   return send_with_fds(sock, ChannelMessage::Type::Ready, fds);
 }
 
-Status send_spec(int sock, int spec_fd) {
+Status send_spec(int sock, int spec_fd, int terminal_fd) {
+  if (terminal_fd >= 0) return send_with_fds(sock, ChannelMessage::Type::Spec, {spec_fd, terminal_fd});
   return send_with_fds(sock, ChannelMessage::Type::Spec, {spec_fd});
 }
 

@@ -12,7 +12,7 @@ struct ChannelMessage {
   // Listeners: sandbox side -> supervisor, as soon as its network namespace has them (before
   // the spec), so the proxy and the resolver start while the view is built. Ready: sandbox
   // side -> supervisor, walls up. Spec: supervisor -> sandbox side, one fd holding the encoded
-  // SandboxSpec (spec_codec.h). Exited: init -> supervisor, the command has ended and init is
+  // SandboxSpec (spec_codec.h), and the slave of paddock's pty when the spec has one. Exited: init -> supervisor, the command has ended and init is
   // about to (the supervisor stops its threads while the kernel tears the namespaces down).
   enum class Type : uint32_t {
     Eof = 0,
@@ -33,7 +33,8 @@ struct ChannelMessage {
 
 Status send_listeners(int sock, const std::vector<int>& fds);
 Status send_ready(int sock, const std::vector<int>& fds);
-Status send_spec(int sock, int spec_fd);
+// terminal_fd: the slave of paddock's own pty (SandboxSpec::own_terminal), or -1.
+Status send_spec(int sock, int spec_fd, int terminal_fd = -1);
 Status send_walls(int sock, int walls_fd);
 Status send_go(int sock, int command_fd);
 // Best effort, like send_failure: init's last word, the command's exit code.

@@ -49,10 +49,10 @@ bool stdio_stat_for(unsigned n, struct stat* out) {
 
 }  // namespace
 
-std::vector<unsigned> stdio_ptys() {
+std::vector<unsigned> stdio_ptys(const std::array<int, 3>& stdio) {
   std::vector<unsigned> seen;
   std::vector<std::pair<bool, bool>> access;  // per entry of `seen`: readable, writable
-  for (int fd = 0; fd <= 2; ++fd) {
+  for (int fd : stdio) {
     struct stat st;
     unsigned n = 0;
     if (::fstat(fd, &st) != 0 || !pty_number(st, &n) || n > kMaxExposedPty) continue;

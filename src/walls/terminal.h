@@ -10,6 +10,7 @@
 // lowest-free: the sandbox side allocates ptys 0..N in its fresh instance (their masters are
 // held by init, locked, for the sandbox's life), and binds the host's node over entry N. Ptys
 // the command opens later get numbers above N.
+#include <array>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,10 @@ namespace paddock {
 // open on, each checked to be the very node at /dev/pts/N (same device and inode), without
 // duplicates, and only where those descriptors together read and write it (reopening the node
 // gives both). Numbers above kMaxExposedPty are left out (they would cost as many ptys).
+// `stdio`: the descriptors the command will have as 0, 1 and 2 (with --ask on the user's
+// terminal, paddock's own pty stands in for those that were the terminal).
 inline constexpr unsigned kMaxExposedPty = 255;
-std::vector<unsigned> stdio_ptys();
+std::vector<unsigned> stdio_ptys(const std::array<int, 3>& stdio = {0, 1, 2});
 
 // Sandbox side, after `dev`/pts is the new devpts instance: allocates ptys up to the largest N
 // and binds `old_root`/dev/pts/N over `dev`/pts/N for each N, after checking that the node is

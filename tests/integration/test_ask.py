@@ -109,7 +109,10 @@ def run_with_agent(sb, agent, cmd, flags=(), timeout=60, ask=True, during=None):
     fd = agent.theirs.fileno()
     try:
         argv_flags = (["--ask"] if ask else []) + ["--agent-channel", str(fd), *flags]
-        p = sb.popen(["-c", cmd], flags=argv_flags, pass_fds=(fd,), text=True)
+        # A session of its own: no controlling terminal, so the agent is the only one asked even
+        # when the suite runs in a terminal (test_ask_terminal.py asks there).
+        p = sb.popen(["-c", cmd], flags=argv_flags, pass_fds=(fd,), text=True,
+                     start_new_session=True)
     finally:
         agent.theirs.close()
     agent.start()
@@ -422,10 +425,12 @@ def test_the_channel_is_not_visible_inside(sb):
 
 
 def test_ask_without_anyone_to_ask_refuses_to_start(sb):
-    r = sb.sh("echo ran", flags=["--ask"])
-    assert r.rc == 125, r
-    assert "ran" not in r.out
-    assert "--ask" in r.err and "--agent-channel" in r.err, r.err
+    # No controlling terminal (a session of its own) and no channel.
+    p = sb.popen(["-c", "echo ran"], flags=["--ask"], text=True, start_new_session=True)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 125, (out, err)
+    assert "ran" not in out
+    assert "--ask" in err and "--agent-channel" in err and "no terminal" in err, err
 
 
 def test_agent_channel_must_be_a_socket(sb, tmp_path):

@@ -32,6 +32,8 @@ SandboxSpec sample() {
   s.view_extras.hosts_path = "/etc/hosts";
   s.view_extras.hosts = "127.0.0.1 localhost\n127.0.1.1 paddock\n";
   s.ssh_agent_socket = "/tmp/paddock-ssh-agent/agent.sock";
+  s.own_terminal.enabled = true;
+  s.own_terminal.stdio = 5;
   return s;
 }
 
@@ -66,6 +68,8 @@ TEST(SandboxSpecCodec, RoundTrip) {
   EXPECT_EQ(out->view_extras.hosts_path, in.view_extras.hosts_path);
   EXPECT_EQ(out->view_extras.hosts, in.view_extras.hosts);
   EXPECT_EQ(out->ssh_agent_socket, in.ssh_agent_socket);
+  EXPECT_TRUE(out->own_terminal.enabled);
+  EXPECT_EQ(out->own_terminal.stdio, 5);
   // Not carried: both ends hold the same static program.
   EXPECT_EQ(out->seccomp.data(), sandbox_seccomp_program().data());
 }
@@ -133,6 +137,22 @@ TEST(SandboxSpecCodec, PtyNumberOutOfRangeRefused) {
   SandboxSpec s = sample();
   s.view_extras.ptys = {kMaxExposedPty + 1};
   EXPECT_FALSE(decode_spec(encode_spec(s)).ok());
+}
+
+TEST(SandboxSpecCodec, OwnTerminalOutOfRangeRefused) {
+  SandboxSpec s = sample();
+  std::string bytes = encode_spec(s);
+  // The last two words: enabled, then the stdio bits.
+  std::string bad = bytes;
+  bad[bad.size() - 4] = 8;  // a bit beyond fds 0-2
+  EXPECT_FALSE(decode_spec(bad).ok());
+  bad = bytes;
+  bad[bad.size() - 8] = 2;
+  EXPECT_FALSE(decode_spec(bad).ok());
+  s.own_terminal.enabled = false;  // stdio bits without a terminal to put there
+  EXPECT_FALSE(decode_spec(encode_spec(s)).ok());
+  s.own_terminal.stdio = 0;
+  EXPECT_TRUE(decode_spec(encode_spec(s)).ok());
 }
 
 TEST(SandboxSpecCodec, EmptyArgvRefused) {

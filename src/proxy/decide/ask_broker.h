@@ -49,6 +49,10 @@ struct AskSubject {
   Protocol protocol = Protocol::Http;
   std::string rule;    // the rule that missed ("default-deny")
   std::string reason;  // decide()'s reason
+  // The program that connected, as "curl (pid 12)" with its pid inside the sandbox, where the
+  // supervisor knows it (a captured connection: the write mediator saw the connect); else empty.
+  // Chosen inside the sandbox: show it through printable().
+  std::string process;
 };
 
 struct AskQuestion {

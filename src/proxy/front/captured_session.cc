@@ -22,6 +22,7 @@ void CapturedSession::handshake() {
   }
   const dns::CapturedDestination d = std::move(*dest_);
   dest_.reset();
+  asker_ = d.process;
   begin(decide(ctx().rules, Request{Protocol::Captured, d.name, d.port}), d.name);
 }
 

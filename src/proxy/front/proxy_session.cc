@@ -173,6 +173,7 @@ void ProxySession::ask() {
   subject.protocol = verdict_.protocol;
   subject.rule = verdict_.rule;
   subject.reason = verdict_.reason;
+  subject.process = asker_;
   const uint64_t seq = ++ask_seq_;
   EventLoop* loop = &worker_.loop();
   Worker* worker = &worker_;

@@ -125,6 +125,7 @@ class ProxySession {
   Channel down_;        // upstream -> client
   Verdict verdict_;
   std::string raw_host_;
+  std::string asker_;  // AskSubject::process, where the front end knows it
   std::optional<IpAddress> dialled_;
   bool request_open_ = false;  // an allowed request/tunnel not yet audited
   std::chrono::system_clock::time_point decided_at_;
