@@ -26,6 +26,7 @@
 #include "proxy/proxy_server.h"
 #include "sandbox/agent_link.h"
 #include "sandbox/agent_setup.h"
+#include "sandbox/control_setup.h"
 #include "sandbox/dns_setup.h"
 #include "sandbox/environment.h"
 #include "sandbox/git_judge.h"
@@ -226,6 +227,8 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   fs.self_binary = *self;
   auto prepared = prepare_run(fs);
   if (!prepared) return prepared.error();
+  // paddock ctl: its live rules join `network` before any copy of it is made.
+  ControlLink control = prepare_control(network, policy.fs.project, req.argv);
   if (!req.quiet)
     for (const auto& n : prepared->notes) std::fprintf(stderr, "paddock: note: %s\n", n.c_str());
   std::vector<std::string> withheld;
@@ -306,9 +309,10 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     ::waitpid(launched->init_pid, nullptr, 0);
     return link.error();
   }
+  control.attach(network, link->broker);
   mediator::Mediator mediator(std::move(launched->notify), fs, socket_rules);
   mediator.set_git_judge(make_git_judge(policy, std::move(git_rules)));
-  mediator.set_refusal_sink(link->mediator_sink());
+  mediator.set_refusal_sink(control.mediator_sink(link->mediator_sink()));
   Status ms = mediator.start(std::move(launched->root));
   if (!ms.ok()) {
     // The command runs as soon as the walls are up; one that ended already (a program that does
@@ -336,7 +340,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
       popts.audit_log_path = req.audit_log;
       popts.captures = capture->pending;
       popts.asks = link->broker;
-      popts.on_denial = link->network_sink();
+      popts.on_denial = control.network_sink(link->network_sink());
       auto p = proxy::ProxyServer::start(std::move(listeners.http), std::move(listeners.socks),
                                          std::move(popts), std::move(listeners.capture));
       if (!p) return p.error();
@@ -382,6 +386,9 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     return relay.error();
   }
 
+  // Last: nothing the command needs waits for it.
+  std::unique_ptr<control::ControlServer> control_server = control.serve(req.quiet, req.debug);
+
   std::optional<Error> exec_error;
   bool sync_open = true;
   int exit_code = 125;
@@ -419,6 +426,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
       break;
     }
   }
+  if (control_server) control_server->stop();  // the socket goes with the command
   while (sync_open) {
     pollfd p{launched->sync.get(), POLLIN, 0};
     if (::poll(&p, 1, 0) <= 0) break;
