@@ -7,7 +7,8 @@
 //   ... the command runs ...
 //   s->stop();                                              // the socket is gone when it returns
 //
-// The socket is made on the thread, off the start-up's critical path: in a fs struct of its own
+// The socket is made on the thread, kSocketDelay after it starts, off the start-up's critical
+// path and not at all for a run that is over by then: in a fs struct of its own
 // (unshare CLONE_FS: umask 077 and the directory as cwd concern no other thread), bound under a
 // temporary name, made 0600, listening, then renamed to <ID>.sock, so `paddock ctl list` never
 // finds it before it answers. Every accepted connection's peer credentials are checked: only our
@@ -28,6 +29,9 @@
 namespace paddock::control {
 
 inline constexpr std::size_t kMaxClients = 8;
+// The socket is made this long after the thread starts: a run that ends sooner (most of an
+// agent's commands) never makes one, and one that goes on has it before anyone can ask.
+inline constexpr std::chrono::milliseconds kSocketDelay{50};
 inline constexpr std::chrono::seconds kIdle{10};
 
 struct ServerOptions {

@@ -30,6 +30,7 @@ from netutil import (ALLOWED, DENIED, HTTPRecorder, allow, http_server, pin, set
                      wait_for)
 
 NAME = "ctl.test"
+LONG = "sleep 0.3; echo ran"
 
 PRELUDE = r"""
 step() {
@@ -389,6 +390,7 @@ def test_socket_and_directory_are_absent_inside(sb, running, home):
 
 
 def test_unsafe_control_directories_are_refused_with_a_warning(sb, home, scratch):
+    # Longer than the socket's delay (control/server.h): a shorter run makes no socket.
     xdg = home / "run"
     xdg.mkdir(mode=0o700)
     os.chmod(xdg, 0o700)
@@ -396,27 +398,27 @@ def test_unsafe_control_directories_are_refused_with_a_warning(sb, home, scratch
     elsewhere = scratch / "elsewhere"
     elsewhere.mkdir(mode=0o700)
     (xdg / "paddock").symlink_to(elsewhere)
-    r = sb.sh("echo ran", env=env)
+    r = sb.sh(LONG, env=env)
     assert r.rc == 0 and "ran" in r.out, r
     assert "warning: no control socket for this run" in r.err and "symlink" in r.err, r.err
     assert list(elsewhere.iterdir()) == []
     (xdg / "paddock").unlink()
     (xdg / "paddock").mkdir(mode=0o700)
     os.chmod(xdg / "paddock", 0o755)
-    r = sb.sh("echo ran", env=env)
+    r = sb.sh(LONG, env=env)
     assert r.rc == 0 and "ran" in r.out, r
     assert "mode 0755 lets others in" in r.err, r.err
     assert not (xdg / "paddock" / "ctl").exists()
-    r = sb.sh("echo ran", env=env, flags=["--quiet"])
+    r = sb.sh(LONG, env=env, flags=["--quiet"])
     assert r.rc == 0 and r.err == "", r
     if IS_ROOT:
         os.chmod(xdg / "paddock", 0o700)
         os.chown(xdg / "paddock", 65534, 65534)
-        r = sb.sh("echo ran", env=env)
+        r = sb.sh(LONG, env=env)
         assert r.rc == 0 and "owned by uid 65534" in r.err, r.err
     # A runtime directory others may enter is not used at all: /tmp/paddock-UID instead.
     os.chmod(xdg, 0o755)
-    r = sb.sh("echo ran", env=env, flags=["--debug"])
+    r = sb.sh(LONG, env=env, flags=["--debug"])
     assert r.rc == 0 and f"control socket /tmp/paddock-{os.geteuid()}/ctl/" in r.err, r.err
 
 
