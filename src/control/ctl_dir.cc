@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "policy/paths.h"
+
 namespace paddock::control {
 
 namespace {
@@ -94,12 +96,29 @@ std::optional<std::string> unsafe_directory(const struct stat& st, uid_t euid) {
   return std::nullopt;
 }
 
-Result<CtlDir> make_control_dir(const std::string& xdg_runtime_dir) {
-  if (auto rt = open_runtime_dir(xdg_runtime_dir))
-    return ctl_under(rt->get(), xdg_runtime_dir, "paddock", /*make=*/true);
-  auto tmp = open_tmp();
-  if (!tmp) return tmp.error();
-  return ctl_under(tmp->get(), kTmp, tmp_root_name(::geteuid()), /*make=*/true);
+Result<CtlDir> make_control_dir(const std::string& xdg_runtime_dir,
+                                const std::vector<std::string>& sandbox_writable) {
+  std::string base_path = xdg_runtime_dir;
+  std::string root = "paddock";
+  auto base = open_runtime_dir(xdg_runtime_dir);
+  if (!base) {
+    base = open_tmp();
+    if (!base) return base.error();
+    base_path = kTmp;
+    root = tmp_root_name(::geteuid());
+  }
+  // Checked before anything is made there. Where the base really is (its path may lead through
+  // symlinks); the two levels below are never symlinks (ctl_under refuses them).
+  char real[4096];
+  const std::string self = "/proc/self/fd/" + std::to_string(base->get());
+  const ssize_t n = ::readlink(self.c_str(), real, sizeof real - 1);
+  if (n <= 0) return sys_error("readlink", self);
+  const std::string ctl = std::string(real, size_t(n)) + "/" + root + "/ctl";
+  for (const auto& w : sandbox_writable)
+    if (path_within(ctl, w))
+      return refused(base_path + "/" + root + "/ctl",
+                     "lies in " + w + ", which the sandbox may write");
+  return ctl_under(base->get(), base_path, root, /*make=*/true);
 }
 
 std::vector<CtlDir> find_control_dirs(const std::string& xdg_runtime_dir,

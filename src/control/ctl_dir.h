@@ -39,9 +39,12 @@ struct CtlDir {
 };
 
 // The control directory for a run, made where missing (`xdg_runtime_dir`: the variable's value,
-// empty when unset). Errors say which directory and why (the run goes on without a control
-// socket: the caller warns).
-Result<CtlDir> make_control_dir(const std::string& xdg_runtime_dir);
+// empty when unset). `sandbox_writable`: the run's writable roots (canonical); a directory
+// beneath one is refused, since the sandbox could replace the socket with one of its own
+// (`$XDG_RUNTIME_DIR` inside the project, `--allow-write /tmp`). Errors say which directory and
+// why (the run goes on without a control socket: the caller warns).
+Result<CtlDir> make_control_dir(const std::string& xdg_runtime_dir,
+                                const std::vector<std::string>& sandbox_writable = {});
 
 // The control directories that exist, for `paddock ctl` (nothing is made). `refused` receives
 // one line for each directory found but not used (another owner, open to others, a symlink).

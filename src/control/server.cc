@@ -120,7 +120,7 @@ bool ControlServer::listen_on_socket() {
   // The umask and the working directory below are this thread's alone.
   if (::unshare(CLONE_FS) != 0) return warn(sys_error("unshare", "CLONE_FS").message());
   ::umask(077);
-  auto dir = make_control_dir(opts_.xdg_runtime_dir);
+  auto dir = make_control_dir(opts_.xdg_runtime_dir, opts_.sandbox_writable);
   if (!dir) return warn(dir.error().message());
   dir_ = std::move(dir->fd);
   const std::string name = socket_name(id_);

@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/result.h"
 #include "base/unique_fd.h"
@@ -38,6 +39,8 @@ struct ServerOptions {
   std::string xdg_runtime_dir;  // $XDG_RUNTIME_DIR, empty when unset
   bool quiet = false;           // no warning when the socket cannot be made
   bool debug = false;           // say where the socket is
+  // The run's writable roots: a control directory beneath one is refused (ctl_dir.h).
+  std::vector<std::string> sandbox_writable;
 };
 
 // "paddock: warning: no control socket for this run ...: why" on stderr, unless quiet.

@@ -65,12 +65,14 @@ mediator::Records::Sink ControlLink::mediator_sink(mediator::Records::Sink next)
   };
 }
 
-std::unique_ptr<control::ControlServer> ControlLink::serve(bool quiet, bool debug) {
+std::unique_ptr<control::ControlServer> ControlLink::serve(const std::vector<std::string>& writable,
+                                                           bool quiet, bool debug) {
   auto warn = [quiet](const std::string& why) { control::warn_no_control_socket(why, quiet); };
   for (const auto& w : warnings) warn(w);
   if (info.id.empty() || !control) return nullptr;
   control::ServerOptions opts;
   if (const char* x = std::getenv("XDG_RUNTIME_DIR")) opts.xdg_runtime_dir = x;
+  opts.sandbox_writable = writable;
   opts.quiet = quiet;
   opts.debug = debug;
   auto s = control::ControlServer::start(control, info.id, std::move(opts));

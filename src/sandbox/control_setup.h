@@ -40,7 +40,9 @@ struct ControlLink {
       std::function<void(const proxy::AuditRecord&)> next) const;
   mediator::Records::Sink mediator_sink(mediator::Records::Sink next) const;
   // The control socket's thread; null (after a warning unless quiet) when there is none.
-  std::unique_ptr<control::ControlServer> serve(bool quiet, bool debug);
+  // `writable`: the run's writable roots (no control directory beneath them).
+  std::unique_ptr<control::ControlServer> serve(const std::vector<std::string>& writable,
+                                                bool quiet, bool debug);
 };
 
 // `network`: the run's rules, given the live set here (every copy made later shares it).

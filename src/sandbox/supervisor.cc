@@ -387,7 +387,8 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   }
 
   // Last: nothing the command needs waits for it.
-  std::unique_ptr<control::ControlServer> control_server = control.serve(req.quiet, req.debug);
+  std::unique_ptr<control::ControlServer> control_server =
+      control.serve(fs.writable, req.quiet, req.debug);
 
   std::optional<Error> exec_error;
   bool sync_open = true;

@@ -416,6 +416,13 @@ def test_unsafe_control_directories_are_refused_with_a_warning(sb, home, scratch
         os.chown(xdg / "paddock", 65534, 65534)
         r = sb.sh(LONG, env=env)
         assert r.rc == 0 and "owned by uid 65534" in r.err, r.err
+    # One the sandbox may write (here: inside the project) could have its socket replaced.
+    inproject = sb.project / "run"
+    inproject.mkdir(mode=0o700)
+    os.chmod(inproject, 0o700)
+    r = sb.sh(LONG, env={"XDG_RUNTIME_DIR": str(inproject)})
+    assert r.rc == 0 and "which the sandbox may write" in r.err, r.err
+    assert list(inproject.iterdir()) == []  # nothing made there
     # A runtime directory others may enter is not used at all: /tmp/paddock-UID instead.
     os.chmod(xdg, 0o755)
     r = sb.sh(LONG, env=env, flags=["--debug"])
