@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <map>
@@ -183,6 +185,46 @@ TEST(ControlDir, Ids) {
   for (const char* bad : {"0123456789ab.new", "0123456789AB.sock", "0123456789a.sock",
                           "0123456789abc.sock", "../../etc.sock", ".sock", "0123456789ab"})
     EXPECT_FALSE(id_of_socket_name(bad)) << bad;
+}
+
+TEST(ControlDir, MadePrivateCheckedAndNeverBeneathAWritablePath) {
+  char tmpl[] = "/tmp/paddock-ctl-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string xdg = tmpl;
+  ASSERT_EQ(::chmod(xdg.c_str(), 0700), 0);
+  // Beneath a writable root: refused, and nothing made.
+  auto d = make_control_dir(xdg, {"/nonexistent", xdg});
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message().find("which the sandbox may write"), std::string::npos);
+  EXPECT_NE(::access((xdg + "/paddock").c_str(), F_OK), 0);
+  d = make_control_dir(xdg, {"/nonexistent"});
+  ASSERT_TRUE(d.ok()) << d.error().message();
+  EXPECT_EQ(d->path, xdg + "/paddock/ctl");
+  struct stat st {};
+  ASSERT_EQ(::stat((xdg + "/paddock").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  ASSERT_EQ(::stat((xdg + "/paddock/ctl").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  std::vector<std::string> refused;
+  auto found = find_control_dirs(xdg, refused);
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found[0].path, xdg + "/paddock/ctl");
+  // Opened to others: refused, by the maker and the finder alike.
+  ASSERT_EQ(::chmod((xdg + "/paddock/ctl").c_str(), 0755), 0);
+  EXPECT_FALSE(make_control_dir(xdg).ok());
+  found = find_control_dirs(xdg, refused);
+  for (const auto& f : found) EXPECT_NE(f.path, xdg + "/paddock/ctl");
+  ASSERT_FALSE(refused.empty());
+  EXPECT_NE(refused.back().find("lets others in"), std::string::npos) << refused.back();
+  ::rmdir((xdg + "/paddock/ctl").c_str());
+  // A symlink in its place: refused, not followed.
+  ASSERT_EQ(::symlink(xdg.c_str(), (xdg + "/paddock/ctl").c_str()), 0);
+  d = make_control_dir(xdg);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message().find("symlink"), std::string::npos);
+  ::unlink((xdg + "/paddock/ctl").c_str());
+  ::rmdir((xdg + "/paddock").c_str());
+  ::rmdir(xdg.c_str());
 }
 
 // ---- the ring
