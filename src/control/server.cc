@@ -87,13 +87,19 @@ ControlServer::~ControlServer() {
   stop();
 }
 
-void ControlServer::stop() {
-  if (stopped_) return;
-  stopped_ = true;
+void ControlServer::request_stop() {
+  if (stop_requested_) return;
+  stop_requested_ = true;
   const uint64_t one = 1;
   if (::write(wake_.get(), &one, sizeof one) != sizeof one) {
     // The eventfd cannot be full after one write.
   }
+}
+
+void ControlServer::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  request_stop();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -54,6 +54,8 @@ class ControlServer {
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
   void stop();  // idempotent; joins the thread, which removes the socket
+  // Tells the thread to end without waiting for it (stop() then only joins).
+  void request_stop();
 
  private:
   ControlServer() = default;
@@ -73,6 +75,7 @@ class ControlServer {
   ino_t sock_ino_ = 0;
   std::thread thread_;
   bool stopped_ = false;
+  bool stop_requested_ = false;
 };
 
 }  // namespace paddock::control

@@ -427,7 +427,8 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
       break;
     }
   }
-  if (control_server) control_server->stop();  // the socket goes with the command
+  // The socket goes with the command; its thread ends while the others stop.
+  if (control_server) control_server->request_stop();
   while (sync_open) {
     pollfd p{launched->sync.get(), POLLIN, 0};
     if (::poll(&p, 1, 0) <= 0) break;
@@ -440,7 +441,8 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   mediator.stop();
   resolver->stop();
   proxy->stop();
-  link->stop();  // after the proxy: its last refusals are on their way to the agent
+  control_server.reset();  // joined: the socket is gone
+  link->stop();            // after the proxy: its last refusals are on their way to the agent
   if (agent_relay) agent_relay->stop();
   if (*relay) (*relay)->stop();
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
