@@ -11,7 +11,7 @@ _paddock() {
     cword=$COMP_CWORD
   fi
 
-  local subcommands="run policy doctor reset connect"
+  local subcommands="run policy doctor reset connect ctl"
   local common="--settings --allow-write --deny-read --allow-read --deny-write --allow-domain
                 --deny-domain --resolve --publish --allow-host-port --allow-local-binding --audit-log --project --ephemeral-home --pass-env --ssh-agent
                 --ssh-agent-key --ask --ask-timeout --help"
@@ -25,7 +25,7 @@ _paddock() {
           mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         fi
         return ;;
-      run | policy | doctor | reset | connect)
+      run | policy | doctor | reset | connect | ctl)
         [[ -z $sub ]] && sub=${words[i]} ;;
     esac
   done
@@ -58,6 +58,19 @@ _paddock() {
       mapfile -t COMPREPLY < <(compgen -W "--all --project --help" -- "$cur") ;;
     connect)
       ;;
+    ctl)
+      # paddock ctl ACTION [ID [DOMAIN]]: ids are the names of the control sockets.
+      local n=0 j
+      for ((j = 1; j < cword; j++)); do [[ ${words[j]} == -* ]] || ((n++)); done
+      if ((n == 1)); then
+        mapfile -t COMPREPLY < <(compgen -W "list show allow deny --help" -- "$cur")
+      elif ((n == 2)) && [[ " show allow deny " == *" ${words[2]} "* ]]; then
+        local ids=() d f
+        for d in "${XDG_RUNTIME_DIR:-/nonexistent}/paddock/ctl" "/tmp/paddock-$EUID/ctl"; do
+          for f in "$d"/*.sock; do [[ -S $f ]] && f=${f##*/} && ids+=("${f%.sock}"); done
+        done
+        mapfile -t COMPREPLY < <(compgen -W "${ids[*]}" -- "$cur")
+      fi ;;
   esac
 }
 

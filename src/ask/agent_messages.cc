@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_depth.h"
 #include "base/printable.h"
 
 namespace paddock::ask {
@@ -17,33 +18,6 @@ std::string line_of(const Json& j) {
 
 Error bad(std::string detail) {
   return plain_error("agent channel", std::move(detail));
-}
-
-// nlohmann's parser builds a value per level of nesting; an agent's message has two levels at
-// most, so anything deeper is refused before parsing rather than after a deep allocation.
-bool nested_too_deeply(std::string_view line, int max_depth) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : line) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > max_depth) return true;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return false;
 }
 
 // Ids are the decimal numbers paddock handed out; anything else names no question.
@@ -91,7 +65,8 @@ std::string format_blocked(const BlockedNotice& n) {
 Result<PermissionResponse> parse_agent_line(std::string_view line) {
   if (line.size() > kMaxLineBytes)
     return bad("a line longer than " + std::to_string(kMaxLineBytes) + " bytes");
-  if (nested_too_deeply(line, 4)) return bad("nested too deeply");
+  // An agent's message has two levels at most.
+  if (json_nested_deeper_than(line, 4)) return bad("nested too deeply");
   const Json j = Json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return bad("not JSON");
   if (!j.is_object()) return bad("not a JSON object");

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "base/unique_fd.h"
+#include "control/ctl_dir.h"
 #include "policy/home_layer.h"
 
 namespace paddock {
@@ -43,6 +44,7 @@ std::string invoking_user_home() {
 HostInputs host_inputs(const std::string& home, bool ephemeral_home) {
   HostInputs in;
   in.state_dir = paddock_state_dir(std::getenv("XDG_STATE_HOME"), home);
+  in.control_roots = control::control_roots(std::getenv("XDG_RUNTIME_DIR"), ::geteuid());
   in.ephemeral_home = ephemeral_home;
   in.passwd = read_passwd();
   return in;

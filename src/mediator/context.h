@@ -46,6 +46,10 @@ class Records {
                                   const std::string& reason)>;
   // Before the mediator starts; not changed while it serves.
   void set_sink(Sink s) { sink_ = std::move(s); }
+  // A refusal of a socket call (connect, bind, sendto): network, not filesystem, to the user.
+  static bool is_socket_call(std::string_view what) {
+    return what.starts_with("connect") || what.starts_with("bind") || what.starts_with("send");
+  }
   void refused(const std::string& what);
   void refused(const std::string& what, const std::string& path, const std::string& reason);
   std::map<std::string, unsigned> denials() const;

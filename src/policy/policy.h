@@ -32,7 +32,9 @@ struct Policy {
 
 // What the policy needs to know about paddock's own state and the host's users.
 struct HostInputs {
-  std::string state_dir;        // paddock's state directory (absent inside; holds the home layers)
+  std::string state_dir;  // paddock's state directory (absent inside; holds the home layers)
+  // Where the control sockets of the user's sandboxes may be (paddock ctl; absent inside).
+  std::vector<std::string> control_roots;
   bool ephemeral_home = false;  // --ephemeral-home: the home layer is kept in memory
   std::string passwd;           // the contents of /etc/passwd (other users' homes are absent)
 };

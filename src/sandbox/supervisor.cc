@@ -26,6 +26,7 @@
 #include "proxy/proxy_server.h"
 #include "sandbox/agent_link.h"
 #include "sandbox/agent_setup.h"
+#include "sandbox/control_setup.h"
 #include "sandbox/dns_setup.h"
 #include "sandbox/environment.h"
 #include "sandbox/git_judge.h"
@@ -233,6 +234,8 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   fs.self_binary = *self;
   auto prepared = prepare_run(fs, req.speculation ? &req.speculation->layer : nullptr);
   if (!prepared) return prepared.error();
+  // paddock ctl: its live rules join `network` before any copy of it is made.
+  ControlLink control = prepare_control(network, policy.fs.project, req.argv);
   if (!req.quiet)
     for (const auto& n : prepared->notes) std::fprintf(stderr, "paddock: note: %s\n", n.c_str());
   std::vector<std::string> withheld;
@@ -354,9 +357,10 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     return link.error();
   }
   if (terminal && link->broker) terminal->attach(link->broker);
+  control.attach(network, link->broker);
   mediator::Mediator mediator(std::move(launched->notify), fs, socket_rules);
   mediator.set_git_judge(make_git_judge(policy, std::move(git_rules)));
-  mediator.set_refusal_sink(link->mediator_sink());
+  mediator.set_refusal_sink(control.mediator_sink(link->mediator_sink()));
   Status ms = mediator.start(std::move(launched->root));
   if (!ms.ok()) {
     // The command runs as soon as the walls are up; one that ended already (a program that does
@@ -384,7 +388,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
       popts.audit_log_path = req.audit_log;
       popts.captures = capture->pending;
       popts.asks = link->broker;
-      popts.on_denial = link->network_sink();
+      popts.on_denial = control.network_sink(link->network_sink());
       auto p = proxy::ProxyServer::start(std::move(listeners.http), std::move(listeners.socks),
                                          std::move(popts), std::move(listeners.capture));
       if (!p) return p.error();
@@ -439,6 +443,9 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     if (!recorded.ok() && !req.quiet)
       std::fprintf(stderr, "paddock: warning: %s\n", recorded.error().message().c_str());
   }
+  // Last: nothing the command needs waits for it.
+  std::unique_ptr<control::ControlServer> control_server =
+      control.serve(fs.writable, req.quiet, req.debug);
 
   std::optional<Error> exec_error;
   bool sync_open = true;
@@ -486,6 +493,8 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
         exit_code = 128 + WTERMSIG(status);
     }
   }
+  // The socket goes with the command; its thread ends while the others stop.
+  if (control_server) control_server->request_stop();
   while (sync_open && !ended) {
     pollfd p{launched->sync.get(), POLLIN, 0};
     if (::poll(&p, 1, 0) <= 0) break;
@@ -503,7 +512,8 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   mediator.stop();
   resolver->stop();
   proxy->stop();
-  link->stop();  // after the proxy: its last refusals are on their way to the agent
+  control_server.reset();  // joined: the socket is gone
+  link->stop();            // after the proxy: its last refusals are on their way to the agent
   if (agent_relay) agent_relay->stop();
   if (*relay) (*relay)->stop();
   ::sigprocmask(SIG_SETMASK, &old, nullptr);

@@ -71,6 +71,12 @@ AskBroker::Asked AskBroker::ask(const AskSubject& subject, Callback done, Clock:
           AskAnswer{false, "ask-closed", k + " matches no allowedDomains rule and " + *closed_};
       return out;
     }
+    if (standing_) {
+      if (auto a = standing_(subject)) {
+        out.now = std::move(*a);
+        return out;
+      }
+    }
     if (auto r = remembered_.find(k); r != remembered_.end()) {
       out.now = r->second;
       return out;

@@ -86,6 +86,9 @@ class AskBroker {
     std::function<void(uint64_t id, const AskAnswer&)> settled;
   };
   using Persist = std::function<void(const std::string& pattern)>;
+  // An answer that stands already for a subject (a rule `paddock ctl` added after the
+  // connection's decide()), or nullopt.
+  using Standing = std::function<std::optional<AskAnswer>(const AskSubject&)>;
 
   explicit AskBroker(AskBrokerOptions opts = {}) : opts_(opts) {}
 
@@ -93,6 +96,11 @@ class AskBroker {
   void add_front(Front f) { fronts_.push_back(std::move(f)); }
   bool has_front() const { return !fronts_.empty(); }
   void set_persist(Persist p) { persist_ = std::move(p); }
+  // Consulted by ask() under the broker's lock before anything else, so a rule added between a
+  // connection's decide() and its ask() is not missed: whoever adds one does so before it
+  // answers the open questions (questions(), answer()). Before the first ask(); must not call
+  // into the broker.
+  void set_standing(Standing s) { standing_ = std::move(s); }
 
   struct Asked {
     std::optional<AskAnswer> now;  // answered without waiting
@@ -141,6 +149,7 @@ class AskBroker {
   const AskBrokerOptions opts_;
   std::vector<Front> fronts_;
   Persist persist_;
+  Standing standing_;
   mutable std::mutex mu_;
   std::map<uint64_t, Question> questions_;          // by id
   std::unordered_map<std::string, uint64_t> open_;  // host:port -> question id

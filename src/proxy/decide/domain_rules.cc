@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "proxy/decide/live_rules.h"
+
 namespace paddock::proxy {
 
 namespace {
@@ -244,15 +246,30 @@ Result<NetworkRules> NetworkRules::compile(
   return rules;
 }
 
+namespace {
+
+Decision live_decision(const LiveRule& r, const std::string& what) {
+  const bool allow = r.action == LiveAction::Allow;
+  return Decision{allow, live_rule_name(r.pattern),
+                  what + (allow ? " is allowed" : " is denied") +
+                      " by a rule added with paddock ctl: " +
+                      std::string(live_action_name(r.action)) + " \"" + r.pattern + "\""};
+}
+
+}  // namespace
+
 Decision NetworkRules::decide(const Host& host, uint16_t port) const {
   if (const DomainPattern* p = denied_.match(host, port))
     return Decision{
         false, p->pattern,
         with_port(host, port) + " is denied by deniedDomains rule \"" + p->pattern + "\""};
+  const std::optional<LiveRule> live = live_ ? live_->match(host, port) : std::nullopt;
+  if (live && live->action == LiveAction::Deny) return live_decision(*live, with_port(host, port));
   if (const DomainPattern* p = allowed_.match(host, port))
     return Decision{
         true, p->pattern,
         with_port(host, port) + " is allowed by allowedDomains rule \"" + p->pattern + "\""};
+  if (live) return live_decision(*live, with_port(host, port));
   if (host.is_ip())
     return Decision{false, "default-deny",
                     with_port(host, port) +
@@ -266,9 +283,12 @@ Decision NetworkRules::decide_name(const Host& host) const {
   if (const DomainPattern* p = denied_.match(host, 0))
     return Decision{false, p->pattern,
                     host.display() + " is denied by deniedDomains rule \"" + p->pattern + "\""};
+  const std::optional<LiveRule> live = live_ ? live_->match_name(host) : std::nullopt;
+  if (live && live->action == LiveAction::Deny) return live_decision(*live, host.display());
   if (const DomainPattern* p = allowed_.match_any_port(host))
     return Decision{true, p->pattern,
                     host.display() + " is allowed by allowedDomains rule \"" + p->pattern + "\""};
+  if (live) return live_decision(*live, host.display());
   return Decision{false, "default-deny", host.display() + " matches no allowedDomains rule"};
 }
 

@@ -29,6 +29,7 @@
 // Deny wins over allow. Matching costs one hash probe for the exact name, one per label for the
 // wildcard suffix walk, independent of how many rules there are.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -99,8 +100,11 @@ struct Decision {
   std::string reason;  // one line for people
 };
 
+class LiveRules;
+
 // The compiled network policy the proxy consults: domain rules, the resolved-address filter and
-// the name pins. Immutable after compile(); a default-constructed one denies everything.
+// the name pins. Immutable after compile(), apart from the live rules it may share (`paddock
+// ctl`, live_rules.h); a default-constructed one denies everything.
 class NetworkRules {
  public:
   NetworkRules() = default;
@@ -114,8 +118,9 @@ class NetworkRules {
       const std::vector<IpAddress>& host_addresses = {},
       PrivateAddresses private_addresses = PrivateAddresses::kRefused);
 
-  // Judges a normalised host and port against the two lists (deny first). Pins and the address
-  // filter play no part here; see decision.h for the whole request path.
+  // Judges a normalised host and port against the two lists (deny first) and the live rules
+  // (after each list of the settings: see live_rules.h). Pins and the address filter play no
+  // part here; see decision.h for the whole request path.
   Decision decide(const Host& host, uint16_t port) const;
   // The sandbox's resolver: is the name reachable on some port? Denied when a deniedDomains
   // rule without a port names it, allowed when an allowedDomains rule names it on any port (each
@@ -127,12 +132,16 @@ class NetworkRules {
   const ResolvePins& pins() const { return pins_; }
   size_t allowed_count() const { return allowed_.size(); }
   size_t denied_count() const { return denied_.size(); }
+  // Rules added while the sandbox runs, shared by every copy made afterwards (the proxy's, the
+  // resolver's, the git judge's). Set before the copies are made.
+  void set_live(std::shared_ptr<const LiveRules> live) { live_ = std::move(live); }
 
  private:
   DomainRuleSet allowed_;
   DomainRuleSet denied_;
   AddressFilter filter_;
   ResolvePins pins_;
+  std::shared_ptr<const LiveRules> live_;
 };
 
 }  // namespace paddock::proxy
