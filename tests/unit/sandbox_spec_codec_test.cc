@@ -141,14 +141,15 @@ TEST(SandboxSpecCodec, PtyNumberOutOfRangeRefused) {
 
 TEST(SandboxSpecCodec, OwnTerminalOutOfRangeRefused) {
   SandboxSpec s = sample();
-  std::string bytes = encode_spec(s);
-  // The last two words: enabled, then the stdio bits.
+  std::string bytes = encode_walls(s);
+  // The last two words of the walls: enabled, then the stdio bits.
   std::string bad = bytes;
   bad[bad.size() - 4] = 8;  // a bit beyond fds 0-2
-  EXPECT_FALSE(decode_spec(bad).ok());
+  EXPECT_FALSE(decode_walls(bad).ok());
   bad = bytes;
   bad[bad.size() - 8] = 2;
-  EXPECT_FALSE(decode_spec(bad).ok());
+  EXPECT_FALSE(decode_walls(bad).ok());
+  ASSERT_TRUE(decode_walls(bytes).ok());  // control
   s.own_terminal.enabled = false;  // stdio bits without a terminal to put there
   EXPECT_FALSE(decode_spec(encode_spec(s)).ok());
   s.own_terminal.stdio = 0;
