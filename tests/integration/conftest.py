@@ -296,6 +296,22 @@ def diff_snapshots(before, after):
     return out
 
 
+def descendants(pid):
+    """Host pids of every descendant of `pid` (children of each of its threads, recursively)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as f:
+                    kids = [int(x) for x in f.read().split()]
+                out += kids
+                todo += kids
+        except OSError:
+            pass
+    return out
+
+
 def pids_with_argv0(marker: str):
     """Host pids whose argv[0] is exactly marker."""
     found = []

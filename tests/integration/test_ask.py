@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import descendants
 from netutil import (ALLOWED, DENIED, HTTPRecorder, allow, deny, http_server, inside, pin,  # noqa: F401
                      settle, wait_for)
 
@@ -86,21 +87,6 @@ class Agent:
             pass
         finally:
             self.eof.set()
-
-
-def descendants(pid):
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            for tid in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{tid}/children") as f:
-                    kids = [int(x) for x in f.read().split()]
-                out += kids
-                todo += kids
-        except OSError:
-            pass
-    return out
 
 
 def run_with_agent(sb, agent, cmd, flags=(), timeout=60, ask=True, during=None):

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Sandbox
+from conftest import Sandbox, descendants
 from netutil import DENIED, deny, http_server, pin, settle  # noqa: F401
 
 ASKED = "ask.test"
@@ -153,21 +153,6 @@ def get(port, path, extra="", host=ASKED, tag="code"):
 
 
 BASE = pin(ASKED, DENIED)
-
-
-def descendants(pid):
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            for tid in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{tid}/children") as f:
-                    kids = [int(x) for x in f.read().split()]
-                out += kids
-                todo += kids
-        except OSError:
-            pass
-    return out
 
 
 def stat_fields(pid):
