@@ -1,6 +1,5 @@
 #include "sandbox/spec_speculation.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -47,13 +46,11 @@ void forget_kept_walls(const std::string& state_dir) {
   const std::string dir = join_path(state_dir, "specs");
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) return;
-  DIR* d = ::fdopendir(::dup(fd.get()));
-  if (d == nullptr) return;
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(d))
-    if (e->d_type == DT_REG) names.emplace_back(e->d_name);
-  ::closedir(d);
-  for (const auto& n : names) (void)::unlinkat(fd.get(), n.c_str(), 0);
+  for (const auto& n : directory_names(fd.get())) {
+    struct stat st;
+    if (::fstatat(fd.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+      (void)::unlinkat(fd.get(), n.c_str(), 0);
+  }
 }
 
 std::string kept_walls_path(const std::string& state_dir, const std::string& invocation) {

@@ -259,6 +259,10 @@ UniqueFd try_lock_home_store(const std::string& store) {
   return std::move(*fd);
 }
 
+std::vector<std::string> directory_names(int dir) {
+  return names_in(dir);
+}
+
 size_t count_stale_work(const std::string& store, const std::string& run) {
   std::string work = store + "/work";
   UniqueFd top(::open(work.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

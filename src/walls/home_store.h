@@ -57,6 +57,9 @@ Result<StoreLock> discard_home_store(const std::string& store, StoreUsage& freed
 // Removes the work directories of earlier runs (every one but `run`'s), under the store's lock
 // that the caller holds.
 Status discard_stale_work(const std::string& store, const std::string& run);
+// The names in the directory open at `dir` (not . and ..); none when it cannot be read.
+std::vector<std::string> directory_names(int dir);
+
 // How many there are (an unreadable work directory counts as none).
 size_t count_stale_work(const std::string& store, const std::string& run);
 

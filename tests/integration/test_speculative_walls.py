@@ -7,6 +7,7 @@ away with the sandbox built on them."""
 import json
 import os
 import shutil
+import subprocess
 
 from conftest import SECRET_PREFIX, state_dir, unique
 
@@ -80,4 +81,13 @@ def test_damaged_kept_walls_are_ignored(sb, home):
 
 def test_ephemeral_home_keeps_nothing(sb, home):
     assert sb.exec(["/bin/true"], flags=["--ephemeral-home"]).rc == 0
+    assert kept_walls(home) == []
+
+
+def test_reset_all_forgets_kept_walls(sb, home):
+    assert sb.exec(["/bin/true"]).rc == 0
+    assert kept_walls(home)  # control
+    r = subprocess.run([sb.binary, "reset", "--all"], cwd=str(sb.project), env=sb.env(),
+                       capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert r.returncode == 0, r
     assert kept_walls(home) == []
