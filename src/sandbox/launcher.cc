@@ -17,6 +17,7 @@
 #include <string>
 
 #include "base/kernel_abi.h"
+#include "sandbox/cpu_placement.h"
 #include "sandbox/init.h"
 #include "sandbox/spec_codec.h"
 #include "sandbox/sync_channel.h"
@@ -160,7 +161,8 @@ Status contain(const SandboxSpec& spec, int sync_fd, UniqueFd& factory) {
   return send_ready(sync_fd, fds);
 }
 
-[[noreturn]] void sandbox_side(uid_t uid, gid_t gid, int sync_fd) {
+[[noreturn]] void sandbox_side(uid_t uid, gid_t gid, int sync_fd,
+                               const std::optional<CpuMask>& cpus) {
   auto listeners = prepare(uid, gid, sync_fd);
   std::optional<Error> failed;
   UniqueFd factory;
@@ -170,7 +172,10 @@ Status contain(const SandboxSpec& spec, int sync_fd, UniqueFd& factory) {
   } else if (Status h = hand_over_listeners(std::move(*listeners), sync_fd); !h.ok()) {
     failed = h.error();
   } else if (bool speculative = false; auto spec = receive_spec(sync_fd, speculative, terminal)) {
-    if (Status t = take_own_terminal(spec->own_terminal, terminal); !t.ok()) {
+    // The supervisor's move of this process (cpu_placement.h) came before its first message.
+    if (Status c = cpus ? restore_cpu_mask(*cpus) : ok_status(); !c.ok()) {
+      failed = c.error();
+    } else if (Status t = take_own_terminal(spec->own_terminal, terminal); !t.ok()) {
       failed = t.error();
     } else if (Status s = contain(*spec, sync_fd, factory); !s.ok()) {
       failed = s.error();
@@ -230,6 +235,7 @@ Result<StartedSandbox> start_sandbox() {
   unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
                         CLONE_PIDFD | SIGCHLD;
   int pidfd = -1;
+  const std::optional<CpuMask> cpus = current_cpu_mask();
   // fork-like clone (no new stack): the child continues here with a copy of our memory.
   long pid = ::syscall(SYS_clone, flags, nullptr, &pidfd, nullptr, 0);
   if (pid < 0) {
@@ -250,8 +256,9 @@ Result<StartedSandbox> start_sandbox() {
       send_failure(child_end.get(), sys_error("close_range", "inherited fds"));
       ::_exit(125);
     }
-    sandbox_side(uid, gid, child_end.release());
+    sandbox_side(uid, gid, child_end.release(), cpus);
   }
+  if (cpus) move_child_apart(static_cast<pid_t>(pid), *cpus);
   StartedSandbox out;
   out.pid = static_cast<pid_t>(pid);
   out.pidfd.reset(pidfd);
@@ -285,6 +292,13 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
     auto mem = memory_file(encode_spec(spec), "paddock-spec");
     if (!mem) return mem.error();
     sent = send_spec(started.sync.get(), mem->get(), terminal_fd);
+  } else {
+    // The walls sent ahead are this run's: the go-ahead is queued at once, and read by the
+    // sandbox side only once it has built every wall (receive_go() follows contain()), so the
+    // command starts without waiting for a round trip through us.
+    auto mem = memory_file(encode_command(spec), "paddock-command");
+    if (!mem) return mem.error();
+    sent = send_go(started.sync.get(), mem->get());
   }
   // The listeners were sent before the spec was awaited: normally queued already. Handed over
   // while the child builds its view; with speculative walls the view is usually built already,
@@ -332,15 +346,6 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
   if (agent_fds != 0) out.agent_listener = std::move(msg->fds[next++]);
   if (factory_fds != 0) out.socket_factory = std::move(msg->fds[next++]);
   while (next < msg->fds.size()) out.host_port_listeners.push_back(std::move(msg->fds[next++]));
-  if (walls_sent) {
-    // Nothing has run in the sandbox yet: one that cannot be told to go is ended here.
-    auto mem = memory_file(encode_command(spec), "paddock-command");
-    Status go = mem ? send_go(out.sync.get(), mem->get()) : Status(mem.error());
-    if (!go.ok()) {
-      kill_and_reap(out.init_pid);
-      return go.error();
-    }
-  }
   out.listeners = std::move(deferred);
   return out;
 }

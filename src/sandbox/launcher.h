@@ -54,8 +54,8 @@ struct LaunchedSandbox {
 // TCP for the resolver), handed over before the spec. When it fails, the sandbox side is killed
 // and its error returned. `terminal_fd`: the slave of paddock's pty when spec.own_terminal is
 // enabled (a copy is sent), else -1. `walls_sent`: send_speculative_walls() sent exactly
-// encode_walls(spec) already (never with a terminal of its own); the command follows once the
-// walls are up.
+// encode_walls(spec) already (never with a terminal of its own): the go-ahead is sent at once,
+// and the command starts once the walls are up, possibly before this returns.
 Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
                                        const std::function<Status(ProxyListeners)>& meanwhile,
                                        int terminal_fd = -1, bool walls_sent = false);

@@ -15,6 +15,9 @@ namespace paddock {
 
 namespace {
 
+// "PID START" padded with spaces, and a newline: pids fit 10 digits, start times 20.
+constexpr size_t kTenantRecordWidth = 40;
+
 std::optional<uint64_t> number(std::string_view s) {
   uint64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -38,6 +41,7 @@ std::optional<uint64_t> start_time_of(pid_t pid) {
 std::optional<LayerTenant> parse_layer_tenant(std::string_view text) {
   if (text.empty() || text.back() != '\n') return std::nullopt;
   text.remove_suffix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
   size_t sp = text.find(' ');
   if (sp == std::string_view::npos) return std::nullopt;
   auto pid = number(text.substr(0, sp));
@@ -67,8 +71,11 @@ std::optional<uint64_t> stat_start_time(std::string_view stat_text) {
 Status record_layer_tenant(int lock_fd, pid_t init) {
   auto start = start_time_of(init);
   if (!start) return sys_error("read", "/proc/" + std::to_string(init) + "/stat");
-  std::string line = std::to_string(init) + " " + std::to_string(*start) + "\n";
-  if (::ftruncate(lock_fd, 0) != 0) return sys_error("truncate", "the home layer's lock");
+  // One width for every record (the widest pid and start time fit), so that each overwrites
+  // the last whole: truncating the file first cost ~0.3 ms on ext4, on the way to the command.
+  std::string line = std::to_string(init) + " " + std::to_string(*start);
+  line.resize(kTenantRecordWidth - 1, ' ');
+  line += '\n';
   if (::pwrite(lock_fd, line.data(), line.size(), 0) != ssize_t(line.size()))
     return sys_error("write", "the home layer's lock");
   return ok_status();

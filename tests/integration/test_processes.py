@@ -217,3 +217,30 @@ def test_other_signals_forwarded(sb, sig):
             p.wait()
     assert (sb.project / "got").exists(), p.stderr.read()
     assert rc == 9
+
+
+def _allowed_cpus(text):
+    line = next(l for l in text.splitlines() if l.startswith("Cpus_allowed_list:"))
+    return line.split(":", 1)[1].strip()
+
+
+def test_command_has_the_callers_cpus(sb):
+    # The supervisor narrows the sandbox side's CPUs while it starts (sandbox/cpu_placement.h):
+    # the command must get the caller's whole mask back, with walls sent ahead or not.
+    mine = _allowed_cpus(Path("/proc/self/status").read_text())
+    for _ in range(3):
+        r = sb.exec(["cat", "/proc/self/status"])
+        assert r.rc == 0, r
+        assert _allowed_cpus(r.out) == mine, (mine, r.out)
+
+
+def test_command_keeps_a_narrowed_cpu_mask(sb):
+    cpus = sorted(os.sched_getaffinity(0))
+    one = {cpus[-1]}
+    for _ in range(2):
+        p = subprocess.run(sb.argv(["--", "cat", "/proc/self/status"]), cwd=str(sb.project),
+                           env=sb.env(), capture_output=True, text=True, timeout=TIMEOUT,
+                           stdin=subprocess.DEVNULL,
+                           preexec_fn=lambda: os.sched_setaffinity(0, one))
+        assert p.returncode == 0, p.stderr
+        assert _allowed_cpus(p.stdout) == str(cpus[-1]), p.stdout

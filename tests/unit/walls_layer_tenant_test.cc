@@ -18,6 +18,10 @@ TEST(LayerTenant, ParsesWhatIsRecorded) {
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->pid, 1234);
   EXPECT_EQ(t->start_time, 987654321u);
+  // Records are padded to one width (so each overwrites the last without a truncate).
+  auto padded = parse_layer_tenant("1234 987654321                         \n");
+  ASSERT_TRUE(padded.has_value());
+  EXPECT_EQ(padded->start_time, 987654321u);
   for (const char* bad : {"", "\n", "1234\n", "1234 5", "0 5\n", "-1 5\n", "12 5 6\n", "a b\n",
                           "1234  5\n", "99999999999 5\n"})
     EXPECT_FALSE(parse_layer_tenant(bad).has_value()) << bad;
