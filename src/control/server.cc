@@ -110,7 +110,7 @@ void ControlServer::run() {
   pollfd wake{wake_.get(), POLLIN, 0};
   int n;
   do {
-    n = ::poll(&wake, 1, int(kSocketDelay.count()));
+    n = ::poll(&wake, 1, int(opts_.delay.count()));
   } while (n < 0 && errno == EINTR);
   if (n != 0) return;  // stopped already (or poll failed: no socket rather than a busy loop)
   if (!listen_on_socket()) return;

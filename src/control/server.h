@@ -30,8 +30,8 @@
 namespace paddock::control {
 
 inline constexpr std::size_t kMaxClients = 8;
-// The socket is made this long after the thread starts: a run that ends sooner (most of an
-// agent's commands) never makes one, and one that goes on has it before anyone can ask.
+// The socket is made this long after the run starts: a run that ends sooner (most of an agent's
+// commands) never makes one, and one that goes on has it before anyone can ask.
 inline constexpr std::chrono::milliseconds kSocketDelay{50};
 inline constexpr std::chrono::seconds kIdle{10};
 
@@ -41,6 +41,8 @@ struct ServerOptions {
   bool debug = false;           // say where the socket is
   // The run's writable roots: a control directory beneath one is refused (ctl_dir.h).
   std::vector<std::string> sandbox_writable;
+  // How long the thread waits before it makes the socket (0: the caller waited already).
+  std::chrono::milliseconds delay = kSocketDelay;
 };
 
 // "paddock: warning: no control socket for this run ...: why" on stderr, unless quiet.

@@ -31,6 +31,8 @@ struct ProxyTimeouts {
 struct ProxyOptions {
   NetworkRules rules;
   std::optional<std::string> audit_log_path;
+  // Opened by the caller already (takes the place of audit_log_path).
+  std::unique_ptr<AuditLog> audit_log;
   unsigned threads = 2;           // event-loop threads
   unsigned resolver_threads = 2;  // getaddrinfo threads, started on demand
   // Concurrent client connections; further connections are reset at once. 0: a sixth of

@@ -52,8 +52,8 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(UniqueFd http_listener,
   if (captured_listener.valid()) PADDOCK_TRY(prepare_listener(captured_listener.get()));
   if (socks_listener.valid()) PADDOCK_TRY(prepare_listener(socks_listener.get()));
 
-  std::unique_ptr<AuditLog> audit;
-  if (opts.audit_log_path) {
+  std::unique_ptr<AuditLog> audit = std::move(opts.audit_log);
+  if (!audit && opts.audit_log_path) {
     auto a = AuditLog::open(*opts.audit_log_path);
     if (!a) return a.error();
     audit = std::move(*a);

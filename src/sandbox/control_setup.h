@@ -40,9 +40,10 @@ struct ControlLink {
       std::function<void(const proxy::AuditRecord&)> next) const;
   mediator::Records::Sink mediator_sink(mediator::Records::Sink next) const;
   // The control socket's thread; null (after a warning unless quiet) when there is none.
-  // `writable`: the run's writable roots (no control directory beneath them).
+  // `writable`: the run's writable roots (no control directory beneath them). `at_once`: the
+  // caller waited control::kSocketDelay already; the socket is made now.
   std::unique_ptr<control::ControlServer> serve(const std::vector<std::string>& writable,
-                                                bool quiet, bool debug);
+                                                bool quiet, bool debug, bool at_once = false);
 };
 
 // `network`: the run's rules, given the live set here (every copy made later shares it).

@@ -281,7 +281,6 @@ Status send_speculative_walls(const StartedSandbox& started, const std::string& 
 }
 
 Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
-                                       const std::function<Status(ProxyListeners)>& meanwhile,
                                        int terminal_fd, bool walls_sent) {
   // The spec travels in a memory file: it may exceed a socket message. A failed send means the
   // child already exited: its own message says why.
@@ -300,10 +299,8 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
     if (!mem) return mem.error();
     sent = send_go(started.sync.get(), mem->get());
   }
-  // The listeners were sent before the spec was awaited: normally queued already. Handed over
-  // while the child builds its view; with speculative walls the view is usually built already,
-  // and the command goes first (they are then in the result).
-  std::optional<ProxyListeners> deferred;
+  // The listeners were sent before the spec was awaited: normally queued already.
+  std::optional<ProxyListeners> listeners;
   auto msg = receive_message(started.sync.get());
   if (msg && msg->type == ChannelMessage::Type::Listeners) {
     if (msg->fds.size() != 5)
@@ -315,10 +312,7 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
     l.capture = std::move(msg->fds[2]);
     l.dns_udp = std::move(msg->fds[3]);
     l.dns_tcp = std::move(msg->fds[4]);
-    if (walls_sent)
-      deferred = std::move(l);
-    else if (sent.ok())
-      PADDOCK_TRY(meanwhile(std::move(l)));
+    listeners = std::move(l);
     msg = receive_message(started.sync.get());
   }
   if (!msg || msg->type != ChannelMessage::Type::Ready) {
@@ -327,6 +321,10 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
     if (!msg) return msg.error();
     return plain_error("sandbox", "the sandbox side exited during setup without a reason");
   }
+  if (!listeners)
+    return plain_error("sandbox",
+                       "the sandbox side was ready without handing over the network "
+                       "wall's listeners");
   const size_t agent_fds = spec.ssh_agent_socket.empty() ? 0 : 1;
   const size_t factory_fds = spec.socket_factory ? 1 : 0;
   const size_t want = 2 + agent_fds + factory_fds + spec.host_ports.size();
@@ -346,7 +344,7 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
   if (agent_fds != 0) out.agent_listener = std::move(msg->fds[next++]);
   if (factory_fds != 0) out.socket_factory = std::move(msg->fds[next++]);
   while (next < msg->fds.size()) out.host_port_listeners.push_back(std::move(msg->fds[next++]));
-  out.listeners = std::move(deferred);
+  out.listeners = std::move(*listeners);
   return out;
 }
 

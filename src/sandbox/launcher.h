@@ -6,7 +6,6 @@
 // security order (contain() in launcher.cc) and becomes init.
 #include <sys/types.h>
 
-#include <functional>
 #include <optional>
 #include <vector>
 
@@ -42,22 +41,18 @@ struct LaunchedSandbox {
   UniqueFd socket_factory;  // --publish: the supervisor's end (socket_factory.h)
   // --allow-host-port: 127.0.0.1:PORT inside, in the order of spec.host_ports
   std::vector<UniqueFd> host_port_listeners;
-  // With speculative walls: the proxy's and the resolver's listeners, not yet handed to
-  // `meanwhile` (the command was started first); the caller hands them over.
-  std::optional<ProxyListeners> listeners;
+  // The listeners the sandbox side made in its network namespace (127.0.0.1:3128, :1080, :3129
+  // for captured connections, :53 UDP and TCP for the resolver), handed over before the spec.
+  ProxyListeners listeners;
 };
 
 // Sends the spec and returns once every wall is up and the command is about to start, or with
-// the error that stopped the sandbox side (which has then exited). `meanwhile` runs in the
-// supervisor while the sandbox side builds its walls, with the listeners the sandbox side made
-// in its network namespace (127.0.0.1:3128, :1080, :3129 for captured connections, :53 UDP and
-// TCP for the resolver), handed over before the spec. When it fails, the sandbox side is killed
-// and its error returned. `terminal_fd`: the slave of paddock's pty when spec.own_terminal is
-// enabled (a copy is sent), else -1. `walls_sent`: send_speculative_walls() sent exactly
-// encode_walls(spec) already (never with a terminal of its own): the go-ahead is sent at once,
-// and the command starts once the walls are up, possibly before this returns.
+// the error that stopped the sandbox side (which has then exited). `terminal_fd`: the slave of
+// paddock's pty when spec.own_terminal is enabled (a copy is sent), else -1. `walls_sent`:
+// send_speculative_walls() sent exactly encode_walls(spec) already (never with a terminal of its
+// own): the go-ahead is sent at once, and the command starts once the walls are up, possibly
+// before this returns.
 Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
-                                       const std::function<Status(ProxyListeners)>& meanwhile,
                                        int terminal_fd = -1, bool walls_sent = false);
 
 // Sends `walls` (encode_walls of the spec an earlier run of the same invocation had) before

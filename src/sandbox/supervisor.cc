@@ -290,30 +290,13 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   auto capture = std::make_shared<dns::Capture>();
   capture->listener_port = kCapturePort;
   capture->name_callers = policy.network.ask;
-  // The network wall's only door, the proxy, and the resolver serve the listeners the sandbox
-  // side made. They start once the walls are up, beside the command: started while the view is
-  // built they took CPU from it on a machine of two (0.3-0.5 ms later overall, measured). (The
-  // resolver's judge refers to the proxy: it is declared after it, so it stops first.)
-  std::unique_ptr<proxy::ProxyServer> proxy;
-  std::unique_ptr<dns::DnsServer> resolver;
-  proxy::NetworkRules git_rules;
-  // The work directories of earlier runs of this layer go while the command runs (the lock
-  // prepare_run() took keeps other runs away from them).
-  std::future<Status> sweep;
-  ProxyListeners held;
-  bool own_added = false;
-  auto meanwhile = [&](ProxyListeners listeners) -> Status {
-    // The host's own addresses are only the proxy's business.
-    if (!own_added) {
-      auto own = proxy::enumerate_host_addresses();
-      if (!own) return own.error();
-      network.add_host_addresses(*own);
-      git_rules = network;
-      own_added = true;
-    }
-    held = std::move(listeners);
-    return ok_status();
-  };
+  // Opened now: a path that cannot take the log stops the run before the command starts.
+  std::unique_ptr<proxy::AuditLog> audit;
+  if (req.audit_log) {
+    auto a = proxy::AuditLog::open(*req.audit_log);
+    if (!a) return a.error();
+    audit = std::move(*a);
+  }
   // Walls sent ahead are used only when they are exactly this run's; a sandbox side that got
   // other walls, or failed on them, is killed (nothing has run in it) and a new one started.
   const std::string walls = encode_walls(*spec);
@@ -326,26 +309,14 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   }
   req.speculation.reset();  // the layer's lock, when not this run's, goes with it
   const int terminal_fd = terminal ? terminal->slave() : -1;
-  auto launched = launch_sandbox(std::move(started), *spec, meanwhile, terminal_fd, walls_sent);
+  auto launched = launch_sandbox(std::move(started), *spec, terminal_fd, walls_sent);
   if (!launched && walls_sent) {
     auto fresh = start_sandbox();
     if (!fresh) return fresh.error();
-    launched = launch_sandbox(std::move(*fresh), *spec, meanwhile, terminal_fd);
+    launched = launch_sandbox(std::move(*fresh), *spec, terminal_fd);
   }
   if (!launched) return launched.error();
-  if (launched->listeners) {
-    if (Status st = meanwhile(std::move(*launched->listeners)); !st.ok()) {
-      ::kill(launched->init_pid, SIGKILL);
-      ::waitpid(launched->init_pid, nullptr, 0);
-      return st.error();
-    }
-  }
-  mediator::SocketRules socket_rules;
-  socket_rules.allow_local_binding = policy.network.allow_local_binding;
-  const HostPorts ports = host_ports(policy.network);
-  socket_rules.connect_ports = ports.connect;
-  socket_rules.bind_ports = ports.bind;
-  socket_rules.capture = capture;
+  ProxyListeners& listeners = launched->listeners;
   // --ask and --agent-channel: before the mediator and the proxy, which report to it.
   const std::string settings_file =
       policy.settings_source.empty() ? default_settings_path() : policy.settings_source;
@@ -357,69 +328,81 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     return link.error();
   }
   if (terminal && link->broker) terminal->attach(link->broker);
-  control.attach(network, link->broker);
-  mediator::Mediator mediator(std::move(launched->notify), fs, socket_rules);
-  mediator.set_git_judge(make_git_judge(policy, std::move(git_rules)));
-  mediator.set_refusal_sink(control.mediator_sink(link->mediator_sink()));
-  Status ms = mediator.start(std::move(launched->root));
-  if (!ms.ok()) {
-    // The command runs as soon as the walls are up; one that ended already (a program that does
-    // not exist, `env`) took its mount namespace with it, and with it the home layer we looked
-    // for. Nothing is left to mediate: report its exit like any other. A sandbox still alive
-    // without the mounts we expect is an error. (The kernel releases a dying init's namespaces
-    // before its pidfd turns readable: give that moment time.)
-    pollfd gone{launched->pidfd.get(), POLLIN, 0};
-    int n;
-    do {
-      n = ::poll(&gone, 1, 2000);
-    } while (n < 0 && errno == EINTR);
-    if (n != 1) {
-      ::kill(launched->init_pid, SIGKILL);
-      ::waitpid(launched->init_pid, nullptr, 0);
-      return ms.error();
-    }
-  }
-  {
-    ProxyListeners listeners = std::move(held);
-    auto start_network = [&]() -> Status {
-      proxy::ProxyOptions popts;
-      proxy::NetworkRules resolver_rules = network;
-      popts.rules = std::move(network);
-      popts.audit_log_path = req.audit_log;
-      popts.captures = capture->pending;
-      popts.asks = link->broker;
-      popts.on_denial = control.network_sink(link->network_sink());
-      auto p = proxy::ProxyServer::start(std::move(listeners.http), std::move(listeners.socks),
-                                         std::move(popts), std::move(listeners.capture));
-      if (!p) return p.error();
-      proxy = std::move(*p);
-      auto r =
-          start_resolver(std::move(listeners.dns_udp), std::move(listeners.dns_tcp),
-                         std::move(resolver_rules), *proxy, capture->names, policy.network.ask);
-      if (!r) return r.error();
-      resolver = std::move(*r);
-      if (fs.home_layer.mode == HomeLayer::Mode::Persistent)
-        sweep = start_stale_work_sweep(fs.home_layer.store, fs.home_layer.run);
-      return ok_status();
-    };
-    if (Status st = start_network(); !st.ok()) {
-      ::kill(launched->init_pid, SIGKILL);
-      ::waitpid(launched->init_pid, nullptr, 0);
-      mediator.stop();
-      return st.error();
-    }
-  }
+
+  // The services start when the sandbox first needs them, not before: the write mediator at the
+  // first call the seccomp filter hands over, the proxy and the resolver at the first
+  // connection or query, the control socket 50 ms in. A command that needs none of them (most
+  // of an agent's: ls, cat, grep, git status) runs and ends without a thread of ours beside it,
+  // and nothing has to be stopped after it. Until then the kernel holds what arrives: the
+  // sandbox's call waits in the filter, a connection in the listener's backlog, a query in the
+  // socket's buffer.
+  std::unique_ptr<mediator::Mediator> mediator;
+  std::unique_ptr<proxy::ProxyServer> proxy;
+  std::unique_ptr<dns::DnsServer> resolver;  // after the proxy: its judge refers to the proxy
+  bool rules_complete = false;
+  auto complete_rules = [&]() -> Status {
+    // The host's own addresses are only the proxy's (and the git judge's) business; paddock
+    // ctl decides with the same rules.
+    if (rules_complete) return ok_status();
+    auto own = proxy::enumerate_host_addresses();
+    if (!own) return own.error();
+    network.add_host_addresses(*own);
+    control.attach(network, link->broker);
+    rules_complete = true;
+    return ok_status();
+  };
+  auto start_mediator = [&]() -> Status {
+    PADDOCK_TRY(complete_rules());
+    mediator::SocketRules socket_rules;
+    socket_rules.allow_local_binding = policy.network.allow_local_binding;
+    const HostPorts ports = host_ports(policy.network);
+    socket_rules.connect_ports = ports.connect;
+    socket_rules.bind_ports = ports.bind;
+    socket_rules.capture = capture;
+    auto m = std::make_unique<mediator::Mediator>(std::move(launched->notify), fs, socket_rules);
+    m->set_git_judge(make_git_judge(policy, network));
+    m->set_refusal_sink(control.mediator_sink(link->mediator_sink()));
+    Status ms = m->start(std::move(launched->root));
+    mediator = std::move(m);
+    return ms;
+  };
+  auto start_network = [&]() -> Status {
+    PADDOCK_TRY(complete_rules());
+    proxy::ProxyOptions popts;
+    popts.rules = network;
+    popts.audit_log = std::move(audit);
+    popts.captures = capture->pending;
+    popts.asks = link->broker;
+    popts.on_denial = control.network_sink(link->network_sink());
+    auto p = proxy::ProxyServer::start(std::move(listeners.http), std::move(listeners.socks),
+                                       std::move(popts), std::move(listeners.capture));
+    if (!p) return p.error();
+    proxy = std::move(*p);
+    auto r = start_resolver(std::move(listeners.dns_udp), std::move(listeners.dns_tcp), network,
+                            *proxy, capture->names, policy.network.ask);
+    if (!r) return r.error();
+    resolver = std::move(*r);
+    return ok_status();
+  };
+  auto fail_started = [&](const Error& e) -> Result<int> {
+    ::kill(launched->init_pid, SIGKILL);
+    ::waitpid(launched->init_pid, nullptr, 0);
+    if (mediator) mediator->stop();
+    if (resolver) resolver->stop();
+    if (proxy) proxy->stop();
+    return e;
+  };
+  // The work directories of earlier runs of this layer go while the command runs (the lock
+  // prepare_run() took keeps other runs away from them).
+  std::future<Status> sweep;
+  if (fs.home_layer.mode == HomeLayer::Mode::Persistent)
+    sweep = start_stale_work_sweep(fs.home_layer.store, fs.home_layer.run);
 
   std::unique_ptr<sshagent::AgentRelay> agent_relay;
   if (agent) {
     auto r = sshagent::AgentRelay::start(std::move(launched->agent_listener), agent->agent_path,
                                          std::move(agent->allow));
-    if (!r) {
-      ::kill(launched->init_pid, SIGKILL);
-      ::waitpid(launched->init_pid, nullptr, 0);
-      mediator.stop();
-      return r.error();
-    }
+    if (!r) return fail_started(r.error());
     agent_relay = std::move(*r);
   }
 
@@ -427,11 +410,8 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
       policy.network, HostServiceFds{std::move(*published), std::move(launched->socket_factory),
                                      std::move(launched->host_port_listeners)});
   if (!relay) {
-    ::kill(launched->init_pid, SIGKILL);
-    ::waitpid(launched->init_pid, nullptr, 0);
-    mediator.stop();
     if (agent_relay) agent_relay->stop();
-    return relay.error();
+    return fail_started(relay.error());
   }
 
   // The next run of this invocation starts building these walls at once.
@@ -443,9 +423,10 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     if (!recorded.ok() && !req.quiet)
       std::fprintf(stderr, "paddock: warning: %s\n", recorded.error().message().c_str());
   }
-  // Last: nothing the command needs waits for it.
-  std::unique_ptr<control::ControlServer> control_server =
-      control.serve(fs.writable, req.quiet, req.debug);
+  std::unique_ptr<control::ControlServer> control_server;
+  bool control_due = true;
+  const auto control_at = std::chrono::steady_clock::now() + control::kSocketDelay;
+  bool mediator_due = true;
 
   std::optional<Error> exec_error;
   bool sync_open = true;
@@ -453,14 +434,43 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   bool reaped = false;
   int exit_code = 125;
   while (!ended && !reaped) {
-    pollfd p[3] = {{launched->pidfd.get(), POLLIN, 0},
+    const bool network_due = !proxy;
+    pollfd p[9] = {{launched->pidfd.get(), POLLIN, 0},
                    {sfd.get(), POLLIN, 0},
-                   {sync_open ? launched->sync.get() : -1, POLLIN, 0}};
-    int n = ::poll(p, 3, -1);
+                   {sync_open ? launched->sync.get() : -1, POLLIN, 0},
+                   {mediator_due ? launched->notify.get() : -1, POLLIN, 0},
+                   {network_due ? listeners.http.get() : -1, POLLIN, 0},
+                   {network_due ? listeners.socks.get() : -1, POLLIN, 0},
+                   {network_due ? listeners.capture.get() : -1, POLLIN, 0},
+                   {network_due ? listeners.dns_udp.get() : -1, POLLIN, 0},
+                   {network_due ? listeners.dns_tcp.get() : -1, POLLIN, 0}};
+    int timeout = -1;
+    if (control_due) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          control_at - std::chrono::steady_clock::now());
+      timeout = int(std::max<long>(0, long(left.count())));
+    }
+    int n = ::poll(p, 9, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return sys_error("poll", "supervisor");
+      return fail_started(sys_error("poll", "supervisor"));
     }
+    if (control_due && std::chrono::steady_clock::now() >= control_at) {
+      control_due = false;
+      if (Status st = complete_rules(); !st.ok()) return fail_started(st.error());
+      control_server = control.serve(fs.writable, req.quiet, req.debug, /*at_once=*/true);
+    }
+    if (p[3].revents != 0) {
+      // A call waits in the filter (POLLIN), or every process of the sandbox is gone (POLLHUP):
+      // then there is nothing to serve, as when a run ends before anything was asked. (The
+      // kernel releases a dying init's namespaces, and with them the home layer the mediator
+      // looks for, before its pidfd turns readable.)
+      mediator_due = false;
+      Status ms = start_mediator();
+      if (!ms.ok() && !(p[3].revents & (POLLHUP | POLLERR))) return fail_started(ms.error());
+    }
+    if ((p[4].revents | p[5].revents | p[6].revents | p[7].revents | p[8].revents) != 0)
+      if (Status st = start_network(); !st.ok()) return fail_started(st.error());
     if (p[2].revents) {
       auto m = receive_message(launched->sync.get());
       if (!m || m->type == ChannelMessage::Type::Eof) {
@@ -507,11 +517,11 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   // everything left in it before it said the command ended (the mediator refuses what a dying
   // process still asks). Every stop is asked for before any is waited for. We do not wait for
   // init: the next run of this project waits for it instead (walls/layer_tenant.h).
-  resolver->request_stop();
-  proxy->request_stop();
-  mediator.stop();
-  resolver->stop();
-  proxy->stop();
+  if (resolver) resolver->request_stop();
+  if (proxy) proxy->request_stop();
+  if (mediator) mediator->stop();
+  if (resolver) resolver->stop();
+  if (proxy) proxy->stop();
   control_server.reset();  // joined: the socket is gone
   link->stop();            // after the proxy: its last refusals are on their way to the agent
   if (agent_relay) agent_relay->stop();
@@ -523,8 +533,8 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
       std::fprintf(stderr, "paddock: warning: %s\n", swept.error().message().c_str());
   }
   if (!req.quiet) {
-    print_denials(mediator.denials());
-    print_network_denials(proxy->denials());
+    if (mediator) print_denials(mediator->denials());
+    if (proxy) print_network_denials(proxy->denials());
   }
   if (exec_error) {
     Error e = *exec_error;

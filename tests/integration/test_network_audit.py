@@ -51,6 +51,24 @@ def test_audit_log_records_allow_and_deny(sb, http_server, tmp_path):
     assert http_server.paths() == ["/audited", "/viasocks"], http_server.requests
 
 
+def test_unwritable_audit_log_stops_the_run_before_the_command(sb, tmp_path):
+    # The proxy starts at the sandbox's first connection; the log it writes is opened before
+    # the command runs, so a path that cannot take it is an error then, not after.
+    marker = sb.project / "ran-despite-bad-log"
+    bad = tmp_path / "no-such-dir" / "audit.jsonl"
+    r = sb.sh(f"touch {marker}", flags=BASE + ["--audit-log", str(bad)])
+    assert r.rc == 125, r
+    assert "audit log" in r.err and str(bad) in r.err, r.err
+    assert not marker.exists()
+
+
+def test_audit_log_made_even_without_traffic(sb, tmp_path):
+    log = tmp_path / "quiet.jsonl"
+    r = sb.sh("true", flags=BASE + ["--audit-log", str(log)])
+    assert r.rc == 0, r
+    assert log.exists() and audit_lines(log) == [], r
+
+
 def test_exit_summary_names_denied_host(sb, http_server):
     port = http_server.port
     cmd = (f"curl -sS --max-time 10 -o /dev/null http://{DENIED}:{port}/x; "

@@ -96,6 +96,17 @@ emit(**res)
     assert {l["host"] for l in dns} >= {DENIED, "secret-c2vjcmv0.attacker.example"}, dns
 
 
+@pytest.mark.parametrize("first", ["udp", "tcp"])
+def test_first_query_of_a_run_is_answered(sb, inside, first):
+    # The resolver starts at the sandbox's first query (supervisor.cc): one that comes over TCP,
+    # before any UDP, must start it as well.
+    r = inside(DNS_HELPERS + f"""
+emit(a=dns_query("allowed.test", 1, tcp={first == "tcp"!r}))
+""", flags=BASE)
+    j = r.json
+    assert j and j["a"]["rcode"] == 0 and j["a"]["answers"] == 1, r
+
+
 def test_curl_noproxy_reaches_allowed_name_through_the_proxy(sb, http_server, scratch):
     port = http_server.port
     log = Path(scratch) / "audit.jsonl"
