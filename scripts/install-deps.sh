@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config nlohmann-json3-dev libcli11-dev libseccomp-dev libpsl-dev
       libidn2-dev libunistring-dev libgtest-dev libgmock-dev libbenchmark-dev python3 python3-pytest curl git
-      iproute2 passwd util-linux openssh-client zsh man-db ccache)
+      iproute2 passwd util-linux openssh-client python3-paramiko zsh man-db ccache)
 if [[ "${PADDOCK_FUZZ:-1}" == 1 ]]; then pkgs+=(clang libclang-rt-14-dev); fi
 missing=()
 for p in "${pkgs[@]}"; do
