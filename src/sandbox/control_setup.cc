@@ -28,7 +28,8 @@ ControlLink prepare_control(proxy::NetworkRules& network, const std::string& pro
   return c;
 }
 
-void ControlLink::attach(proxy::NetworkRules rules, std::shared_ptr<proxy::AskBroker> broker) {
+void ControlLink::attach(proxy::NetworkRules rules,
+                         const std::shared_ptr<proxy::AskBroker>& broker) {
   control = std::make_shared<control::RunControl>(info, std::move(rules), live, broker, recent);
   // Raw: the broker calls it only from the proxy's sessions, which are gone before this link is.
   if (broker)

@@ -1,13 +1,13 @@
 #pragma once
 // The run's side of `paddock ctl` (src/control): the live rules the proxy and the resolver
 // consult, the ring of recent denials the refusal hooks feed, and the control socket's server,
-// started last (off the start-up's critical path). Every run has one; a run whose socket cannot
-// be made goes on with a warning.
+// started control::kSocketDelay into the run (a shorter run has none). Every run has one; a run
+// whose socket cannot be made goes on with a warning.
 //
 //   ControlLink ctl = prepare_control(network, req);   // before NetworkRules is copied
-//   ctl.attach(link.broker);                            // before the proxy starts
 //   sinks: ctl.network_sink(next), ctl.mediator_sink(next)
-//   auto server = ctl.serve(quiet, debug);              // once everything else runs
+//   ctl.attach(rules, link.broker);                     // before the proxy or the server starts
+//   auto server = ctl.serve(writable, quiet, debug, /*at_once=*/true);  // 50 ms in
 #include <functional>
 #include <memory>
 #include <string>
@@ -33,7 +33,7 @@ struct ControlLink {
 
   // Makes the RunControl over `rules` (the run's, sharing `live`) and `broker` (null without
   // --ask), and sets the broker's standing hook. Before the proxy starts.
-  void attach(proxy::NetworkRules rules, std::shared_ptr<proxy::AskBroker> broker);
+  void attach(proxy::NetworkRules rules, const std::shared_ptr<proxy::AskBroker>& broker);
   // Each refusal is kept for `paddock ctl show`, then passed to `next` (the agent link's; may
   // be null).
   std::function<void(const proxy::AuditRecord&)> network_sink(
