@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "mediator/call.h"
+#include "mediator/controlling_tty.h"
 #include "mediator/git_rules.h"
 #include "mediator/locate.h"
 #include "policy/paths.h"
@@ -154,6 +155,13 @@ Out<long> finish_open(Call& c, UniqueFd fd, int flags, bool truncate) {
   return c.send_fd(fd.get(), flags & O_CLOEXEC);
 }
 
+// /dev/tty, under any name: the caller's controlling terminal, not ours (controlling_tty.h).
+Out<long> open_controlling(Call& c, int flags) {
+  auto fd = open_controlling_tty(c.caller, c.ctx.root.get(), flags);
+  if (!fd.ok()) return CallError{fd.err};
+  return finish_open(c, std::move(fd.value), flags, false);
+}
+
 // open("/proc/self/fd/N") and /dev/stdout: the caller's own descriptor, opened again.
 Out<long> reopen_fd(Call& c, int theirs, int flags, const std::vector<std::string>& aliases) {
   auto t = examine_fd(c.ctx, c.caller, theirs);
@@ -177,6 +185,7 @@ Out<long> reopen_fd(Call& c, int theirs, int flags, const std::vector<std::strin
       return c.refuse(v, "write", f.reachable ? f.path : "fd " + std::to_string(theirs));
   }
   bool truncate = (flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY;
+  if (names_controlling_tty(f.st)) return open_controlling(c, flags);
   if (open_may_wait(f.st.st_mode, flags)) {
     auto pin = std::make_shared<UniqueFd>(std::move(f.fd));
     return defer_open(c, pin, flags, truncate);
@@ -218,6 +227,7 @@ Out<long> open_once(Call& c, const Location& l, int flags, mode_t mode) {
   if (l.name.empty() && !(flags & __O_TMPFILE)) return CallError{EISDIR};
   if ((flags & O_CREAT) && (flags & O_EXCL)) return CallError{EEXIST};
   if (l.type == EntryType::Symlink) return CallError{ELOOP};  // O_NOFOLLOW on a symlink
+  if (names_controlling_tty(l.st)) return open_controlling(c, flags);
   auto pin = pin_entry(l);
   if (!pin.ok()) return CallError{pin.err == ENOENT ? kRetry : pin.err};
   if (open_may_wait(l.st.st_mode, flags))

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <string>
 
+#include "base/proc_stat.h"
 #include "base/unique_fd.h"
 
 namespace paddock {
@@ -51,21 +52,7 @@ std::optional<LayerTenant> parse_layer_tenant(std::string_view text) {
 }
 
 std::optional<uint64_t> stat_start_time(std::string_view stat_text) {
-  size_t close = stat_text.rfind(')');
-  if (close == std::string_view::npos) return std::nullopt;
-  std::string_view rest = stat_text.substr(close + 1);
-  // After the name: state is field 3, starttime field 22.
-  int field = 2;
-  size_t i = 0;
-  while (i < rest.size()) {
-    while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\n')) ++i;
-    if (i == rest.size()) break;
-    size_t j = rest.find_first_of(" \n", i);
-    if (j == std::string_view::npos) j = rest.size();
-    if (++field == 22) return number(rest.substr(i, j - i));
-    i = j;
-  }
-  return std::nullopt;
+  return proc_stat_field(stat_text, 22);  // starttime
 }
 
 Status record_layer_tenant(int lock_fd, pid_t init) {

@@ -325,6 +325,21 @@ def attempt(name, fn):
     except OSError as e:
         res[name] = errno.errorcode.get(e.errno, str(e.errno))
 tty = os.open("/dev/tty", os.O_RDWR)
+# Opened for writing, /dev/tty goes through the write mediator, which opens it in the supervisor:
+# it must still be this process's own controlling terminal, not the supervisor's (the user's).
+# TIOCGSID (0x5429) answers only on the caller's controlling terminal.
+try:
+    res["dev_tty_sid"] = struct.unpack("i", fcntl.ioctl(tty, 0x5429, b"\0" * 4))[0]
+except OSError as e:
+    res["dev_tty_sid"] = errno.errorcode.get(e.errno, str(e.errno))
+res["own_sid"] = os.getsid(0)
+# The same through /proc/self/fd: a read-only /dev/tty (not mediated) opened again for writing.
+ro = os.open("/dev/tty", os.O_RDONLY)
+try:
+    again = os.open(f"/proc/self/fd/{ro}", os.O_RDWR)
+    res["reopen_sid"] = struct.unpack("i", fcntl.ioctl(again, 0x5429, b"\0" * 4))[0]
+except OSError as e:
+    res["reopen_sid"] = errno.errorcode.get(e.errno, str(e.errno))
 attempt("write_dev_tty", lambda: os.write(tty, b"a\r\n"))
 attempt("tiocsti_dev_tty", lambda: fcntl.ioctl(tty, termios.TIOCSTI, b"a"))
 attempt("tiocsti_stdin", lambda: fcntl.ioctl(0, termios.TIOCSTI, b"r"))
@@ -371,6 +386,8 @@ def test_the_sandbox_cannot_answer_its_own_question(tsb, term, http_server):
     assert term.finish(p) == 0, term.text()
     out = term.text()
     inside = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
+    assert inside["dev_tty_sid"] == inside["own_sid"], inside  # its own terminal, not the user's
+    assert inside["reopen_sid"] == inside["own_sid"], inside
     assert inside["write_dev_tty"] == "OK", inside  # output only: it is shown, it answers nothing
     for attempt in ("tiocsti_dev_tty", "tiocsti_stdin", "tioccons", "tiocsetd"):
         assert inside[attempt] == "EPERM", (attempt, inside)

@@ -150,3 +150,47 @@ def test_write_only_terminal_not_shown(sb):
     assert "read:" in text, text
     assert "read:opened" not in text, text
     assert f"{st.st_dev} {st.st_ino}" not in text, text
+
+
+# /dev/tty opened for writing goes through the write mediator, which opens files in the
+# supervisor: it must still be the caller's own controlling terminal (mediator/controlling_tty).
+DEV_TTY = ("python3 -c 'import os, fcntl, struct, errno\n"
+           "try:\n"
+           "    fd = os.open(\"/dev/tty\", os.O_RDWR)\n"
+           "    sid = struct.unpack(\"i\", fcntl.ioctl(fd, 0x5429, bytes(4)))[0]\n"  # TIOCGSID
+           "    os.write(fd, b\"via-dev-tty\\n\")\n"
+           "    print(\"devtty\", sid == os.getsid(0))\n"
+           "except OSError as e:\n"
+           "    print(\"devtty\", errno.errorcode[e.errno])\n'")
+
+
+def test_dev_tty_for_writing_is_the_callers_terminal(sb):
+    master, slave = os.openpty()
+
+    def own_terminal():  # paddock in a session of its own, with the pty as its terminal
+        os.setsid()
+        import fcntl
+        import termios
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    try:
+        p = subprocess.Popen(sb.argv(["-c", DEV_TTY]), cwd=str(sb.project), env=sb.env(),
+                             stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+                             preexec_fn=own_terminal)
+        os.close(slave)
+        out = drain_pty(master, p).decode(errors="replace")
+    finally:
+        os.close(master)
+    assert "devtty True" in out and "via-dev-tty" in out, out
+
+
+def test_dev_tty_for_writing_without_a_terminal(sb):
+    r = sb.sh(DEV_TTY)
+    assert "devtty ENXIO" in r.out, r
+
+
+def test_dev_tty_for_writing_on_a_pty_made_inside(sb):
+    # script(1) inside makes a pty of the sandbox's own devpts the command's terminal.
+    cmd = DEV_TTY.replace("'", "'\"'\"'")
+    r = sb.sh(f"script -qec '{cmd}' /dev/null")
+    assert "devtty True" in r.out and "via-dev-tty" in r.out, r

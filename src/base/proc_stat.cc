@@ -1,0 +1,31 @@
+#include "base/proc_stat.h"
+
+#include <charconv>
+
+namespace paddock {
+
+std::optional<uint64_t> proc_stat_field(std::string_view stat_text, int n) {
+  if (n < 3) return std::nullopt;
+  size_t close = stat_text.rfind(')');
+  if (close == std::string_view::npos) return std::nullopt;
+  std::string_view rest = stat_text.substr(close + 1);
+  int field = 2;
+  size_t i = 0;
+  while (i < rest.size()) {
+    while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\n')) ++i;
+    if (i == rest.size()) break;
+    size_t j = rest.find_first_of(" \n", i);
+    if (j == std::string_view::npos) j = rest.size();
+    if (++field == n) {
+      std::string_view s = rest.substr(i, j - i);
+      uint64_t v = 0;
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+      return v;
+    }
+    i = j;
+  }
+  return std::nullopt;
+}
+
+}  // namespace paddock
