@@ -122,6 +122,12 @@ Result<int> run_command(const RunFlags& flags, Result<StartedSandbox> started) {
   req.audit_log = flags.common.audit_log;
   req.speculation = std::move(speculation);
   req.walls_path = walls_path;
+  // Nothing is left to print or undo once the run is over: the process ends there.
+  req.end_process = [](int code) {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(code);
+  };
   if (flags.shell_command) {
     if (!flags.argv.empty())
       return plain_error("run", "give either -c 'COMMAND' or -- PROGRAM [ARG]..., not both");

@@ -541,6 +541,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     e.exit_code = exit_code;
     return e;
   }
+  if (req.end_process) req.end_process(exit_code);
   return exit_code;
 }
 
