@@ -131,7 +131,7 @@ int reopen_flags(int flags) {
 // Finishes an open on a worker: reopens the pinned inode (waiting as the caller would) and
 // installs the result.
 Out<long> defer_open(Call& c, std::shared_ptr<UniqueFd> pin, int flags, bool truncate) {
-  return c.defer([pin, flags, truncate](int notify, uint64_t id) {
+  return c.defer([pin = std::move(pin), flags, truncate](int notify, uint64_t id) {
     UniqueFd fd(::open(proc_fd(pin->get()).c_str(), reopen_flags(flags)));
     if (!fd.valid()) return answer_error(notify, id, errno);
     struct stat st;
