@@ -35,7 +35,7 @@ namespace {
 
 // Sandbox side, before the spec: what needs no policy. The network namespace is made here
 // rather than by clone() so that its cost falls in the child, beside the supervisor's work.
-Result<ProxyListeners> prepare(uid_t uid, gid_t gid, int sync_fd) {
+Result<ProxyListeners> prepare(uid_t uid, gid_t gid, int sync_fd, UniqueFd& masks) {
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return sys_error("prctl(PR_SET_PDEATHSIG)");
   // getppid() is 0 across the pid namespace; a hung-up channel says the supervisor is gone.
   pollfd p{sync_fd, POLLRDHUP, 0};
@@ -44,6 +44,11 @@ Result<ProxyListeners> prepare(uid_t uid, gid_t gid, int sync_fd) {
   PADDOCK_TRY(write_id_maps(uid, gid));
   if (::sethostname(kSandboxHostname, std::char_traits<char>::length(kSandboxHostname)) != 0)
     return sys_error("sethostname", kSandboxHostname);
+  // The overlay masks' tmpfs, first: with walls sent ahead the supervisor fills it meanwhile.
+  auto tmpfs = mask_tmpfs();
+  if (!tmpfs) return tmpfs.error();
+  masks = std::move(*tmpfs);
+  PADDOCK_TRY(send_scratch(sync_fd, masks.get()));
   if (::unshare(CLONE_NEWNET) != 0) return sys_error("unshare(CLONE_NEWNET)", "sandbox network");
   PADDOCK_TRY(bring_loopback_up());
   PADDOCK_TRY(add_resolver_address());
@@ -77,6 +82,23 @@ Result<SandboxSpec> receive_spec(int sync_fd, bool& speculative, UniqueFd& termi
     return plain_error("sandbox", "the spec and its terminal do not agree");
   if (spec->own_terminal.enabled) terminal = std::move(m->fds[1]);
   return spec;
+}
+
+// The overlay masks of `spec`, in the sandbox side's tmpfs: made by the supervisor for walls it
+// sent ahead (it says so before anything else), else here.
+Status masks_for(const SandboxSpec& spec, bool speculative, int sync_fd, UniqueFd& tmpfs) {
+  if (speculative) {
+    auto m = receive_message(sync_fd);
+    if (!m) return m.error();
+    if (m->type == ChannelMessage::Type::MasksReady) return ok_status();
+    if (m->type != ChannelMessage::Type::MasksNone)
+      return plain_error("sandbox", "the supervisor did not say whether it made the masks");
+    // It may have begun: a fresh tmpfs, not one half made.
+    auto fresh = mask_tmpfs();
+    if (!fresh) return fresh.error();
+    tmpfs = std::move(*fresh);
+  }
+  return make_masks(spec.mounts, tmpfs.get());
 }
 
 // After speculative walls: the command, once the supervisor has found them to be the walls
@@ -119,8 +141,9 @@ Status hand_over_listeners(ProxyListeners listeners, int sync_fd) {
 // The rest of the walls, in the order that matters for security: nothing is exec'd before every
 // wall is up, and seccomp comes last because it also forbids the mounts made before it.
 // `factory` receives init's end of the socket factory (--publish).
-Status contain(const SandboxSpec& spec, int sync_fd, UniqueFd& factory) {
-  PADDOCK_TRY(build_mount_view(spec.mounts, spec.cwd, spec.view_extras));
+Status contain(const SandboxSpec& spec, const PreparedMasks& masks, int sync_fd,
+               UniqueFd& factory) {
+  PADDOCK_TRY(build_mount_view(spec.mounts, spec.cwd, spec.view_extras, masks));
   UniqueFd agent;
   if (!spec.ssh_agent_socket.empty()) {
     auto l = create_agent_listener(spec.ssh_agent_socket);
@@ -163,7 +186,8 @@ Status contain(const SandboxSpec& spec, int sync_fd, UniqueFd& factory) {
 
 [[noreturn]] void sandbox_side(uid_t uid, gid_t gid, int sync_fd,
                                const std::optional<CpuMask>& cpus) {
-  auto listeners = prepare(uid, gid, sync_fd);
+  UniqueFd masks;
+  auto listeners = prepare(uid, gid, sync_fd, masks);
   std::optional<Error> failed;
   UniqueFd factory;
   UniqueFd terminal;
@@ -175,9 +199,13 @@ Status contain(const SandboxSpec& spec, int sync_fd, UniqueFd& factory) {
     // The supervisor's move of this process (cpu_placement.h) came before its first message.
     if (Status c = cpus ? restore_cpu_mask(*cpus) : ok_status(); !c.ok()) {
       failed = c.error();
+    } else if (Status m = masks_for(*spec, speculative, sync_fd, masks); !m.ok()) {
+      failed = m.error();
     } else if (Status t = take_own_terminal(spec->own_terminal, terminal); !t.ok()) {
       failed = t.error();
-    } else if (Status s = contain(*spec, sync_fd, factory); !s.ok()) {
+    } else if (Status s = contain(*spec, PreparedMasks{masks.get(), mask_names(spec->mounts)},
+                                  sync_fd, factory);
+               !s.ok()) {
       failed = s.error();
     } else if (Status g = speculative ? receive_go(sync_fd, *spec) : ok_status(); !g.ok()) {
       failed = g.error();
@@ -194,7 +222,10 @@ Status contain(const SandboxSpec& spec, int sync_fd, UniqueFd& factory) {
 }  // namespace
 
 StartedSandbox::StartedSandbox(StartedSandbox&& o) noexcept
-    : pid(o.pid), pidfd(std::move(o.pidfd)), sync(std::move(o.sync)) {
+    : pid(o.pid),
+      pidfd(std::move(o.pidfd)),
+      sync(std::move(o.sync)),
+      mask_tmpfs(std::move(o.mask_tmpfs)) {
   o.pid = -1;
 }
 
@@ -220,6 +251,7 @@ StartedSandbox& StartedSandbox::operator=(StartedSandbox&& o) noexcept {
   o.pid = -1;
   pidfd = std::move(o.pidfd);
   sync = std::move(o.sync);
+  mask_tmpfs = std::move(o.mask_tmpfs);
   return *this;
 }
 
@@ -280,6 +312,30 @@ Status send_speculative_walls(const StartedSandbox& started, const std::string& 
   return send_walls(started.sync.get(), mem->get());
 }
 
+namespace {
+
+// The sandbox side's first message: its masks' tmpfs. Anything else (it failed already) is
+// left for launch_sandbox(), which reports it. It is sent right after the id maps; a sandbox
+// side that has not sent it within a second is not waited for here.
+bool receive_scratch(StartedSandbox& started) {
+  if (started.mask_tmpfs.valid()) return true;
+  if (peek_message_type(started.sync.get(), 1000) != ChannelMessage::Type::Scratch) return false;
+  auto m = receive_message(started.sync.get());
+  if (!m || m->fds.size() != 1) return false;
+  started.mask_tmpfs = std::move(m->fds[0]);
+  return true;
+}
+
+}  // namespace
+
+void make_speculative_masks(StartedSandbox& started, const SandboxSpec& walls) {
+  // Made here or, when anything stands in the way, by the sandbox side as without walls sent
+  // ahead: a failed send means it has exited, and its own message says why.
+  const bool made =
+      receive_scratch(started) && make_masks(walls.mounts, started.mask_tmpfs.get()).ok();
+  (void)send_masks_ready(started.sync.get(), made);
+}
+
 Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,
                                        int terminal_fd, bool walls_sent) {
   // The spec travels in a memory file: it may exceed a socket message. A failed send means the
@@ -302,6 +358,7 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
   // The listeners were sent before the spec was awaited: normally queued already.
   std::optional<ProxyListeners> listeners;
   auto msg = receive_message(started.sync.get());
+  if (msg && msg->type == ChannelMessage::Type::Scratch) msg = receive_message(started.sync.get());
   if (msg && msg->type == ChannelMessage::Type::Listeners) {
     if (msg->fds.size() != 5)
       return plain_error("sandbox",

@@ -21,6 +21,8 @@ struct StartedSandbox {
   pid_t pid = -1;
   UniqueFd pidfd;
   UniqueFd sync;  // supervisor's end of the sync channel
+  // The sandbox side's tmpfs for the overlay masks, once received (Scratch; it sends it first).
+  UniqueFd mask_tmpfs;
 
   StartedSandbox() = default;
   StartedSandbox(StartedSandbox&& o) noexcept;
@@ -60,5 +62,10 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
 // waits for launch_sandbox(..., walls_sent=true), which the supervisor calls only when its own
 // spec has exactly these walls (spec_speculation.h).
 Status send_speculative_walls(const StartedSandbox& started, const std::string& walls);
+
+// After send_speculative_walls(): makes the overlay masks `walls` need in the sandbox side's
+// tmpfs and tells it so (or, when they cannot be made here, that it makes them itself). The
+// sandbox side, meanwhile, makes its network namespace: the masks leave its path.
+void make_speculative_masks(StartedSandbox& started, const SandboxSpec& walls);
 
 }  // namespace paddock

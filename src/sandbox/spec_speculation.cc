@@ -57,7 +57,7 @@ std::string kept_walls_path(const std::string& state_dir, const std::string& inv
   return join_path(join_path(state_dir, "specs"), sha256_hex(invocation).substr(0, 32));
 }
 
-std::optional<Speculation> speculate(const StartedSandbox& started, const std::string& path) {
+std::optional<Speculation> speculate(StartedSandbox& started, const std::string& path) {
   auto bytes = read_small_file(path);
   if (!bytes) return std::nullopt;
   auto walls = decode_walls(*bytes);
@@ -75,6 +75,7 @@ std::optional<Speculation> speculate(const StartedSandbox& started, const std::s
   }
   s.walls = encode_walls(*walls);
   if (!send_speculative_walls(started, s.walls).ok()) return std::nullopt;
+  make_speculative_masks(started, *walls);
   return s;
 }
 

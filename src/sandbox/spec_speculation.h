@@ -26,8 +26,9 @@ struct Speculation {
 std::string kept_walls_path(const std::string& state_dir, const std::string& invocation);
 
 // Sends the walls kept at `path`, with a fresh run name, when there are any and the home layer
-// store they mount is free (its lock is then held in the result). nullopt: nothing was sent.
-std::optional<Speculation> speculate(const StartedSandbox& started, const std::string& path);
+// store they mount is free (its lock is then held in the result), and makes the overlay masks
+// they need for the sandbox side (make_speculative_masks). nullopt: nothing was sent.
+std::optional<Speculation> speculate(StartedSandbox& started, const std::string& path);
 
 // Keeps this run's walls at `path` for the next run (its run name `run` left out). Best effort:
 // a walls file that cannot be written only costs the next run its head start.

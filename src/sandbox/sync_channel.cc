@@ -1,5 +1,6 @@
 #include "sandbox/sync_channel.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -78,7 +79,8 @@ Status send_ready(int sock, const std::vector<int>& fds) {
 }
 
 Status send_spec(int sock, int spec_fd, int terminal_fd) {
-  if (terminal_fd >= 0) return send_with_fds(sock, ChannelMessage::Type::Spec, {spec_fd, terminal_fd});
+  if (terminal_fd >= 0)
+    return send_with_fds(sock, ChannelMessage::Type::Spec, {spec_fd, terminal_fd});
   return send_with_fds(sock, ChannelMessage::Type::Spec, {spec_fd});
 }
 
@@ -88,6 +90,15 @@ Status send_walls(int sock, int walls_fd) {
 
 Status send_go(int sock, int command_fd) {
   return send_with_fds(sock, ChannelMessage::Type::Go, {command_fd});
+}
+
+Status send_scratch(int sock, int mount_fd) {
+  return send_with_fds(sock, ChannelMessage::Type::Scratch, {mount_fd});
+}
+
+Status send_masks_ready(int sock, bool ready) {
+  return send_with_fds(
+      sock, ready ? ChannelMessage::Type::MasksReady : ChannelMessage::Type::MasksNone, {});
 }
 
 void send_failure(int sock, const Error& e) {
@@ -153,10 +164,25 @@ Result<ChannelMessage> receive_message(int sock) {
     m.exit_code = static_cast<int>(code);
   } else if (m.type != ChannelMessage::Type::Ready && m.type != ChannelMessage::Type::Spec &&
              m.type != ChannelMessage::Type::Listeners && m.type != ChannelMessage::Type::Walls &&
-             m.type != ChannelMessage::Type::Go) {
+             m.type != ChannelMessage::Type::Go && m.type != ChannelMessage::Type::Scratch &&
+             m.type != ChannelMessage::Type::MasksReady &&
+             m.type != ChannelMessage::Type::MasksNone) {
     return plain_error("sync channel", "unknown message type");
   }
   return m;
+}
+
+std::optional<ChannelMessage::Type> peek_message_type(int sock, int timeout_ms) {
+  pollfd p{sock, POLLIN, 0};
+  int n;
+  do n = ::poll(&p, 1, timeout_ms);
+  while (n < 0 && errno == EINTR);
+  if (n != 1) return std::nullopt;
+  char head[4];
+  if (::recv(sock, head, sizeof head, MSG_PEEK | MSG_DONTWAIT) != sizeof head) return std::nullopt;
+  uint32_t type = 0;
+  std::memcpy(&type, head, sizeof type);
+  return static_cast<ChannelMessage::Type>(type);
 }
 
 }  // namespace paddock

@@ -1,6 +1,7 @@
 #pragma once
 // The one channel between the sandbox side and the supervisor: errors cross the fork as values
 // ({op, path, errno, detail}) and fds cross it with SCM_RIGHTS. A SOCK_SEQPACKET socketpair.
+#include <optional>
 #include <vector>
 
 #include "base/result.h"
@@ -12,8 +13,9 @@ struct ChannelMessage {
   // Listeners: sandbox side -> supervisor, as soon as its network namespace has them (before
   // the spec), so the proxy and the resolver start while the view is built. Ready: sandbox
   // side -> supervisor, walls up. Spec: supervisor -> sandbox side, one fd holding the encoded
-  // SandboxSpec (spec_codec.h), and the slave of paddock's pty when the spec has one. Exited: init -> supervisor, the command has ended and init is
-  // about to (the supervisor stops its threads while the kernel tears the namespaces down).
+  // SandboxSpec (spec_codec.h), and the slave of paddock's pty when the spec has one. Exited: init
+  // -> supervisor, the command has ended and init is about to (the supervisor stops its threads
+  // while the kernel tears the namespaces down).
   enum class Type : uint32_t {
     Eof = 0,
     Ready = 1,
@@ -23,6 +25,12 @@ struct ChannelMessage {
     Exited = 5,
     Walls = 6,  // supervisor -> sandbox side: a spec without its command, sent speculatively
     Go = 7,     // supervisor -> sandbox side: the walls are confirmed; one fd holding the command
+    // sandbox side -> supervisor, first: the tmpfs for the overlay masks (fsmount's descriptor)
+    Scratch = 8,
+    // supervisor -> sandbox side, after Walls: the masks those walls need are in the tmpfs
+    // (MasksReady), or the sandbox side makes them itself (MasksNone)
+    MasksReady = 9,
+    MasksNone = 10,
   };
   Type type = Type::Eof;
   Error error;                // for Failed
@@ -37,10 +45,15 @@ Status send_ready(int sock, const std::vector<int>& fds);
 Status send_spec(int sock, int spec_fd, int terminal_fd = -1);
 Status send_walls(int sock, int walls_fd);
 Status send_go(int sock, int command_fd);
+Status send_scratch(int sock, int mount_fd);
+Status send_masks_ready(int sock, bool ready);
 // Best effort, like send_failure: init's last word, the command's exit code.
 void send_exited(int sock, int exit_code);
 // Best effort from a dying child: there is nobody else to tell.
 void send_failure(int sock, const Error& e);
 Result<ChannelMessage> receive_message(int sock);
+// The type of the next message, left in the channel; nullopt when none comes within
+// `timeout_ms` or the channel is closed.
+std::optional<ChannelMessage::Type> peek_message_type(int sock, int timeout_ms);
 
 }  // namespace paddock

@@ -27,6 +27,7 @@ constexpr const char* kOld = "/oldroot";
 constexpr const char* kEmptyFile = "/empty";
 constexpr const char* kHostsFile = "/hosts";
 constexpr const char* kResolvFile = "/resolv.conf";
+constexpr const char* kMasks = "/masks";
 
 std::string in_new(const std::string& p) {
   return p == "/" ? kNew : kNew + p;
@@ -190,8 +191,7 @@ Status run_op(const MountOp& op, const ViewExtras& extras, OverlayBuilder& overl
     case MountOp::Kind::OpaqueDir:
     case MountOp::Kind::MaskDir:
     case MountOp::Kind::MaskFile:
-      overlays.add_mask_step(op);
-      return ok_status();
+      return ok_status();  // in the masks made before the view (make_masks)
     case MountOp::Kind::Overlay:
       return overlays.mount(op, dst, op.source.empty() ? std::string() : in_old(op.source),
                             op.store.empty() ? std::string() : in_old(op.store));
@@ -242,7 +242,8 @@ std::string overlay_hint(const MountOp& op) {
 
 }  // namespace
 
-Status build_mount_view(const MountPlan& plan, const std::string& cwd, const ViewExtras& extras) {
+Status build_mount_view(const MountPlan& plan, const std::string& cwd, const ViewExtras& extras,
+                        const PreparedMasks& masks) {
   // Nothing we mount may propagate back to the host.
   PADDOCK_TRY(do_mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr, "/ (make private)"));
   // A private tmpfs becomes the staging root, with the host tree at /oldroot.
@@ -255,13 +256,16 @@ Status build_mount_view(const MountPlan& plan, const std::string& cwd, const Vie
   if (::syscall(SYS_pivot_root, ".", "oldroot") != 0) return sys_error("pivot_root", "staging");
   if (::chdir("/") != 0) return sys_error("chdir", "/");
   if (::chmod(kEmptyFile, 0444) != 0) return sys_error("chmod", kEmptyFile);
+  PADDOCK_TRY(make_dir(kMasks, 0700));
+  if (::move_mount(masks.tmpfs, "", AT_FDCWD, kMasks, MOVE_MOUNT_F_EMPTY_PATH) != 0)
+    return sys_error("move_mount", "the overlay masks' tmpfs", errno, kMasks);
 
   // The new root: the host's root bound read-only (the plan's first step), or a tmpfs on
   // which the plan rebuilds the top level.
   if (!starts_from_host_root(plan))
     PADDOCK_TRY(do_mount("tmpfs", kNew, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", "/"));
-  OverlayBuilder overlays("");       // masks and in-memory layers go on the staging tmpfs
-  std::vector<std::string> layered;  // writable overlays mounted so far
+  OverlayBuilder overlays("", masks, kMasks);  // in-memory layers go on the staging tmpfs
+  std::vector<std::string> layered;            // writable overlays mounted so far
   for (const auto& op : plan.ops) {
     bool beneath_layer = false;
     if (!is_mask_op(op.kind))

@@ -5,6 +5,7 @@
 
 #include "base/result.h"
 #include "policy/mount_plan.h"
+#include "walls/overlay_mount.h"
 
 namespace paddock {
 
@@ -17,8 +18,9 @@ struct ViewExtras {
   std::string resolv;          // what the sandbox reads there: the sandbox's own resolver
 };
 
-// Builds the view and makes it the root; afterwards the working directory is `cwd`.
-Status build_mount_view(const MountPlan& plan, const std::string& cwd,
-                        const ViewExtras& extras = {});
+// Builds the view and makes it the root; afterwards the working directory is `cwd`. `masks`:
+// the plan's overlay masks, made before (overlay_mount.h); their tmpfs is attached here.
+Status build_mount_view(const MountPlan& plan, const std::string& cwd, const ViewExtras& extras,
+                        const PreparedMasks& masks);
 
 }  // namespace paddock

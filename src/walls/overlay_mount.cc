@@ -98,22 +98,73 @@ std::string overlay_option_path(const std::string& path) {
   return out;
 }
 
-Result<std::string> OverlayBuilder::build_mask(const MountOp& op, const std::string& lower) {
-  UniqueFd lower_fd;
-  if (!lower.empty()) {
-    lower_fd.reset(::open(lower.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!lower_fd.valid()) return sys_error("open", op.source, errno, "an overlay's lower layer");
+Result<UniqueFd> mask_tmpfs() {
+  UniqueFd fs(::fsopen("tmpfs", FSOPEN_CLOEXEC));
+  if (!fs.valid()) return sys_error("fsopen", "tmpfs (overlay masks)");
+  if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "mode", "0700", 0) != 0 ||
+      ::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
+    return sys_error("fsconfig", "tmpfs (overlay masks)");
+  UniqueFd mnt(::fsmount(fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));
+  if (!mnt.valid()) return sys_error("fsmount", "tmpfs (overlay masks)");
+  return mnt;
+}
+
+namespace {
+
+// Calls `each(op, steps, name)` for every overlay step of `plan`, with the mask steps before it
+// and the name of its mask ("" when it has none).
+template <class F>
+void for_each_overlay(const MountPlan& plan, F each) {
+  std::vector<MountOp> steps;  // the mask steps since the last overlay
+  unsigned masks = 0;
+  for (const MountOp& op : plan.ops) {
+    if (is_mask_op(op.kind)) {
+      steps.push_back(op);
+      continue;
+    }
+    if (op.kind != MountOp::Kind::Overlay) continue;
+    const bool with_mask = !steps.empty() || !op.writable || op.source.empty();
+    each(op, steps, with_mask ? "mask-" + std::to_string(++masks) : std::string());
+    steps.clear();
   }
-  auto recipe = plan_mask(op.path, masks_, [&lower_fd](const std::string& rel) {
-    return lower_dir_mode(lower_fd.get(), rel);
+}
+
+}  // namespace
+
+std::vector<std::string> mask_names(const MountPlan& plan) {
+  std::vector<std::string> names;
+  for_each_overlay(plan, [&names](const MountOp&, const std::vector<MountOp>&, std::string name) {
+    names.push_back(std::move(name));
   });
-  if (!recipe) return recipe.error();
-  std::string mask = scratch_ + "/mask-" + std::to_string(seq_);
-  if (::mkdir(mask.c_str(), 0700) != 0) return sys_error("mkdir", mask, errno, "overlay mask");
-  UniqueFd mask_fd(::open(mask.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!mask_fd.valid()) return sys_error("open", mask);
-  PADDOCK_TRY(make_mask(mask_fd.get(), *recipe, mask));
-  return mask;
+  return names;
+}
+
+Status make_masks(const MountPlan& plan, int tmpfs) {
+  Status st = ok_status();
+  for_each_overlay(
+      plan, [&](const MountOp& op, const std::vector<MountOp>& steps, const std::string& name) {
+        if (!st.ok() || name.empty()) return;
+        st = [&]() -> Status {
+          UniqueFd lower_fd;
+          if (!op.source.empty()) {
+            lower_fd.reset(::open(op.source.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+            if (!lower_fd.valid())
+              return sys_error("open", op.source, errno, "an overlay's lower layer");
+          }
+          auto recipe = plan_mask(op.path, steps, [&lower_fd](const std::string& rel) {
+            return lower_dir_mode(lower_fd.get(), rel);
+          });
+          if (!recipe) return recipe.error();
+          const std::string shown = "mask of " + op.path;
+          if (::mkdirat(tmpfs, name.c_str(), 0700) != 0)
+            return sys_error("mkdir", shown, errno, "overlay mask");
+          UniqueFd mask_fd(
+              ::openat(tmpfs, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+          if (!mask_fd.valid()) return sys_error("open", shown);
+          return make_mask(mask_fd.get(), *recipe, shown);
+        }();
+      });
+  return st;
 }
 
 // An upper layer in memory (--ephemeral-home, or the project's layer is busy): one tmpfs for
@@ -126,7 +177,7 @@ Result<std::string> OverlayBuilder::memory_layer(const std::string& lower) {
       return sys_error("mount tmpfs", "(the home layer in memory)");
     memory_mounted_ = true;
   }
-  std::string dir = base + "/" + std::to_string(seq_);
+  std::string dir = base + "/" + std::to_string(seq_);  // this overlay's index, plus one
   struct stat st;
   mode_t mode = !lower.empty() && ::stat(lower.c_str(), &st) == 0 ? st.st_mode & 07777 : 0755;
   if (::mkdir(dir.c_str(), 0700) != 0) return sys_error("mkdir", dir);
@@ -197,14 +248,12 @@ Status OverlayBuilder::ensure_store_dirs(const MountOp& op, const std::string& l
 
 Status OverlayBuilder::mount(const MountOp& op, const std::string& target, const std::string& lower,
                              const std::string& store) {
-  ++seq_;
+  const size_t index = seq_++;
+  if (index >= masks_.names.size())
+    return plain_error("mount overlay", "no mask was prepared for this overlay", op.path);
   std::string opts = "lowerdir=";
-  bool with_mask = !masks_.empty() || !op.writable || lower.empty();
-  if (with_mask) {
-    auto mask = build_mask(op, lower);
-    masks_.clear();
-    if (!mask) return mask.error();
-    opts += overlay_option_path(*mask);
+  if (!masks_.names[index].empty()) {
+    opts += overlay_option_path(masks_dir_ + "/" + masks_.names[index]);
     if (!lower.empty()) opts += ":";
   }
   if (!lower.empty()) opts += overlay_option_path(lower);
