@@ -213,7 +213,10 @@ Status OverlayBuilder::ensure_store_dirs(const MountOp& op, const std::string& l
       std::string name(comps[i]);
       mode_t mode = 0700;
       if (in_upper) {
-        if (i > 0) below = below.empty() ? name : below + "/" + name;
+        if (i > 0) {
+          if (!below.empty()) below += '/';
+          below += name;
+        }
         mode_t m = lower_dir_mode(home_fd.get(), below);
         if (m != 0) mode = m;
       }
