@@ -482,9 +482,9 @@ try:
     s.connect(sys.argv[1])
 except OSError as e:
     print(json.dumps({"connect": e.errno})); sys.exit()
-s.sendall(b'{"op":"summary"}\n')
 data = b""
 try:
+    s.sendall(b'{"op":"summary"}\n')
     while chunk := s.recv(4096):
         data += chunk
 except OSError:
@@ -536,15 +536,17 @@ def test_root_is_refused_by_a_users_sandbox(paddock):
         os.chown(d, pw.pw_uid, pw.pw_gid)
     env = host_env(home)
     env["USER"] = pw.pw_name
+    d = Path(f"/tmp/paddock-{pw.pw_uid}/ctl")
+    # That user's other runs (a killed one leaves its socket) are not this test's.
+    before = set(d.glob("*.sock")) if d.is_dir() else set()
     p = subprocess.Popen([paddock, "run", "--ephemeral-home", "-c", PRELUDE + "step end"],
                          user=pw.pw_uid,
                          group=pw.pw_gid, extra_groups=[], cwd=str(project), env=env,
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
     try:
-        d = Path(f"/tmp/paddock-{pw.pw_uid}/ctl")
-        assert wait_for(lambda: d.is_dir() and any(d.glob("*.sock")), 15), p.poll()
-        socks = list(d.glob("*.sock"))
+        assert wait_for(lambda: d.is_dir() and set(d.glob("*.sock")) - before, 15), p.poll()
+        socks = sorted(set(d.glob("*.sock")) - before)
         owned = [s for s in socks if os.lstat(s).st_uid == pw.pw_uid]
         assert owned
         out = subprocess.run(["python3", "-c", CONNECT, str(owned[0])], capture_output=True,
