@@ -11,11 +11,11 @@ namespace paddock {
 
 struct ChannelMessage {
   // Listeners: sandbox side -> supervisor, as soon as its network namespace has them (before
-  // the spec), so the proxy and the resolver start while the view is built. Ready: sandbox
-  // side -> supervisor, walls up. Spec: supervisor -> sandbox side, one fd holding the encoded
-  // SandboxSpec (spec_codec.h), and the slave of paddock's pty when the spec has one. Exited: init
-  // -> supervisor, the command has ended and init is about to (the supervisor stops its threads
-  // while the kernel tears the namespaces down).
+  // the spec): the proxy and the resolver serve them from the first connection or query. Ready:
+  // sandbox side -> supervisor, walls up. Spec: supervisor -> sandbox side, one fd holding the
+  // encoded SandboxSpec (spec_codec.h), and the slave of paddock's pty when the spec has one.
+  // Exited: init -> supervisor, the command has ended and init is about to (the supervisor stops
+  // its threads while the kernel tears the namespaces down).
   enum class Type : uint32_t {
     Eof = 0,
     Ready = 1,
