@@ -136,32 +136,49 @@ int paddock_main(int argc, char** argv) {
       "build the sandbox or the settings are bad; 126 not executable; 127 not found.\n"
       "See paddock(1).");
 
+  // The other subcommands' parsers are not made for `paddock run` (`early` is set exactly then):
+  // their options (`policy` has all of run's) cost ~0.1 ms before the sandbox gets its plan.
   bool doctor_json = false;
-  CLI::App* doctor_cmd =
-      app.add_subcommand("doctor", "which walls this host supports and how to enable missing ones");
-  doctor_cmd->add_flag("--json", doctor_json, "machine-readable output");
-
+  CLI::App* doctor_cmd = nullptr;
   paddock::CommonFlags policy_flags;
   bool policy_json = false;
-  CLI::App* policy_cmd = app.add_subcommand("policy", "print the effective policy and warnings");
-  add_common(policy_cmd, policy_flags);
-  policy_cmd->add_flag("--json", policy_json, "machine-readable output");
-
+  CLI::App* policy_cmd = nullptr;
   bool reset_all = false;
-  CLI::App* reset_cmd = app.add_subcommand(
-      "reset", "discard the home layer of this project (what its sandboxes wrote to the home)");
-  reset_cmd->add_flag("--all", reset_all, "discard the home layers of every project");
   std::string reset_project;
-  reset_cmd
-      ->add_option("--project", reset_project,
-                   "the project whose layer to discard (default: as paddock run chooses it)")
-      ->type_name("DIR");
-
-  // Not for `paddock run` (`early` is set exactly then): the five parsers cost ~55 µs before
-  // the sandbox gets its plan.
+  CLI::App* reset_cmd = nullptr;
   paddock::CtlFlags ctl_flags;
   paddock::CtlCommands ctl;
-  if (!early) ctl = paddock::add_ctl_subcommand(app, ctl_flags);
+  std::string connect_host;
+  uint16_t connect_port = 0;
+  CLI::App* connect_cmd = nullptr;
+  if (!early) {
+    doctor_cmd = app.add_subcommand(
+        "doctor", "which walls this host supports and how to enable missing ones");
+    doctor_cmd->add_flag("--json", doctor_json, "machine-readable output");
+
+    policy_cmd = app.add_subcommand("policy", "print the effective policy and warnings");
+    add_common(policy_cmd, policy_flags);
+    policy_cmd->add_flag("--json", policy_json, "machine-readable output");
+
+    reset_cmd = app.add_subcommand(
+        "reset", "discard the home layer of this project (what its sandboxes wrote to the home)");
+    reset_cmd->add_flag("--all", reset_all, "discard the home layers of every project");
+    reset_cmd
+        ->add_option("--project", reset_project,
+                     "the project whose layer to discard (default: as paddock run chooses it)")
+        ->type_name("DIR");
+
+    ctl = paddock::add_ctl_subcommand(app, ctl_flags);
+
+    connect_cmd = app.add_subcommand(
+        "connect", "SOCKS5 client for ssh's ProxyCommand inside the sandbox (relays stdin/stdout)");
+    connect_cmd->add_option("host", connect_host, "destination host")
+        ->required()
+        ->type_name("HOST");
+    connect_cmd->add_option("port", connect_port, "destination port")
+        ->required()
+        ->type_name("PORT");
+  }
 
   // Everything after the first "--" is the program and its arguments, untouched by the parser.
   std::vector<std::string> args;
@@ -175,12 +192,6 @@ int paddock_main(int argc, char** argv) {
     (after ? program : args).emplace_back(argv[i]);
   }
   std::reverse(args.begin(), args.end());  // CLI11 takes the vector form reversed
-  std::string connect_host;
-  uint16_t connect_port = 0;
-  CLI::App* connect_cmd = app.add_subcommand(
-      "connect", "SOCKS5 client for ssh's ProxyCommand inside the sandbox (relays stdin/stdout)");
-  connect_cmd->add_option("host", connect_host, "destination host")->required()->type_name("HOST");
-  connect_cmd->add_option("port", connect_port, "destination port")->required()->type_name("PORT");
 
   try {
     app.parse(args);
@@ -207,8 +218,9 @@ int paddock_main(int argc, char** argv) {
     if (!early) early.emplace(paddock::start_sandbox());
     return report(paddock::run_command(run, std::move(*early)));
   }
-  if (doctor_cmd->parsed()) return report(paddock::doctor_command(doctor_json));
-  if (connect_cmd->parsed()) {
+  if (doctor_cmd != nullptr && doctor_cmd->parsed())
+    return report(paddock::doctor_command(doctor_json));
+  if (connect_cmd != nullptr && connect_cmd->parsed()) {
     auto r = paddock::connect_command(connect_host, connect_port);
     if (!r.ok()) {
       std::fprintf(stderr, "paddock: %s\n", r.error().message().c_str());
@@ -216,8 +228,10 @@ int paddock_main(int argc, char** argv) {
     }
     return *r;
   }
-  if (policy_cmd->parsed()) return report(paddock::policy_command(policy_flags, policy_json));
-  if (reset_cmd->parsed()) return report(paddock::reset_command(reset_all, reset_project));
+  if (policy_cmd != nullptr && policy_cmd->parsed())
+    return report(paddock::policy_command(policy_flags, policy_json));
+  if (reset_cmd != nullptr && reset_cmd->parsed())
+    return report(paddock::reset_command(reset_all, reset_project));
   if (ctl.ctl != nullptr && ctl.ctl->parsed()) return report(paddock::ctl_command(ctl, ctl_flags));
   return 125;
 }
