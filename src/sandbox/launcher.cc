@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -84,21 +85,18 @@ Result<SandboxSpec> receive_spec(int sync_fd, bool& speculative, UniqueFd& termi
   return spec;
 }
 
-// The overlay masks of `spec`, in the sandbox side's tmpfs: made by the supervisor for walls it
-// sent ahead (it says so before anything else), else here.
-Status masks_for(const SandboxSpec& spec, bool speculative, int sync_fd, UniqueFd& tmpfs) {
-  if (speculative) {
-    auto m = receive_message(sync_fd);
-    if (!m) return m.error();
-    if (m->type == ChannelMessage::Type::MasksReady) return ok_status();
-    if (m->type != ChannelMessage::Type::MasksNone)
-      return plain_error("sandbox", "the supervisor did not say whether it made the masks");
-    // It may have begun: a fresh tmpfs, not one half made.
-    auto fresh = mask_tmpfs();
-    if (!fresh) return fresh.error();
-    tmpfs = std::move(*fresh);
-  }
-  return make_masks(spec.mounts, tmpfs.get());
+// For walls sent ahead, the supervisor makes the overlay masks in the sandbox side's tmpfs and
+// says when they are made (the next message after the walls): awaited only before the first
+// overlay, so the view's first steps go on meanwhile. A supervisor that could not make them
+// says so; this sandbox side then fails, and the supervisor starts one without walls sent ahead
+// (supervisor.cc), which makes its masks itself.
+Status await_masks(int sync_fd) {
+  auto m = receive_message(sync_fd);
+  if (!m) return m.error();
+  if (m->type == ChannelMessage::Type::MasksReady) return ok_status();
+  if (m->type == ChannelMessage::Type::MasksNone)
+    return plain_error("sandbox", "the supervisor could not make the overlay masks");
+  return plain_error("sandbox", "the supervisor did not say whether it made the overlay masks");
 }
 
 // After speculative walls: the command, once the supervisor has found them to be the walls
@@ -141,9 +139,11 @@ Status hand_over_listeners(ProxyListeners listeners, int sync_fd) {
 // The rest of the walls, in the order that matters for security: nothing is exec'd before every
 // wall is up, and seccomp comes last because it also forbids the mounts made before it.
 // `factory` receives init's end of the socket factory (--publish).
-Status contain(const SandboxSpec& spec, const PreparedMasks& masks, int sync_fd,
+Status contain(const SandboxSpec& spec, const PreparedMasks& masks, bool speculative, int sync_fd,
                UniqueFd& factory) {
-  PADDOCK_TRY(build_mount_view(spec.mounts, spec.cwd, spec.view_extras, masks));
+  std::function<Status()> masks_made;
+  if (speculative) masks_made = [sync_fd] { return await_masks(sync_fd); };
+  PADDOCK_TRY(build_mount_view(spec.mounts, spec.cwd, spec.view_extras, masks, masks_made));
   UniqueFd agent;
   if (!spec.ssh_agent_socket.empty()) {
     auto l = create_agent_listener(spec.ssh_agent_socket);
@@ -199,12 +199,13 @@ Status contain(const SandboxSpec& spec, const PreparedMasks& masks, int sync_fd,
     // The supervisor's move of this process (cpu_placement.h) came before its first message.
     if (Status c = cpus ? restore_cpu_mask(*cpus) : ok_status(); !c.ok()) {
       failed = c.error();
-    } else if (Status m = masks_for(*spec, speculative, sync_fd, masks); !m.ok()) {
+    } else if (Status m = speculative ? ok_status() : make_masks(spec->mounts, masks.get());
+               !m.ok()) {
       failed = m.error();
     } else if (Status t = take_own_terminal(spec->own_terminal, terminal); !t.ok()) {
       failed = t.error();
     } else if (Status s = contain(*spec, PreparedMasks{masks.get(), mask_names(spec->mounts)},
-                                  sync_fd, factory);
+                                  speculative, sync_fd, factory);
                !s.ok()) {
       failed = s.error();
     } else if (Status g = speculative ? receive_go(sync_fd, *spec) : ok_status(); !g.ok()) {

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -243,7 +244,7 @@ std::string overlay_hint(const MountOp& op) {
 }  // namespace
 
 Status build_mount_view(const MountPlan& plan, const std::string& cwd, const ViewExtras& extras,
-                        const PreparedMasks& masks) {
+                        const PreparedMasks& masks, const std::function<Status()>& masks_made) {
   // Nothing we mount may propagate back to the host.
   PADDOCK_TRY(do_mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr, "/ (make private)"));
   // A private tmpfs becomes the staging root, with the host tree at /oldroot.
@@ -266,7 +267,12 @@ Status build_mount_view(const MountPlan& plan, const std::string& cwd, const Vie
     PADDOCK_TRY(do_mount("tmpfs", kNew, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", "/"));
   OverlayBuilder overlays("", masks, kMasks);  // in-memory layers go on the staging tmpfs
   std::vector<std::string> layered;            // writable overlays mounted so far
+  bool masks_awaited = !masks_made;
   for (const auto& op : plan.ops) {
+    if (op.kind == MountOp::Kind::Overlay && !masks_awaited) {
+      PADDOCK_TRY(masks_made());
+      masks_awaited = true;
+    }
     bool beneath_layer = false;
     if (!is_mask_op(op.kind))
       for (const auto& o : layered) beneath_layer |= op.path != o && path_within(op.path, o);
@@ -286,6 +292,7 @@ Status build_mount_view(const MountPlan& plan, const std::string& cwd, const Vie
     }
   }
 
+  if (!masks_awaited) PADDOCK_TRY(masks_made());  // a plan without overlays: said all the same
   PADDOCK_TRY(
       place_generated(kHostsFile, extras.hosts_path, extras.hosts, "/etc/hosts (generated)"));
   PADDOCK_TRY(place_generated(kResolvFile, extras.resolv_path, extras.resolv,

@@ -1,5 +1,6 @@
 #pragma once
 // Executes a MountPlan inside a fresh mount namespace and pivots into the result. Child side.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,10 @@ struct ViewExtras {
 };
 
 // Builds the view and makes it the root; afterwards the working directory is `cwd`. `masks`:
-// the plan's overlay masks, made before (overlay_mount.h); their tmpfs is attached here.
+// the plan's overlay masks (overlay_mount.h); their tmpfs is attached here. `masks_made`, when
+// given, is called before the first overlay and says the masks are there (someone else makes
+// them meanwhile); else they are made already.
 Status build_mount_view(const MountPlan& plan, const std::string& cwd, const ViewExtras& extras,
-                        const PreparedMasks& masks);
+                        const PreparedMasks& masks, const std::function<Status()>& masks_made = {});
 
 }  // namespace paddock
