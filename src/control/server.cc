@@ -107,12 +107,6 @@ void ControlServer::run() {
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
-  pollfd wake{wake_.get(), POLLIN, 0};
-  int n;
-  do {
-    n = ::poll(&wake, 1, int(opts_.delay.count()));
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) return;  // stopped already (or poll failed: no socket rather than a busy loop)
   if (!listen_on_socket()) return;
   serve();
   remove_socket();

@@ -7,8 +7,9 @@
 //   ... the command runs ...
 //   s->stop();                                              // the socket is gone when it returns
 //
-// The socket is made on the thread, kSocketDelay after it starts, off the start-up's critical
-// path and not at all for a run that is over by then: in a fs struct of its own
+// The socket is made on the thread as soon as it starts, which the supervisor does kSocketDelay
+// into the run (off the start-up's critical path, and not at all for a run over by then): in a
+// fs struct of its own
 // (unshare CLONE_FS: umask 077 and the directory as cwd concern no other thread), bound under a
 // temporary name, made 0600, listening, then renamed to <ID>.sock, so `paddock ctl list` never
 // finds it before it answers. Every accepted connection's peer credentials are checked: only our
@@ -30,8 +31,8 @@
 namespace paddock::control {
 
 inline constexpr std::size_t kMaxClients = 8;
-// The socket is made this long after the run starts: a run that ends sooner (most of an agent's
-// commands) never makes one, and one that goes on has it before anyone can ask.
+// The server is started this long after the run starts: a run that ends sooner (most of an
+// agent's commands) never makes a socket, and one that goes on has it before anyone can ask.
 inline constexpr std::chrono::milliseconds kSocketDelay{50};
 inline constexpr std::chrono::seconds kIdle{10};
 
@@ -41,8 +42,6 @@ struct ServerOptions {
   bool debug = false;           // say where the socket is
   // The run's writable roots: a control directory beneath one is refused (ctl_dir.h).
   std::vector<std::string> sandbox_writable;
-  // How long the thread waits before it makes the socket (0: the caller waited already).
-  std::chrono::milliseconds delay = kSocketDelay;
 };
 
 // "paddock: warning: no control socket for this run ...: why" on stderr, unless quiet.

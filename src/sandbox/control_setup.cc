@@ -67,7 +67,7 @@ mediator::Records::Sink ControlLink::mediator_sink(mediator::Records::Sink next)
 }
 
 std::unique_ptr<control::ControlServer> ControlLink::serve(const std::vector<std::string>& writable,
-                                                           bool quiet, bool debug, bool at_once) {
+                                                           bool quiet, bool debug) {
   auto warn = [quiet](const std::string& why) { control::warn_no_control_socket(why, quiet); };
   for (const auto& w : warnings) warn(w);
   if (info.id.empty() || !control) return nullptr;
@@ -76,7 +76,6 @@ std::unique_ptr<control::ControlServer> ControlLink::serve(const std::vector<std
   opts.sandbox_writable = writable;
   opts.quiet = quiet;
   opts.debug = debug;
-  if (at_once) opts.delay = std::chrono::milliseconds(0);
   auto s = control::ControlServer::start(control, info.id, std::move(opts));
   if (!s) {
     warn(s.error().message());

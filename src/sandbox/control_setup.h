@@ -7,7 +7,7 @@
 //   ControlLink ctl = prepare_control(network, req);   // before NetworkRules is copied
 //   sinks: ctl.network_sink(next), ctl.mediator_sink(next)
 //   ctl.attach(rules, link.broker);                     // before the proxy or the server starts
-//   auto server = ctl.serve(writable, quiet, debug, /*at_once=*/true);  // 50 ms in
+//   auto server = ctl.serve(writable, quiet, debug);    // control::kSocketDelay in
 #include <functional>
 #include <memory>
 #include <string>
@@ -40,10 +40,10 @@ struct ControlLink {
       std::function<void(const proxy::AuditRecord&)> next) const;
   mediator::Records::Sink mediator_sink(mediator::Records::Sink next) const;
   // The control socket's thread; null (after a warning unless quiet) when there is none.
-  // `writable`: the run's writable roots (no control directory beneath them). `at_once`: the
-  // caller waited control::kSocketDelay already; the socket is made now.
+  // `writable`: the run's writable roots (no control directory beneath them). The socket is made
+  // at once: the caller starts it control::kSocketDelay into the run.
   std::unique_ptr<control::ControlServer> serve(const std::vector<std::string>& writable,
-                                                bool quiet, bool debug, bool at_once = false);
+                                                bool quiet, bool debug);
 };
 
 // `network`: the run's rules, given the live set here (every copy made later shares it).

@@ -472,7 +472,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     if (control_due && std::chrono::steady_clock::now() >= control_at) {
       control_due = false;
       if (Status st = complete_rules(); !st.ok()) return fail_started(st.error());
-      control_server = control.serve(fs.writable, req.quiet, req.debug, /*at_once=*/true);
+      control_server = control.serve(fs.writable, req.quiet, req.debug);
     }
     if (p[3].revents != 0) {
       // A call waits in the filter (POLLIN), or every process of the sandbox is gone (POLLHUP):
