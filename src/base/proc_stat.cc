@@ -1,6 +1,11 @@
 #include "base/proc_stat.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <charconv>
+
+#include "base/unique_fd.h"
 
 namespace paddock {
 
@@ -26,6 +31,15 @@ std::optional<uint64_t> proc_stat_field(std::string_view stat_text, int n) {
     i = j;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> read_proc_stat(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return std::nullopt;
+  char buf[1024];
+  ssize_t n = ::read(fd.get(), buf, sizeof buf);
+  if (n <= 0) return std::nullopt;
+  return std::string(buf, size_t(n));
 }
 
 }  // namespace paddock

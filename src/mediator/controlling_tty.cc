@@ -10,15 +10,13 @@
 
 #include "base/kernel_abi.h"
 #include "base/proc_stat.h"
+#include "base/pty.h"
 
 namespace paddock::mediator {
 
 namespace {
 
 constexpr unsigned kTtyAuxMajor = 5;  // /dev/tty is 5:0
-// UNIX98 pty slaves: majors 136-143, 256 minors each.
-constexpr unsigned kPtySlaveMajorFirst = 136;
-constexpr unsigned kPtySlaveMajorLast = 143;
 // Fields of /proc/PID/stat (proc(5)).
 constexpr int kSessionField = 6;
 constexpr int kTtyField = 7;
@@ -37,14 +35,10 @@ struct SessionTty {
 };
 
 Out<SessionTty> session_tty(const std::string& stat_path) {
-  UniqueFd fd(::open(stat_path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return CallError{ENOENT};
-  char buf[1024];
-  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-  if (n <= 0) return CallError{ENOENT};
-  std::string_view text(buf, size_t(n));
-  auto session = proc_stat_field(text, kSessionField);
-  auto tty = proc_stat_field(text, kTtyField);
+  auto text = read_proc_stat(stat_path);
+  if (!text) return CallError{ENOENT};
+  auto session = proc_stat_field(*text, kSessionField);
+  auto tty = proc_stat_field(*text, kTtyField);
   if (!session || !tty) return CallError{ENXIO};
   return SessionTty{*session, *tty};
 }
@@ -64,10 +58,9 @@ TtyChoice choose_controlling_tty(uint64_t caller_session, uint64_t caller_tty, u
     c.kind = TtyChoice::Kind::Ours;
     return c;
   }
-  const unsigned ma = tty_major(caller_tty);
-  if (ma >= kPtySlaveMajorFirst && ma <= kPtySlaveMajorLast) {
+  if (auto pty = pty_number(tty_major(caller_tty), tty_minor(caller_tty))) {
     c.kind = TtyChoice::Kind::SandboxPty;
-    c.pty = (ma - kPtySlaveMajorFirst) * 256 + tty_minor(caller_tty);
+    c.pty = *pty;
   }
   return c;
 }

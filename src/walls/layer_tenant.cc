@@ -28,13 +28,9 @@ std::optional<uint64_t> number(std::string_view s) {
 
 // The start time of `pid` now; nullopt when it is gone (or unreadable).
 std::optional<uint64_t> start_time_of(pid_t pid) {
-  std::string path = "/proc/" + std::to_string(pid) + "/stat";
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return std::nullopt;
-  char buf[1024];
-  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-  if (n <= 0) return std::nullopt;
-  return stat_start_time(std::string_view(buf, size_t(n)));
+  auto text = read_proc_stat("/proc/" + std::to_string(pid) + "/stat");
+  if (!text) return std::nullopt;
+  return stat_start_time(*text);
 }
 
 }  // namespace

@@ -13,20 +13,17 @@
 #include <utility>
 
 #include "base/kernel_abi.h"
+#include "base/pty.h"
 
 namespace paddock {
 
 namespace {
 
-// UNIX98 pty slaves: majors 136-143, 256 minors each.
-constexpr unsigned kPtySlaveMajorFirst = 136;
-constexpr unsigned kPtySlaveMajorLast = 143;
-
 bool pty_number(const struct stat& st, unsigned* n) {
   if (!S_ISCHR(st.st_mode)) return false;
-  unsigned ma = major(st.st_rdev);
-  if (ma < kPtySlaveMajorFirst || ma > kPtySlaveMajorLast) return false;
-  *n = (ma - kPtySlaveMajorFirst) * 256 + minor(st.st_rdev);
+  auto number = paddock::pty_number(major(st.st_rdev), minor(st.st_rdev));
+  if (!number) return false;
+  *n = *number;
   return true;
 }
 
