@@ -112,9 +112,9 @@ Result<UniqueFd> mask_tmpfs() {
 namespace {
 
 // Calls `each(op, steps, name)` for every overlay step of `plan`, with the mask steps before it
-// and the name of its mask ("" when it has none).
+// and the name of its mask ("" when it has none), until one fails.
 template <class F>
-void for_each_overlay(const MountPlan& plan, F each) {
+Status for_each_overlay(const MountPlan& plan, F each) {
   std::vector<MountOp> steps;  // the mask steps since the last overlay
   unsigned masks = 0;
   for (const MountOp& op : plan.ops) {
@@ -124,47 +124,48 @@ void for_each_overlay(const MountPlan& plan, F each) {
     }
     if (op.kind != MountOp::Kind::Overlay) continue;
     const bool with_mask = !steps.empty() || !op.writable || op.source.empty();
-    each(op, steps, with_mask ? "mask-" + std::to_string(++masks) : std::string());
+    PADDOCK_TRY(each(op, steps, with_mask ? "mask-" + std::to_string(++masks) : std::string()));
     steps.clear();
   }
+  return ok_status();
 }
 
 }  // namespace
 
 std::vector<std::string> mask_names(const MountPlan& plan) {
   std::vector<std::string> names;
-  for_each_overlay(plan, [&names](const MountOp&, const std::vector<MountOp>&, std::string name) {
-    names.push_back(std::move(name));
-  });
+  (void)for_each_overlay(
+      plan, [&names](const MountOp&, const std::vector<MountOp>&, std::string name) -> Status {
+        names.push_back(std::move(name));
+        return ok_status();
+      });
   return names;
 }
 
 Status make_masks(const MountPlan& plan, int tmpfs) {
-  Status st = ok_status();
-  for_each_overlay(
-      plan, [&](const MountOp& op, const std::vector<MountOp>& steps, const std::string& name) {
-        if (!st.ok() || name.empty()) return;
-        st = [&]() -> Status {
-          UniqueFd lower_fd;
-          if (!op.source.empty()) {
-            lower_fd.reset(::open(op.source.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-            if (!lower_fd.valid())
-              return sys_error("open", op.source, errno, "an overlay's lower layer");
-          }
-          auto recipe = plan_mask(op.path, steps, [&lower_fd](const std::string& rel) {
-            return lower_dir_mode(lower_fd.get(), rel);
-          });
-          if (!recipe) return recipe.error();
-          const std::string shown = "mask of " + op.path;
-          if (::mkdirat(tmpfs, name.c_str(), 0700) != 0)
-            return sys_error("mkdir", shown, errno, "overlay mask");
-          UniqueFd mask_fd(
-              ::openat(tmpfs, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-          if (!mask_fd.valid()) return sys_error("open", shown);
-          return make_mask(mask_fd.get(), *recipe, shown);
-        }();
+  return for_each_overlay(
+      plan,
+      [tmpfs](const MountOp& op, const std::vector<MountOp>& steps,
+              const std::string& name) -> Status {
+        if (name.empty()) return ok_status();
+        UniqueFd lower_fd;
+        if (!op.source.empty()) {
+          lower_fd.reset(::open(op.source.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+          if (!lower_fd.valid())
+            return sys_error("open", op.source, errno, "an overlay's lower layer");
+        }
+        auto recipe = plan_mask(op.path, steps, [&lower_fd](const std::string& rel) {
+          return lower_dir_mode(lower_fd.get(), rel);
+        });
+        if (!recipe) return recipe.error();
+        const std::string shown = "mask of " + op.path;
+        if (::mkdirat(tmpfs, name.c_str(), 0700) != 0)
+          return sys_error("mkdir", shown, errno, "overlay mask");
+        UniqueFd mask_fd(
+            ::openat(tmpfs, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!mask_fd.valid()) return sys_error("open", shown);
+        return make_mask(mask_fd.get(), *recipe, shown);
       });
-  return st;
 }
 
 // An upper layer in memory (--ephemeral-home, or the project's layer is busy): one tmpfs for
