@@ -11,6 +11,7 @@
 #include "policy/paths.h"
 #include "sandbox/spec_codec.h"
 #include "walls/home_store.h"
+#include "walls/overlay_mount.h"
 
 namespace paddock {
 
@@ -76,6 +77,9 @@ std::optional<Speculation> speculate(StartedSandbox& started, const std::string&
   s.walls = encode_walls(*walls);
   if (!send_speculative_walls(started, s.walls).ok()) return std::nullopt;
   make_speculative_masks(started, *walls);
+  // Made here too while the sandbox side builds its network namespace; one that cannot be made
+  // here is made (or reported) by the sandbox side when it mounts the overlay.
+  (void)make_layer_work_dirs(walls->mounts);
   return s;
 }
 

@@ -85,28 +85,28 @@ Status build_dev(const std::string& view, const std::vector<unsigned>& ptys) {
     PADDOCK_TRY(make_file(dst));
     PADDOCK_TRY(do_mount((std::string(kOld) + "/dev/" + n).c_str(), dst, nullptr, MS_BIND, nullptr,
                          "/dev/" + std::string(n)));
-    // The host's device inodes: usable, but their mode and owner cannot change.
-    PADDOCK_TRY(set_attr(dst, kabi::ATTR_RDONLY | kabi::ATTR_NOSUID, false));
   }
   PADDOCK_TRY(make_dir(d + "/pts"));
-  PADDOCK_TRY(do_mount("devpts", d + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-                       "newinstance,ptmxmode=0666,mode=0620", "/dev/pts"));
-  PADDOCK_TRY(expose_ptys(d, kOld, ptys));
   PADDOCK_TRY(make_dir(d + "/shm", 01777));
-  PADDOCK_TRY(
-      do_mount("tmpfs", d + "/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/dev/shm"));
   struct {
     const char* name;
     const char* target;
-  } links[] = {{"ptmx", "pts/ptmx"},          {"fd", "/proc/self/fd"},
-               {"stdin", "/proc/self/fd/0"},  {"stdout", "/proc/self/fd/1"},
-               {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"}};
-  for (auto& l : links) {
-    if (std::string(l.name) == "core") continue;
+  } links[] = {{"ptmx", "pts/ptmx"},
+               {"fd", "/proc/self/fd"},
+               {"stdin", "/proc/self/fd/0"},
+               {"stdout", "/proc/self/fd/1"},
+               {"stderr", "/proc/self/fd/2"}};
+  for (auto& l : links)
     if (::symlink(l.target, (d + "/" + l.name).c_str()) != 0)
       return sys_error("symlink", "/dev/" + std::string(l.name));
-  }
-  return set_attr(d, kabi::ATTR_RDONLY, false);
+  // The tmpfs and the host's device inodes bound on it, in one change: usable, but nothing can
+  // be added and their mode and owner cannot change. Before pts and shm are mounted, which stay
+  // writable.
+  PADDOCK_TRY(set_attr(d, kabi::ATTR_RDONLY | kabi::ATTR_NOSUID, true));
+  PADDOCK_TRY(do_mount("devpts", d + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                       "newinstance,ptmxmode=0666,mode=0620", "/dev/pts"));
+  PADDOCK_TRY(expose_ptys(d, kOld, ptys));
+  return do_mount("tmpfs", d + "/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/dev/shm");
 }
 
 Status build_proc(const std::string& view) {

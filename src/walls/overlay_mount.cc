@@ -168,6 +168,21 @@ Status make_masks(const MountPlan& plan, int tmpfs) {
       });
 }
 
+Status make_layer_work_dirs(const MountPlan& plan) {
+  for (const MountOp& op : plan.ops) {
+    if (op.kind != MountOp::Kind::Overlay || op.store.empty() || op.work.empty()) continue;
+    UniqueFd dir(::open(op.store.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir.valid()) return sys_error("open", op.store, errno, "the home layer");
+    const std::string abs = "/" + op.work;  // path_components returns views into it
+    for (auto comp : path_components(abs)) {
+      auto next = open_or_make_dir(dir.get(), std::string(comp), 0700, false, op.store + abs);
+      if (!next) return next.error();
+      dir = std::move(*next);
+    }
+  }
+  return ok_status();
+}
+
 // An upper layer in memory (--ephemeral-home, or the project's layer is busy): one tmpfs for
 // every such overlay of the run, gone with the sandbox.
 Result<std::string> OverlayBuilder::memory_layer(const std::string& lower) {

@@ -34,6 +34,12 @@ std::vector<std::string> mask_names(const MountPlan& plan);
 // host paths (the modes of their directories).
 Status make_masks(const MountPlan& plan, int tmpfs);
 
+// Makes the work directory of every overlay of `plan` with a kept layer (beneath its store,
+// mode 0700, following no symlink), as the sandbox side would make it when it mounts the
+// overlay. With walls sent ahead the supervisor makes them beside the sandbox side's work: a
+// new directory on the store's filesystem is one of the costlier steps of the view.
+Status make_layer_work_dirs(const MountPlan& plan);
+
 // The masks of a plan, made: the tmpfs and mask_names().
 struct PreparedMasks {
   int tmpfs = -1;
