@@ -344,8 +344,10 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   std::unique_ptr<dns::DnsServer> resolver;  // after the proxy: its judge refers to the proxy
   bool rules_complete = false;
   auto complete_rules = [&]() -> Status {
-    // The host's own addresses are only the proxy's (and the git judge's) business; paddock
-    // ctl decides with the same rules.
+    // The host's own addresses are only the proxy's business (its address filter: the git
+    // judge and the mediator decide by name and port alone, so the mediator, which every bash
+    // start needs for its open of /dev/tty, starts without this enumeration); paddock ctl
+    // decides with the same rules.
     if (rules_complete) return ok_status();
     auto own = proxy::enumerate_host_addresses();
     if (!own) return own.error();
@@ -355,7 +357,6 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     return ok_status();
   };
   auto start_mediator = [&]() -> Status {
-    PADDOCK_TRY(complete_rules());
     mediator::SocketRules socket_rules;
     socket_rules.allow_local_binding = policy.network.allow_local_binding;
     const HostPorts ports = host_ports(policy.network);
