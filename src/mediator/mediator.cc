@@ -15,7 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <future>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -52,12 +52,24 @@ struct Mediator::Shared {
   Context ctx;
   UniqueFd stop_event;
   std::atomic<bool> stopping{false};
-  std::mutex receive_mu;  // held by the one thread waiting for the next call
+  std::atomic<unsigned> serving{0};  // calls taken and not yet answered
+  std::mutex receive_mu;             // held by the one thread waiting for the next call
   std::mutex done_mu;
   std::condition_variable done_cv;
   unsigned running = 0;
+  // A thread that could not become the sandbox's agent: why, and who is told (before start()).
+  std::mutex failure_mu;
+  std::optional<Error> failure;
+  std::function<void()> on_failure;
 
   void receive();
+  void failed(Error e) {
+    {
+      std::lock_guard<std::mutex> g(failure_mu);
+      if (!failure) failure = std::move(e);
+    }
+    if (on_failure) on_failure();
+  }
   void serve(seccomp_notif& req);
   void exited() {
     std::lock_guard<std::mutex> g(done_mu);
@@ -122,11 +134,16 @@ void Mediator::Shared::receive() {
     auto* req = reinterpret_cast<seccomp_notif*>(buf.data());
     if (::ioctl(notify, SECCOMP_IOCTL_NOTIF_RECV, req) != 0) continue;  // the caller died
     leader.unlock();
+    // Counted before `stopping` is read, as stop_when_idle() sets it before reading the count:
+    // one of the two always sees the other.
+    ++serving;
     if (stopping) {
       answer_error(notify, req->id, EINTR);
+      --serving;
       break;
     }
     serve(*req);
+    --serving;
   }
   stopping = true;
   exited();
@@ -167,34 +184,42 @@ Status Mediator::start(UniqueFd root) {
           0 &&
       errno != EINVAL && errno != ENOTTY)
     return sys_error("ioctl(SECCOMP_IOCTL_NOTIF_SET_FLAGS)", "write mediator");
-  // Every thread is started before any is waited for: each start is a round trip to a new
-  // thread, and the command is already running.
-  std::vector<std::future<Status>> ready_fs;
+  // Not waited for: the first call is already waiting, and a wait for the thread's word would
+  // add a wake-up of this thread's CPU (~0.1-0.3 ms on a virtual machine) before it is served.
+  // A thread that cannot act for the sandbox serves nothing: it says why and has the sandbox
+  // ended (set_on_failure), so no call is left waiting and the run fails with that reason.
   for (unsigned i = 0; i < kReceivers; ++i) {
-    std::promise<Status> ready;
-    ready_fs.push_back(ready.get_future());
     {
       std::lock_guard<std::mutex> g(shared_->done_mu);
       ++shared_->running;
     }
-    threads_.emplace_back([s = shared_, ready = std::move(ready)]() mutable {
+    threads_.emplace_back([s = shared_]() {
       Status st = become_sandbox_agent();
-      bool ok = st.ok();
-      ready.set_value(std::move(st));
-      if (!ok) return s->exited();
+      if (!st.ok()) {
+        s->failed(st.error());
+        return s->exited();
+      }
       s->receive();
     });
   }
-  std::optional<Error> failed;
-  for (auto& f : ready_fs) {
-    Status st = f.get();
-    if (!st.ok() && !failed) failed = st.error();
-  }
-  if (failed) {
-    stop();
-    return *failed;
-  }
   return ok_status();
+}
+
+bool Mediator::stop_when_idle() {
+  if (threads_.empty()) return true;
+  shared_->stopping = true;
+  if (shared_->serving == 0) return true;
+  stop();
+  return false;
+}
+
+std::optional<Error> Mediator::failure() const {
+  std::lock_guard<std::mutex> g(shared_->failure_mu);
+  return shared_->failure;
+}
+
+void Mediator::set_on_failure(std::function<void()> f) {
+  shared_->on_failure = std::move(f);
 }
 
 void Mediator::stop() {

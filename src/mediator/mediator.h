@@ -10,8 +10,10 @@
 // throws; calls that may wait (FIFOs, blocking connects, full sockets, leases) are finished by
 // workers (mediator/workers.h); stop() never waits for them.
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,10 +32,21 @@ class Mediator {
   Mediator(const Mediator&) = delete;
   Mediator& operator=(const Mediator&) = delete;
 
-  // `root` is the sandbox's root directory (O_PATH), where every path is resolved.
+  // `root` is the sandbox's root directory (O_PATH), where every path is resolved. Returns once
+  // the threads are started, without waiting for them: see failure().
   Status start(UniqueFd root);
+  // Why a thread could not act for the sandbox (and so served nothing), if one could not.
+  std::optional<Error> failure() const;
+  // Called on the failing thread when failure() is set: the caller ends the sandbox there, so
+  // that nothing waits for a call no thread will serve (before start()).
+  void set_on_failure(std::function<void()> f);
   // Stops serving. Returns promptly even when a call performed for the sandbox still waits.
   void stop();
+  // For a process about to end: no call is taken from here on, and when none is being served
+  // the threads are left to end with the process (stopping them wakes them, ~0.05-0.3 ms);
+  // otherwise stop() (a call half done would leave its file half made). Returns whether the
+  // threads were left. Nothing may use this mediator afterwards but denials() and failure().
+  bool stop_when_idle();
 
   // Refused calls, deduplicated: "what path (reason)" -> count. Names in them were chosen by
   // the sandbox: print them through printable() (base/printable.h).

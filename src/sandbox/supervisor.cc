@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -332,13 +333,14 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   }
   if (terminal && link->broker) terminal->attach(link->broker);
 
-  // The services start when the sandbox first needs them, not before: the write mediator at the
-  // first call the seccomp filter hands over, the proxy and the resolver at the first
-  // connection or query, the control socket 50 ms in. A command that needs none of them (most
-  // of an agent's: ls, cat, grep, git status) runs and ends without a thread of ours beside it,
-  // and nothing has to be stopped after it. Until then the kernel holds what arrives: the
-  // sandbox's call waits in the filter, a connection in the listener's backlog, a query in the
-  // socket's buffer.
+  // The write mediator starts with the command: every bash start needs it (bash opens /dev/tty
+  // read-write to look for a terminal, and an open for writing is always mediated), and it is
+  // ready by then instead of being started while the call waits. The other services start when
+  // the sandbox first needs them: the proxy and the resolver at the first connection or query,
+  // the control socket 50 ms in. Until then the kernel holds what arrives: a connection in the
+  // listener's backlog, a query in the socket's buffer. A command that needs none of them (most
+  // of an agent's: ls, cat, grep, git status) runs and ends with only the mediator's thread
+  // beside it, which is left to end with the process if it has nothing in hand.
   std::unique_ptr<mediator::Mediator> mediator;
   std::unique_ptr<proxy::ProxyServer> proxy;
   std::unique_ptr<dns::DnsServer> resolver;  // after the proxy: its judge refers to the proxy
@@ -366,6 +368,10 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     auto m = std::make_unique<mediator::Mediator>(std::move(launched->notify), fs, socket_rules);
     m->set_git_judge(make_git_judge(policy, network));
     m->set_refusal_sink(control.mediator_sink(link->mediator_sink()));
+    // A mediator thread that cannot act for the sandbox ends it (reported below).
+    m->set_on_failure([pidfd = launched->pidfd.get()] {
+      (void)::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+    });
     Status ms = m->start(std::move(launched->root));
     mediator = std::move(m);
     return ms;
@@ -396,6 +402,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     if (proxy) proxy->stop();
     return e;
   };
+  if (Status ms = start_mediator(); !ms.ok()) return fail_started(ms.error());
   // The work directories of earlier runs of this layer go while the command runs (the lock
   // prepare_run() took keeps other runs away from them).
   std::future<Status> sweep;
@@ -430,7 +437,6 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   std::unique_ptr<control::ControlServer> control_server;
   bool control_due = true;
   const auto control_at = std::chrono::steady_clock::now() + control::kSocketDelay;
-  bool mediator_due = true;
 
   // For its first moments the command is waited for by polling, not by sleeping: many of an
   // agent's commands end within them, and on a virtual machine an idle vCPU takes ~0.2-0.3 ms
@@ -445,10 +451,9 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   int exit_code = 125;
   while (!ended && !reaped) {
     const bool network_due = !proxy;
-    pollfd p[9] = {{launched->pidfd.get(), POLLIN, 0},
+    pollfd p[8] = {{launched->pidfd.get(), POLLIN, 0},
                    {sfd.get(), POLLIN, 0},
                    {sync_open ? launched->sync.get() : -1, POLLIN, 0},
-                   {mediator_due ? launched->notify.get() : -1, POLLIN, 0},
                    {network_due ? listeners.http.get() : -1, POLLIN, 0},
                    {network_due ? listeners.socks.get() : -1, POLLIN, 0},
                    {network_due ? listeners.capture.get() : -1, POLLIN, 0},
@@ -461,7 +466,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
       timeout = int(std::max<long>(0, long(left.count())));
     }
     const bool polling = std::chrono::steady_clock::now() < poll_until;
-    int n = ::poll(p, 9, polling ? 0 : timeout);
+    int n = ::poll(p, 8, polling ? 0 : timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       return fail_started(sys_error("poll", "supervisor"));
@@ -475,16 +480,7 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
       if (Status st = complete_rules(); !st.ok()) return fail_started(st.error());
       control_server = control.serve(fs.writable, req.quiet, req.debug);
     }
-    if (p[3].revents != 0) {
-      // A call waits in the filter (POLLIN), or every process of the sandbox is gone (POLLHUP):
-      // then there is nothing to serve, as when a run ends before anything was asked. (The
-      // kernel releases a dying init's namespaces, and with them the home layer the mediator
-      // looks for, before its pidfd turns readable.)
-      mediator_due = false;
-      Status ms = start_mediator();
-      if (!ms.ok() && !(p[3].revents & (POLLHUP | POLLERR))) return fail_started(ms.error());
-    }
-    if ((p[4].revents | p[5].revents | p[6].revents | p[7].revents | p[8].revents) != 0)
+    if ((p[3].revents | p[4].revents | p[5].revents | p[6].revents | p[7].revents) != 0)
       if (Status st = start_network(); !st.ok()) return fail_started(st.error());
     if (p[2].revents) {
       auto m = receive_message(launched->sync.get());
@@ -534,7 +530,9 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   // init: the next run of this project waits for it instead (walls/layer_tenant.h).
   if (resolver) resolver->request_stop();
   if (proxy) proxy->request_stop();
-  if (mediator) mediator->stop();
+  // When the process ends right after the run is printed, a mediator with no call in hand is
+  // left to end with it: stopping its thread is a wake-up of an idle CPU and a join.
+  if (mediator && !(req.end_process && mediator->stop_when_idle())) mediator->stop();
   if (resolver) resolver->stop();
   if (proxy) proxy->stop();
   control_server.reset();  // joined: the socket is gone
@@ -551,6 +549,8 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     if (mediator) print_denials(mediator->denials());
     if (proxy) print_network_denials(proxy->denials());
   }
+  if (mediator)
+    if (auto failed = mediator->failure()) return *failed;
   if (exec_error) {
     Error e = *exec_error;
     e.exit_code = exit_code;
