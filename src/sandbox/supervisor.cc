@@ -57,6 +57,9 @@ namespace {
 
 constexpr int kRelayed[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 constexpr std::chrono::microseconds kPollAfterStart{1500};
+// How long a mediator that could not start waits for init's exit to say why (milliseconds):
+// a sandbox that ended releases its view a moment before its pidfd turns readable.
+constexpr int kMediatorFailureGrace = 1000;
 
 // TCP ports the sandbox may reach and bind without allowLocalBinding: the proxy's, the host
 // services' relays inside, and the published ones (its own servers, which its clients reach too).
@@ -402,7 +405,14 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     if (proxy) proxy->stop();
     return e;
   };
-  if (Status ms = start_mediator(); !ms.ok()) return fail_started(ms.error());
+  if (Status ms = start_mediator(); !ms.ok()) {
+    // A command may end before this (one CPU, a short command): init releases the namespaces,
+    // and with them the home layer the mediator opens, a moment before its pidfd turns
+    // readable. Then there is nothing to serve; otherwise the failure stands.
+    pollfd gone{launched->pidfd.get(), POLLIN, 0};
+    if (::poll(&gone, 1, kMediatorFailureGrace) <= 0) return fail_started(ms.error());
+    mediator.reset();
+  }
   // The work directories of earlier runs of this layer go while the command runs (the lock
   // prepare_run() took keeps other runs away from them).
   std::future<Status> sweep;
