@@ -208,9 +208,7 @@ Status Mediator::start(UniqueFd root) {
 bool Mediator::stop_when_idle() {
   if (threads_.empty()) return true;
   shared_->stopping = true;
-  if (shared_->serving == 0) return true;
-  stop();
-  return false;
+  return shared_->serving == 0;
 }
 
 std::optional<Error> Mediator::failure() const {

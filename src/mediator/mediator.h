@@ -42,10 +42,10 @@ class Mediator {
   void set_on_failure(std::function<void()> f);
   // Stops serving. Returns promptly even when a call performed for the sandbox still waits.
   void stop();
-  // For a process about to end: no call is taken from here on, and when none is being served
-  // the threads are left to end with the process (stopping them wakes them, ~0.05-0.3 ms);
-  // otherwise stop() (a call half done would leave its file half made). Returns whether the
-  // threads were left. Nothing may use this mediator afterwards but denials() and failure().
+  // For a process about to end: no call is taken from here on. True when none is being served:
+  // the threads may then be left to end with the process (stopping them wakes them, ~0.05-0.3
+  // ms). False: the caller must stop() (a call cut off half done would leave its file half
+  // made). Nothing may use this mediator afterwards but stop(), denials() and failure().
   bool stop_when_idle();
 
   // Refused calls, deduplicated: "what path (reason)" -> count. Names in them were chosen by

@@ -51,6 +51,20 @@ Result<UniqueFd> open_or_make_dir(int dir, const std::string& name, mode_t mode,
   return sys_error("open", shown, EAGAIN, "changed while being made");
 }
 
+// The work directory of `op` (a kept layer's) beneath its store, open at `store_fd`: each step
+// opened without following a symlink, and made (mode 0700) where it is missing.
+Result<UniqueFd> open_work_dir(int store_fd, const MountOp& op) {
+  UniqueFd dir(::fcntl(store_fd, F_DUPFD_CLOEXEC, 0));
+  if (!dir.valid()) return sys_error("fcntl(F_DUPFD_CLOEXEC)", op.store);
+  const std::string abs = "/" + op.work;  // path_components returns views into it
+  for (auto comp : path_components(abs)) {
+    auto next = open_or_make_dir(dir.get(), std::string(comp), 0700, false, op.store + abs);
+    if (!next) return next.error();
+    dir = std::move(*next);
+  }
+  return dir;
+}
+
 constexpr const char* kOpaqueXattr = "user.overlay.opaque";
 
 // Makes `recipe` in the empty directory open at `dir` (and gives it the recipe's root mode).
@@ -171,14 +185,10 @@ Status make_masks(const MountPlan& plan, int tmpfs) {
 Status make_layer_work_dirs(const MountPlan& plan) {
   for (const MountOp& op : plan.ops) {
     if (op.kind != MountOp::Kind::Overlay || op.store.empty() || op.work.empty()) continue;
-    UniqueFd dir(::open(op.store.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!dir.valid()) return sys_error("open", op.store, errno, "the home layer");
-    const std::string abs = "/" + op.work;  // path_components returns views into it
-    for (auto comp : path_components(abs)) {
-      auto next = open_or_make_dir(dir.get(), std::string(comp), 0700, false, op.store + abs);
-      if (!next) return next.error();
-      dir = std::move(*next);
-    }
+    UniqueFd store(::open(op.store.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!store.valid()) return sys_error("open", op.store, errno, "the home layer");
+    auto work = open_work_dir(store.get(), op);
+    if (!work) return work.error();
   }
   return ok_status();
 }
@@ -218,49 +228,42 @@ Status OverlayBuilder::ensure_store_dirs(const MountOp& op, const std::string& l
                          ? lower
                          : lower.substr(0, lower.size() - rel.size() - 1);
   UniqueFd home_fd(home.empty() ? -1 : ::open(home.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  for (const std::string* path : {&op.upper, &op.work}) {
-    const bool in_upper = path == &op.upper;
-    UniqueFd dir(::dup(store_fd.get()));
-    if (!dir.valid()) return sys_error("dup", op.store);
-    const std::string abs = "/" + *path;  // path_components returns views into it
-    auto comps = path_components(abs);
-    std::string below;  // the path beneath upper/, as in the home
-    for (size_t i = 0; i < comps.size(); ++i) {
-      std::string name(comps[i]);
-      mode_t mode = 0700;
-      if (in_upper) {
-        if (i > 0) {
-          if (!below.empty()) below += '/';
-          below += name;
-        }
-        mode_t m = lower_dir_mode(home_fd.get(), below);
-        if (m != 0) mode = m;
-      }
-      auto next =
-          open_or_make_dir(dir.get(), name, mode, in_upper && i > 0, op.store + "/" + *path);
-      if (!next) return next.error();
-      dir = std::move(*next);
+  UniqueFd dir(::fcntl(store_fd.get(), F_DUPFD_CLOEXEC, 0));
+  if (!dir.valid()) return sys_error("fcntl(F_DUPFD_CLOEXEC)", op.store);
+  const std::string abs = "/" + op.upper;  // path_components returns views into it
+  auto comps = path_components(abs);
+  std::string below;  // the path beneath upper/, as in the home
+  for (size_t i = 0; i < comps.size(); ++i) {
+    std::string name(comps[i]);
+    if (i > 0) {
+      if (!below.empty()) below += '/';
+      below += name;
     }
-    // A volatile overlay leaves work/incompat/volatile behind, and overlayfs refuses a work
-    // directory holding it (the upper layer may have lost writes in a crash: for a layer of
-    // caches and histories, accepted). The lock says no other mount uses this one.
-    if (!in_upper) {
-      UniqueFd ww(::openat(dir.get(), "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      UniqueFd inc(
-          ww.valid() ? ::openat(ww.get(), "incompat", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                     : -1);
-      UniqueFd vol(inc.valid() ? ::openat(inc.get(), "volatile",
-                                          O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                               : -1);
-      if (vol.valid() && ::unlinkat(vol.get(), "dirty", 0) != 0 && errno != ENOENT)
-        return sys_error("unlink", op.store + "/" + *path + "/work/incompat/volatile/dirty");
-      if (inc.valid()) {
-        if (::unlinkat(inc.get(), "volatile", AT_REMOVEDIR) != 0 && errno != ENOENT)
-          return sys_error("rmdir", op.store + "/" + *path + "/work/incompat/volatile");
-        if (::unlinkat(ww.get(), "incompat", AT_REMOVEDIR) != 0 && errno != ENOENT)
-          return sys_error("rmdir", op.store + "/" + *path + "/work/incompat");
-      }
-    }
+    mode_t mode = lower_dir_mode(home_fd.get(), below);
+    auto next = open_or_make_dir(dir.get(), name, mode != 0 ? mode : 0700, i > 0, op.store + abs);
+    if (!next) return next.error();
+    dir = std::move(*next);
+  }
+  auto work = open_work_dir(store_fd.get(), op);
+  if (!work) return work.error();
+  // A volatile overlay leaves work/incompat/volatile behind, and overlayfs refuses a work
+  // directory holding it (the upper layer may have lost writes in a crash: for a layer of
+  // caches and histories, accepted). The lock says no other mount uses this one.
+  const std::string shown = op.store + "/" + op.work + "/work/incompat";
+  UniqueFd ww(::openat(work->get(), "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  UniqueFd inc(ww.valid()
+                   ? ::openat(ww.get(), "incompat", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                   : -1);
+  UniqueFd vol(inc.valid()
+                   ? ::openat(inc.get(), "volatile", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                   : -1);
+  if (vol.valid() && ::unlinkat(vol.get(), "dirty", 0) != 0 && errno != ENOENT)
+    return sys_error("unlink", shown + "/volatile/dirty");
+  if (inc.valid()) {
+    if (::unlinkat(inc.get(), "volatile", AT_REMOVEDIR) != 0 && errno != ENOENT)
+      return sys_error("rmdir", shown + "/volatile");
+    if (::unlinkat(ww.get(), "incompat", AT_REMOVEDIR) != 0 && errno != ENOENT)
+      return sys_error("rmdir", shown);
   }
   return ok_status();
 }
