@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "ask/agent_channel.h"
+#include "base/process_end.h"
 #include "cli/commands.h"
 #include "cli/effective_policy.h"
 #include "cli/host_inputs.h"
@@ -123,11 +124,7 @@ Result<int> run_command(const RunFlags& flags, Result<StartedSandbox> started) {
   req.speculation = std::move(speculation);
   req.walls_path = walls_path;
   // Nothing is left to print or undo once the run is over: the process ends there.
-  req.end_process = [](int code) {
-    std::fflush(stdout);
-    std::fflush(stderr);
-    std::_Exit(code);
-  };
+  req.end_process = [](int code) { end_process(code); };
   if (flags.shell_command) {
     if (!flags.argv.empty())
       return plain_error("run", "give either -c 'COMMAND' or -- PROGRAM [ARG]..., not both");

@@ -28,9 +28,9 @@ struct RunRequest {
   // --ask: the user's terminal (open_user_terminal(), sandbox/terminal_relay.h), where questions
   // are asked; the command then runs on paddock's own pty. Invalid: none.
   UniqueFd terminal;
-  // Called with the exit status once the run is over, every thread it started stopped and
-  // everything printed; it ends the process (the CLI passes one that flushes and _exits), so
-  // the run's memory is not taken apart on the way out (0.1-1 ms, more under load). Unset:
+  // Called with the exit status once the run is over and everything printed; it ends the
+  // process (the CLI passes end_process(), base/process_end.h), so the run's objects are not
+  // taken apart on the way out and its memory is released after the exit is reported. Unset:
   // run_sandboxed returns the status.
   std::function<void(int)> end_process;
 };
