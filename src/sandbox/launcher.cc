@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -33,6 +34,10 @@
 namespace paddock {
 
 namespace {
+
+// The two sides end their work within a fraction of a millisecond of each other: the one done
+// first polls for the other's word this long before it blocks (sync_channel.h).
+constexpr std::chrono::microseconds kHandOverSpin{1500};
 
 // Sandbox side, before the spec: what needs no policy. The network namespace is made here
 // rather than by clone() so that its cost falls in the child, beside the supervisor's work.
@@ -102,7 +107,7 @@ Status await_masks(int sync_fd) {
 // After speculative walls: the command, once the supervisor has found them to be the walls
 // its policy gives. Anything else (it found other walls, or went away) ends this sandbox.
 Status receive_go(int sync_fd, SandboxSpec& spec) {
-  auto m = receive_message(sync_fd);
+  auto m = receive_message_soon(sync_fd, kHandOverSpin);
   if (!m) return m.error();
   if (m->type != ChannelMessage::Type::Go || m->fds.size() != 1)
     return plain_error("sandbox", "the supervisor did not confirm the speculative walls");
@@ -371,7 +376,7 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
     l.dns_udp = std::move(msg->fds[3]);
     l.dns_tcp = std::move(msg->fds[4]);
     listeners = std::move(l);
-    msg = receive_message(started.sync.get());
+    msg = receive_message_soon(started.sync.get(), kHandOverSpin);
   }
   if (!msg || msg->type != ChannelMessage::Type::Ready) {
     if (msg && msg->type == ChannelMessage::Type::Failed) return msg->error;

@@ -1,6 +1,7 @@
 #include "sandbox/sync_channel.h"
 
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -117,6 +118,18 @@ void send_exited(int sock, int exit_code) {
   put_u32(b, static_cast<uint32_t>(ChannelMessage::Type::Exited));
   put_u32(b, static_cast<uint32_t>(exit_code));
   (void)send_raw(sock, b, {});
+}
+
+Result<ChannelMessage> receive_message_soon(int sock, std::chrono::microseconds spin) {
+  const auto until = std::chrono::steady_clock::now() + spin;
+  for (;;) {
+    pollfd p{sock, POLLIN, 0};
+    int n = ::poll(&p, 1, 0);
+    if (n != 0) break;  // readable, hung up, or an error receive_message() will report
+    if (std::chrono::steady_clock::now() >= until) break;
+    ::sched_yield();
+  }
+  return receive_message(sock);
 }
 
 Result<ChannelMessage> receive_message(int sock) {

@@ -1,6 +1,7 @@
 #pragma once
 // The one channel between the sandbox side and the supervisor: errors cross the fork as values
 // ({op, path, errno, detail}) and fds cross it with SCM_RIGHTS. A SOCK_SEQPACKET socketpair.
+#include <chrono>
 #include <optional>
 #include <vector>
 
@@ -52,6 +53,11 @@ void send_exited(int sock, int exit_code);
 // Best effort from a dying child: there is nobody else to tell.
 void send_failure(int sock, const Error& e);
 Result<ChannelMessage> receive_message(int sock);
+// receive_message() for a hand-over the other side is about to make (the go-ahead, the word
+// that the walls are up): for up to `spin` the channel is polled, yielding the CPU between
+// polls, before the call blocks. A vCPU left idle by a blocked receive took 0.1-0.3 ms to be
+// woken for the message, on the path of every run.
+Result<ChannelMessage> receive_message_soon(int sock, std::chrono::microseconds spin);
 // The type of the next message, left in the channel; nullopt when none comes within
 // `timeout_ms` or the channel is closed.
 std::optional<ChannelMessage::Type> peek_message_type(int sock, int timeout_ms);

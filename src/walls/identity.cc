@@ -44,9 +44,11 @@ Status drop_all_capabilities() {
              SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
              SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
   if (::prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) != 0) return sys_error("prctl(PR_SET_SECUREBITS)");
+  // Capabilities are numbered without gaps: EINVAL means past the kernel's last one.
   for (int cap = 0; cap <= 63; ++cap) {
-    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
-      return sys_error("prctl(PR_CAPBSET_DROP)", std::to_string(cap));
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0) continue;
+    if (errno == EINVAL) break;
+    return sys_error("prctl(PR_CAPBSET_DROP)", std::to_string(cap));
   }
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
     return sys_error("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");

@@ -67,8 +67,24 @@ Result<UniqueFd> open_work_dir(int store_fd, const MountOp& op) {
 
 constexpr const char* kOpaqueXattr = "user.overlay.opaque";
 
-// Makes `recipe` in the empty directory open at `dir` (and gives it the recipe's root mode).
-Status make_mask(int dir, const MaskRecipe& recipe, const std::string& shown) {
+// The whiteout every mask's whiteouts are hard links to, at the root of the masks' tmpfs (no
+// overlay's layer: the layers are its subdirectories). A link is ~20% cheaper than a mknod on
+// tmpfs (no inode made), and a mask holds ~90 whiteouts; overlayfs judges a whiteout by its
+// inode (a character device 0/0), however many names it has.
+constexpr const char* kWhiteoutName = "whiteout";
+
+Status make_whiteout_template(int tmpfs) {
+  if (::mknodat(tmpfs, kWhiteoutName, S_IFCHR | 0000, makedev(0, 0)) == 0) return ok_status();
+  struct stat st;
+  if (errno == EEXIST && ::fstatat(tmpfs, kWhiteoutName, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+      S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
+    return ok_status();
+  return sys_error("mknod (whiteout)", "the overlay masks' tmpfs");
+}
+
+// Makes `recipe` in the empty directory open at `dir` (and gives it the recipe's root mode);
+// its whiteouts are links to the template at the root of `tmpfs`.
+Status make_mask(int tmpfs, int dir, const MaskRecipe& recipe, const std::string& shown) {
   for (const MaskEntry& e : recipe.entries) {
     const std::string what = shown + "/" + e.rel;
     switch (e.kind) {
@@ -86,8 +102,8 @@ Status make_mask(int dir, const MaskRecipe& recipe, const std::string& shown) {
         break;
       }
       case MaskEntry::Kind::Whiteout:
-        if (::mknodat(dir, e.rel.c_str(), S_IFCHR | 0000, makedev(0, 0)) != 0)
-          return sys_error("mknod (whiteout)", what);
+        if (::linkat(tmpfs, kWhiteoutName, dir, e.rel.c_str(), 0) != 0)
+          return sys_error("link (whiteout)", what);
         break;
       case MaskEntry::Kind::File: {
         UniqueFd f(::openat(dir, e.rel.c_str(),
@@ -157,6 +173,7 @@ std::vector<std::string> mask_names(const MountPlan& plan) {
 }
 
 Status make_masks(const MountPlan& plan, int tmpfs) {
+  PADDOCK_TRY(make_whiteout_template(tmpfs));
   return for_each_overlay(
       plan,
       [tmpfs](const MountOp& op, const std::vector<MountOp>& steps,
@@ -178,7 +195,7 @@ Status make_masks(const MountPlan& plan, int tmpfs) {
         UniqueFd mask_fd(
             ::openat(tmpfs, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!mask_fd.valid()) return sys_error("open", shown);
-        return make_mask(mask_fd.get(), *recipe, shown);
+        return make_mask(tmpfs, mask_fd.get(), *recipe, shown);
       });
 }
 
