@@ -68,6 +68,9 @@ TtyChoice choose_controlling_tty(uint64_t caller_session, uint64_t caller_tty, u
 Out<UniqueFd> open_controlling_tty(const Caller& caller, int sandbox_root, int flags) {
   auto theirs = session_tty(caller.proc("stat"));
   if (!theirs.ok()) return CallError{theirs.err};
+  // No terminal at all, the common case (an agent's commands; every bash start asks): ours is
+  // not read.
+  if (theirs.value.tty == 0) return CallError{caller.still_valid() ? ENXIO : ENOENT};
   auto ours = session_tty("/proc/self/stat");
   if (!ours.ok()) return CallError{ours.err};
   if (!caller.still_valid()) return CallError{ENOENT};
