@@ -16,6 +16,7 @@
 
 #include "settings/settings_json.h"
 #include "settings/settings_schema.h"
+#include "temp_dir.h"
 
 namespace paddock {
 namespace {
@@ -790,33 +791,6 @@ TEST(SettingsSrt, CredentialsBecomeDenials) {
 
 // ---------------------------------------------------------------------------------------------
 // Files and lookup
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "paddock-settings-test-XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    EXPECT_NE(p, nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string write(const std::string& rel, const std::string& content) const {
-    const fs::path p = fs::path(path_) / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << content;
-    return p.string();
-  }
-
- private:
-  std::string path_;
-};
 
 std::string real(const std::string& p) {
   return fs::canonical(p).string();

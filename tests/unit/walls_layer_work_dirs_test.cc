@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "temp_dir.h"
 #include "walls/overlay_mount.h"
 
 namespace paddock {
@@ -12,16 +13,6 @@ namespace {
 
 class LayerWorkDirs : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/paddock-workdirs-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    store_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(store_, ec);
-  }
-
   MountPlan plan_with(const std::string& work) {
     MountPlan plan;
     MountOp op{MountOp::Kind::Overlay, "/home/u", "/home/u"};
@@ -33,7 +24,8 @@ class LayerWorkDirs : public ::testing::Test {
     return plan;
   }
 
-  std::string store_;
+  TempDir tmp_{"paddock-workdirs"};
+  const std::string& store_ = tmp_.path();
 };
 
 TEST_F(LayerWorkDirs, MakesTheWorkDirectoryPrivately) {

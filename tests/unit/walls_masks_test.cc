@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "temp_dir.h"
 #include "walls/overlay_mount.h"
 
 namespace paddock {
@@ -18,20 +19,13 @@ namespace {
 class Masks : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/paddock-masks-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     std::filesystem::create_directories(dir_ + "/home/.config");
     std::filesystem::create_directories(dir_ + "/etc");
     std::filesystem::create_directories(dir_ + "/masks");
     masks_ = ::open((dir_ + "/masks").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     ASSERT_GE(masks_, 0);
   }
-  void TearDown() override {
-    ::close(masks_);
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  void TearDown() override { ::close(masks_); }
 
   MountPlan plan() const {
     MountPlan p;
@@ -51,7 +45,8 @@ class Masks : public ::testing::Test {
     return st;
   }
 
-  std::string dir_;
+  TempDir tmp_{"paddock-masks"};
+  const std::string& dir_ = tmp_.path();
   int masks_ = -1;
 };
 
