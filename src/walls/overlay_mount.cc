@@ -75,11 +75,13 @@ constexpr const char* kWhiteoutName = "whiteout";
 
 Status make_whiteout_template(int tmpfs) {
   if (::mknodat(tmpfs, kWhiteoutName, S_IFCHR | 0000, makedev(0, 0)) == 0) return ok_status();
+  if (errno != EEXIST) return sys_error("mknod (whiteout)", "the overlay masks' tmpfs");
   struct stat st;
-  if (errno == EEXIST && ::fstatat(tmpfs, kWhiteoutName, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-      S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
-    return ok_status();
-  return sys_error("mknod (whiteout)", "the overlay masks' tmpfs");
+  if (::fstatat(tmpfs, kWhiteoutName, &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return sys_error("stat", "the overlay masks' tmpfs", errno, kWhiteoutName);
+  if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) return ok_status();
+  return sys_error("mknod (whiteout)", "the overlay masks' tmpfs", EEXIST,
+                   std::string("its name (") + kWhiteoutName + ") holds something else");
 }
 
 // Makes `recipe` in the empty directory open at `dir` (and gives it the recipe's root mode);
