@@ -42,6 +42,12 @@ std::string layer_work_rel(const std::string& rel, const std::string& run) {
   return run.empty() ? w : w + "/" + run;
 }
 
+const char* sandbox_owned_tree(const std::string& path) {
+  for (const char* own : {"/tmp", "/var/tmp", "/dev", "/proc", "/sys", "/run", "/var/run"})
+    if (path_within(path, own)) return own;
+  return nullptr;
+}
+
 HomeLayer decide_home_layer(const HomeLayerInputs& in) {
   HomeLayer l;
   l.path = in.home;
@@ -52,10 +58,9 @@ HomeLayer decide_home_layer(const HomeLayerInputs& in) {
   };
   if (in.home.empty() || in.home == "/") return none("the home directory is /");
   if (!in.home_is_dir) return none("the home directory " + in.home + " does not exist");
-  for (const char* own : {"/tmp", "/var/tmp", "/dev", "/proc", "/sys", "/run", "/var/run"})
-    if (path_within(in.home, own))
-      return none(std::string("the home directory is under ") + own +
-                  ", which the sandbox replaces with its own");
+  if (const char* own = sandbox_owned_tree(in.home))
+    return none(std::string("the home directory is under ") + own +
+                ", which the sandbox replaces with its own");
   if (in.writable != nullptr)
     for (const auto& w : *in.writable)
       if (path_within(in.home, w)) return none("the home directory is writable (" + w + ")");

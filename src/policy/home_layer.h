@@ -58,6 +58,10 @@ struct HomeLayerInputs {
   const std::vector<std::string>* deny_read = nullptr;
 };
 
+// The tree of the sandbox's own (its /tmp, /run, /dev, ...) that holds `path`, or null: a home
+// there has no layer, since the sandbox's view replaces it.
+const char* sandbox_owned_tree(const std::string& path);
+
 // Whether there is a layer, and of which kind. No layer when the home is "/", missing, one of the
 // sandbox's own private or system directories, writable already (the project is the home, or
 // contains it), or inside a denied path.
