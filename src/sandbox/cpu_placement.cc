@@ -17,14 +17,16 @@ std::optional<CpuMask> mask_without(const CpuMask& mask, int cpu) {
   return out;
 }
 
-void move_child_apart(pid_t child, const CpuMask& mask) {
+std::optional<CpuMask> cpus_apart(const CpuMask& mask) {
   const int here = ::sched_getcpu();
-  if (here < 0) return;
-  auto elsewhere = mask_without(mask, here);
-  if (!elsewhere) return;
+  if (here < 0) return std::nullopt;
+  return mask_without(mask, here);
+}
+
+void move_apart(pid_t pid, const CpuMask& apart) {
   // Ignored on failure on purpose: this only decides where the child waits, and the child
-  // restores `mask` whether or not the move happened.
-  (void)::sched_setaffinity(child, sizeof elsewhere->set, &elsewhere->set);
+  // restores its whole mask whether or not the move happened.
+  (void)::sched_setaffinity(pid, sizeof apart.set, &apart.set);
 }
 
 Status restore_cpu_mask(const CpuMask& mask) {

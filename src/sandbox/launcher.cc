@@ -274,6 +274,7 @@ Result<StartedSandbox> start_sandbox() {
                         CLONE_PIDFD | SIGCHLD;
   int pidfd = -1;
   const std::optional<CpuMask> cpus = current_cpu_mask();
+  const std::optional<CpuMask> apart = cpus ? cpus_apart(*cpus) : std::nullopt;
   // fork-like clone (no new stack): the child continues here with a copy of our memory.
   long pid = ::syscall(SYS_clone, flags, nullptr, &pidfd, nullptr, 0);
   if (pid < 0) {
@@ -284,6 +285,7 @@ Result<StartedSandbox> start_sandbox() {
                          : "");
   }
   if (pid == 0) {
+    if (apart) move_apart(0, *apart);  // before anything else: the supervisor's CPU is its own
     parent_end.reset();
     // Whatever the caller of paddock left open beyond stdio (--agent-channel's socket, a
     // harness's pipes) is the supervisor's business: init must not hold it either, since it
@@ -296,7 +298,7 @@ Result<StartedSandbox> start_sandbox() {
     }
     sandbox_side(uid, gid, child_end.release(), cpus);
   }
-  if (cpus) move_child_apart(static_cast<pid_t>(pid), *cpus);
+  if (apart) move_apart(static_cast<pid_t>(pid), *apart);
   StartedSandbox out;
   out.pid = static_cast<pid_t>(pid);
   out.pidfd.reset(pidfd);
