@@ -41,13 +41,12 @@ constexpr std::chrono::microseconds kHandOverSpin{1500};
 
 // Sandbox side, before the spec: what needs no policy. The network namespace is made here
 // rather than by clone() so that its cost falls in the child, beside the supervisor's work.
-Result<ProxyListeners> prepare(uid_t uid, gid_t gid, int sync_fd, UniqueFd& masks) {
+Result<ProxyListeners> prepare(int sync_fd, UniqueFd& masks) {
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return sys_error("prctl(PR_SET_PDEATHSIG)");
   // getppid() is 0 across the pid namespace; a hung-up channel says the supervisor is gone.
   pollfd p{sync_fd, POLLRDHUP, 0};
   if (::poll(&p, 1, 0) < 0 || (p.revents & (POLLHUP | POLLRDHUP)))
     return plain_error("sandbox", "the supervisor died during setup");
-  PADDOCK_TRY(write_id_maps(uid, gid));
   if (::sethostname(kSandboxHostname, std::char_traits<char>::length(kSandboxHostname)) != 0)
     return sys_error("sethostname", kSandboxHostname);
   // The overlay masks' tmpfs, first: with walls sent ahead the supervisor fills it meanwhile.
@@ -189,10 +188,9 @@ Status contain(const SandboxSpec& spec, const PreparedMasks& masks, bool specula
   return send_ready(sync_fd, fds);
 }
 
-[[noreturn]] void sandbox_side(uid_t uid, gid_t gid, int sync_fd,
-                               const std::optional<CpuMask>& cpus) {
+[[noreturn]] void sandbox_side(int sync_fd, const std::optional<CpuMask>& cpus) {
   UniqueFd masks;
-  auto listeners = prepare(uid, gid, sync_fd, masks);
+  auto listeners = prepare(sync_fd, masks);
   std::optional<Error> failed;
   UniqueFd factory;
   UniqueFd terminal;
@@ -296,13 +294,17 @@ Result<StartedSandbox> start_sandbox() {
       send_failure(child_end.get(), sys_error("close_range", "inherited fds"));
       ::_exit(125);
     }
-    sandbox_side(uid, gid, child_end.release(), cpus);
+    sandbox_side(child_end.release(), cpus);
   }
   if (apart) move_apart(static_cast<pid_t>(pid), *apart);
   StartedSandbox out;
   out.pid = static_cast<pid_t>(pid);
   out.pidfd.reset(pidfd);
   out.sync = std::move(parent_end);
+  // From here, not by the child: it makes its network namespace meanwhile, which needs no ids
+  // (its masks' tmpfs is filled by us, and its view built, only after our first message). A
+  // failure kills it (out's destructor).
+  PADDOCK_TRY(write_id_maps(out.pid, uid, gid));
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 namespace paddock {
 
@@ -28,13 +29,14 @@ Status write_file(const char* path, const char* text) {
 
 }  // namespace
 
-Status write_id_maps(uid_t uid, gid_t gid) {
+Status write_id_maps(pid_t pid, uid_t uid, gid_t gid) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/";
   char buf[64];
-  PADDOCK_TRY(write_file("/proc/self/setgroups", "deny"));
+  PADDOCK_TRY(write_file((dir + "setgroups").c_str(), "deny"));
   std::snprintf(buf, sizeof buf, "%u %u 1\n", uid, uid);
-  PADDOCK_TRY(write_file("/proc/self/uid_map", buf));
+  PADDOCK_TRY(write_file((dir + "uid_map").c_str(), buf));
   std::snprintf(buf, sizeof buf, "%u %u 1\n", gid, gid);
-  PADDOCK_TRY(write_file("/proc/self/gid_map", buf));
+  PADDOCK_TRY(write_file((dir + "gid_map").c_str(), buf));
   return ok_status();
 }
 

@@ -6,8 +6,10 @@
 
 namespace paddock {
 
-// Maps the caller's own uid/gid to the same ids inside (child side, in the new user namespace).
-Status write_id_maps(uid_t outer_uid, gid_t outer_gid);
+// Maps `outer_uid`/`outer_gid` (the caller's own) to the same ids inside the user namespace of
+// `pid`, a child the caller cloned with a new one (written from the parent namespace, as the
+// namespace's owner: the child goes on meanwhile with what needs no ids).
+Status write_id_maps(pid_t pid, uid_t outer_uid, gid_t outer_gid);
 
 // Empties the bounding, ambient, inheritable, permitted and effective sets and locks securebits
 // so that a uid-0 execve cannot regain them.
