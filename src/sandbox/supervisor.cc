@@ -45,6 +45,7 @@
 #include "walls/agent_listener.h"
 #include "walls/landlock.h"
 #include "walls/layer_tenant.h"
+#include "walls/overlay_mount.h"
 #include "walls/proxy_listeners.h"
 #include "walls/seccomp.h"
 #include "walls/terminal.h"
@@ -418,6 +419,9 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   std::future<Status> sweep;
   if (fs.home_layer.mode == HomeLayer::Mode::Persistent)
     sweep = start_stale_work_sweep(fs.home_layer.store, fs.home_layer.run);
+  // The next run's work directories, made now while the command runs rather than when that run
+  // starts. Failing here costs nothing but that: the next run makes its own.
+  if (fs.home_layer.mode == HomeLayer::Mode::Persistent) (void)make_spare_work_dirs(spec->mounts);
 
   std::unique_ptr<sshagent::AgentRelay> agent_relay;
   if (agent) {

@@ -247,7 +247,7 @@ Status discard_stale_work(const std::string& store, const std::string& run) {
     if (!dir.valid()) continue;  // a work directory of an older paddock, in use or not: kept
     Remover r{dir.get(), join_path(work, overlay), {}, freed};
     for (const auto& n : names_in(dir.get()))
-      if (n != run) PADDOCK_TRY(r.remove_all(n));
+      if (n != run && n != kSpareWorkName) PADDOCK_TRY(r.remove_all(n));
   }
   return ok_status();
 }
@@ -272,7 +272,7 @@ size_t count_stale_work(const std::string& store, const std::string& run) {
     UniqueFd dir(
         ::openat(top.get(), overlay.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dir.valid()) continue;
-    for (const auto& name : names_in(dir.get())) n += name != run;
+    for (const auto& name : names_in(dir.get())) n += name != run && name != kSpareWorkName;
   }
   return n;
 }

@@ -54,8 +54,8 @@ std::vector<StoreInfo> list_home_stores(const std::string& state_dir);
 // store is removed already. `freed` gets what was removed.
 Result<StoreLock> discard_home_store(const std::string& store, StoreUsage& freed);
 
-// Removes the work directories of earlier runs (every one but `run`'s), under the store's lock
-// that the caller holds.
+// Removes the work directories of earlier runs (every one but `run`'s and the spare one), under
+// the store's lock that the caller holds.
 Status discard_stale_work(const std::string& store, const std::string& run);
 // The names in the directory open at `dir` (not . and ..); none when it cannot be read.
 std::vector<std::string> directory_names(int dir);

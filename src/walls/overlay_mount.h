@@ -40,6 +40,11 @@ Status make_masks(const MountPlan& plan, int tmpfs);
 // new directory on the store's filesystem is one of the costlier steps of the view.
 Status make_layer_work_dirs(const MountPlan& plan);
 
+// Makes, beside the work directory of every overlay of `plan` with a kept layer, the spare one
+// the next run's is taken from (home_layer.h): called while the command runs, under the
+// store's lock. One there already is kept.
+Status make_spare_work_dirs(const MountPlan& plan);
+
 // The masks of a plan, made: the tmpfs and mask_names().
 struct PreparedMasks {
   int tmpfs = -1;

@@ -68,9 +68,12 @@ def test_writes_are_kept_across_runs_of_the_project(sb, home):
 def test_work_directories_of_earlier_runs_are_swept_in_batches(sb, home):
     # Each run mounts the layer with a work directory of its own (overlayfs leaves a `volatile`
     # marker in it); earlier ones are removed once 16 have gathered (stale_work_sweep.h).
+    # The spare one made for the next run (home_layer.h) is no run's and is never swept.
     def work_dirs():
         work = layer_store(home, sb.project) / "work"
-        return [d for o in work.iterdir() for d in o.iterdir()] if work.is_dir() else []
+        if not work.is_dir():
+            return []
+        return [d for o in work.iterdir() for d in o.iterdir() if d.name != "spare"]
 
     counts = []
     for _ in range(40):
@@ -80,6 +83,23 @@ def test_work_directories_of_earlier_runs_are_swept_in_batches(sb, home):
     assert max(counts) == 16, counts
     assert any(b < a for a, b in zip(counts, counts[1:])), counts
     assert all(n <= 16 for n in counts), counts
+
+
+def test_a_run_takes_the_work_directory_the_run_before_made_for_it(sb, home):
+    # Made while the command runs, so that the next start makes no directory on the store's
+    # filesystem; the next run renames it to its own.
+    assert sb.run(["--", "/bin/true"]).rc == 0
+    spares = list((layer_store(home, sb.project) / "work").glob("*/spare"))
+    assert len(spares) == 1, spares
+    st = spares[0].stat()
+    assert stat.S_ISDIR(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o700, oct(st.st_mode)
+    assert not any(spares[0].iterdir())
+    inode = st.st_ino
+    assert sb.run(["--", "/bin/true"]).rc == 0
+    taken = [d for d in spares[0].parent.iterdir() if d.stat().st_ino == inode]
+    assert len(taken) == 1 and taken[0].name != "spare", taken
+    # ... and a new spare stands ready again.
+    assert spares[0].is_dir() and spares[0].stat().st_ino != inode
 
 
 def test_host_files_stay_readable_and_live(sb, home):
