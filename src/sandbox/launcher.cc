@@ -304,7 +304,7 @@ Result<StartedSandbox> start_sandbox() {
   // From here, not by the child: it makes its network namespace meanwhile, which needs no ids
   // (its masks' tmpfs is filled by us, and its view built, only after our first message). A
   // failure kills it (out's destructor).
-  PADDOCK_TRY(write_id_maps(out.pid, uid, gid));
+  PADDOCK_TRY(write_id_maps(out.pidfd.get(), uid, gid));
   return out;
 }
 

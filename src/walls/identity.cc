@@ -29,8 +29,39 @@ Status write_file(const char* path, const char* text) {
 
 }  // namespace
 
-Status write_id_maps(pid_t pid, uid_t uid, gid_t gid) {
-  const std::string dir = "/proc/" + std::to_string(pid) + "/";
+std::optional<pid_t> pidfd_info_pid(std::string_view fdinfo) {
+  for (size_t at = 0; at < fdinfo.size();) {
+    size_t end = fdinfo.find('\n', at);
+    if (end == std::string_view::npos) end = fdinfo.size();
+    std::string_view line = fdinfo.substr(at, end - at);
+    at = end + 1;
+    if (line.substr(0, 4) != "Pid:") continue;
+    line.remove_prefix(4);
+    while (!line.empty() && (line.front() == '\t' || line.front() == ' ')) line.remove_prefix(1);
+    if (line.empty() || line.size() > 9) return std::nullopt;
+    pid_t n = 0;
+    for (char c : line) {
+      if (c < '0' || c > '9') return std::nullopt;  // "-1": gone, or not in this namespace
+      n = n * 10 + (c - '0');
+    }
+    if (n <= 0) return std::nullopt;
+    return n;
+  }
+  return std::nullopt;
+}
+
+Status write_id_maps(int pidfd, uid_t uid, gid_t gid) {
+  const std::string info = "/proc/self/fdinfo/" + std::to_string(pidfd);
+  char text[512];
+  int fd = ::open(info.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return sys_error("open", info, errno, "the sandbox's pidfd");
+  ssize_t got = ::read(fd, text, sizeof text - 1);
+  int saved = errno;
+  ::close(fd);
+  if (got < 0) return sys_error("read", info, saved, "the sandbox's pidfd");
+  auto pid = pidfd_info_pid(std::string_view(text, static_cast<size_t>(got)));
+  if (!pid) return plain_error("id maps", "the sandbox is not in the pid namespace of /proc", info);
+  const std::string dir = "/proc/" + std::to_string(*pid) + "/";
   char buf[64];
   PADDOCK_TRY(write_file((dir + "setgroups").c_str(), "deny"));
   std::snprintf(buf, sizeof buf, "%u %u 1\n", uid, uid);
