@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "support/git_config_differential.h"
+#include "temp_dir.h"
 
 namespace paddock {
 namespace {
@@ -25,13 +26,6 @@ class GitConfigDifferential : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!testing::git_available()) GTEST_SKIP() << "git is not installed";
-    std::string tmpl = (fs::temp_directory_path() / "paddock-gitcfg-diff-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    if (!dir_.empty()) fs::remove_all(dir_, ec);
   }
 
   // Compares one text; counts the outcomes.
@@ -51,7 +45,8 @@ class GitConfigDifferential : public ::testing::Test {
               << "only git accepts " << only_git_accepts_ << "\n";
   }
 
-  std::string dir_;
+  TempDir tmp_{"paddock-gitcfg-diff"};
+  const std::string& dir_ = tmp_.path();
   int files_ = 0;
   int both_accept_ = 0;
   int only_git_accepts_ = 0;

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "policy/host_fs.h"
+#include "temp_dir.h"
 
 namespace paddock {
 namespace {
@@ -18,18 +19,11 @@ namespace fs = std::filesystem;
 class PolicyHostFs : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/paddock-hostfs-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
     fs::create_directories(root_ + "/.git/hooks");
     std::ofstream(root_ + "/.bashrc") << "x";
     std::ofstream(root_ + "/.git/config") << "x";
     fs::create_symlink("nowhere", root_ + "/.envrc");
     fs::create_directory(root_ + "/.vscode");
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
   }
   // What a lookup per name says: the answer types_in must give, whichever way it reads.
   std::vector<EntryType> one_by_one(const std::vector<std::string>& names) {
@@ -37,7 +31,8 @@ class PolicyHostFs : public ::testing::Test {
     for (const auto& n : names) out.push_back(real_host_fs().type(root_ + "/" + n));
     return out;
   }
-  std::string root_;
+  TempDir tmp_{"paddock-hostfs"};
+  const std::string root_ = tmp_.path();
   const std::vector<std::string> names_ = {".bashrc",    ".git",        ".git/hooks", ".git/config",
                                            ".git/nope",  ".envrc",      ".vscode",    ".missing",
                                            ".missing/x", ".bashrc/sub", ".profile"};

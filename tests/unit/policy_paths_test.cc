@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "policy/paths.h"
+#include "temp_dir.h"
 
 namespace paddock {
 namespace {
@@ -148,11 +149,8 @@ TEST(PolicyPathsExpand, NulRefused) {
 class PolicyPathsResolve : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/paddock-paths-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    made_ = tmpl;
     char buf[PATH_MAX];
-    ASSERT_NE(::realpath(tmpl, buf), nullptr);
+    ASSERT_NE(::realpath(tmp_.path().c_str(), buf), nullptr);
     root_ = buf;  // canonical (/tmp may itself be a symlink on some hosts)
     fs::create_directories(root_ + "/real/sub");
     std::ofstream(root_ + "/real/sub/file") << "x";
@@ -165,17 +163,13 @@ class PolicyPathsResolve : public ::testing::Test {
     fs::create_symlink("loop-b", root_ + "/loop-a");
     fs::create_symlink("loop-a", root_ + "/loop-b");
   }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(made_, ec);
-  }
   std::string resolve_ok(const std::string& p) {
     auto r = resolve_path(p);
     EXPECT_TRUE(r.ok()) << p << ": " << (r.ok() ? "" : r.error().message());
     return r.ok() ? *r : std::string();
   }
 
-  std::string made_;
+  TempDir tmp_{"paddock-paths"};
   std::string root_;
 };
 
