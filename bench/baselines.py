@@ -129,6 +129,22 @@ def srt_settings(domains, name=None):
     return path
 
 
+SRT_TMP = os.path.join(CACHE, "srt-tmp")
+
+
+def srt_env():
+    """The environment for srt: its own TMPDIR under the bench cache. srt leaves a socket
+    (srt-mux-PID-0.sock) in the temporary directory at every run; the bench must not litter the
+    host's /tmp with thousands of them (remove_srt_litter() empties it at the end)."""
+    remove_srt_litter()
+    os.makedirs(SRT_TMP, mode=0o700, exist_ok=True)
+    return dict(os.environ, TMPDIR=SRT_TMP)
+
+
+def remove_srt_litter():
+    shutil.rmtree(SRT_TMP, ignore_errors=True)
+
+
 def paddock_env():
     """The environment for paddock: no user settings file, so the built-in defaults apply."""
     xdg = os.path.join(CACHE, "xdg-empty")
@@ -174,8 +190,9 @@ def detect(paddock, cwd):
         s = Sandbox("srt", label, [], skip="node not installed")
     else:
         ver = version_of([SRT_BIN, "--version"])
-        s = Sandbox("srt", label, [], version=f"srt {ver}, node {version_of(['node', '--version'])}")
-        s.skip = probe(s.wrap(["/bin/true"]), cwd=cwd)
+        s = Sandbox("srt", label, [], version=f"srt {ver}, node {version_of(['node', '--version'])}",
+                    env=srt_env())
+        s.skip = probe(s.wrap(["/bin/true"]), env=s.env, cwd=cwd)
     out["srt"] = s
 
     if shutil.which("runsc"):

@@ -200,7 +200,7 @@ def downloads(sbs, runs, warmup, log):
                       lambda flag=flag: srt.wrap(
                           ["sh", "-c", curl_loop(n, f"http://localhost:{port}{path}",
                                                  f"{flag} --noproxy '' -x \"$http_proxy\"")],
-                          settings=srt_cfg), None))
+                          settings=srt_cfg), srt.env))
     results = []
     try:
         log(f"figure 5: 100 MB downloads, direct / paddock / srt ({runs} runs after {warmup})")

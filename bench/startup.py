@@ -167,7 +167,8 @@ def figure_policy(sbs, runs, warmup, log):
     srt_cases = []
     for n in RULE_COUNTS:
         c = Case(f"srt, {n} rules (mixed)", "srt",
-                 srt.wrap(["/bin/true"], settings=rules_settings("mixed", n)), cwd=cwd)
+                 srt.wrap(["/bin/true"], settings=rules_settings("mixed", n)), cwd=cwd,
+                 env=srt.env)
         c.kind, c.n = "mixed", n
         c.skip = srt.skip and "srt cannot run (see Skipped)"
         srt_cases.append(c)

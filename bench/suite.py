@@ -297,6 +297,7 @@ def main(argv=None):
     if "capture" in only:
         figs["capture"] = capture.figure_capture(paddock, 5, log)
 
+    baselines.remove_srt_litter()
     doc["bars"] = bars_of(figs)
     doc["skips"] = [f"{k}: {s.skip}" for k, s in sbs.items() if s.skip] + \
         [f"install: {n}" for n in notes] + \
