@@ -417,11 +417,12 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
   // The work directories of earlier runs of this layer go while the command runs (the lock
   // prepare_run() took keeps other runs away from them).
   std::future<Status> sweep;
-  if (fs.home_layer.mode == HomeLayer::Mode::Persistent)
+  if (fs.home_layer.mode == HomeLayer::Mode::Persistent) {
     sweep = start_stale_work_sweep(fs.home_layer.store, fs.home_layer.run);
-  // The next run's work directories, made now while the command runs rather than when that run
-  // starts. Failing here costs nothing but that: the next run makes its own.
-  if (fs.home_layer.mode == HomeLayer::Mode::Persistent) (void)make_spare_work_dirs(spec->mounts);
+    // The next run's work directories, made now while the command runs rather than when that
+    // run starts. Failing here costs nothing but that: the next run makes its own.
+    (void)make_spare_work_dirs(spec->mounts);
+  }
 
   std::unique_ptr<sshagent::AgentRelay> agent_relay;
   if (agent) {

@@ -65,6 +65,11 @@ Result<UniqueFd> lock_store(const std::string& store, bool& busy) {
 }
 
 // Names in a directory open for reading (not . and ..).
+// A work directory of an earlier run: neither `run`'s nor the spare one made for the next.
+bool is_stale_work(const std::string& name, const std::string& run) {
+  return name != run && name != kSpareWorkName;
+}
+
 std::vector<std::string> names_in(int dir) {
   std::vector<std::string> out;
   int copy = ::openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -247,7 +252,7 @@ Status discard_stale_work(const std::string& store, const std::string& run) {
     if (!dir.valid()) continue;  // a work directory of an older paddock, in use or not: kept
     Remover r{dir.get(), join_path(work, overlay), {}, freed};
     for (const auto& n : names_in(dir.get()))
-      if (n != run && n != kSpareWorkName) PADDOCK_TRY(r.remove_all(n));
+      if (is_stale_work(n, run)) PADDOCK_TRY(r.remove_all(n));
   }
   return ok_status();
 }
@@ -272,7 +277,7 @@ size_t count_stale_work(const std::string& store, const std::string& run) {
     UniqueFd dir(
         ::openat(top.get(), overlay.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dir.valid()) continue;
-    for (const auto& name : names_in(dir.get())) n += name != run && name != kSpareWorkName;
+    for (const auto& name : names_in(dir.get())) n += is_stale_work(name, run);
   }
   return n;
 }

@@ -53,27 +53,31 @@ Result<UniqueFd> open_or_make_dir(int dir, const std::string& name, mode_t mode,
   return sys_error("open", shown, EAGAIN, "changed while being made");
 }
 
-// The work directory of `op` (a kept layer's) beneath its store, open at `store_fd`: each step
-// opened without following a symlink, and made (mode 0700) where it is missing; the run's own,
-// when missing, is the spare one beside it renamed (home_layer.h), if there is one.
-Result<UniqueFd> open_work_dir(int store_fd, const MountOp& op) {
+// The directory `rel` beneath the store open at `store_fd`: each step opened without following a
+// symlink, and made (mode 0700) where it is missing.
+Result<UniqueFd> open_store_dir(int store_fd, const std::string& rel, const std::string& shown) {
   UniqueFd dir(::fcntl(store_fd, F_DUPFD_CLOEXEC, 0));
-  if (!dir.valid()) return sys_error("fcntl(F_DUPFD_CLOEXEC)", op.store);
-  const std::string abs = "/" + op.work;  // path_components returns views into it
-  const auto comps = path_components(abs);
-  for (size_t i = 0; i < comps.size(); ++i) {
-    const std::string name(comps[i]);
-    if (i + 1 == comps.size() && name != kSpareWorkName &&
-        ::faccessat(dir.get(), name.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT) {
-      // No replacing: a name that appeared meanwhile stays, and is opened below. Otherwise
-      // (no spare) it is made below.
-      (void)::renameat2(dir.get(), kSpareWorkName, dir.get(), name.c_str(), RENAME_NOREPLACE);
-    }
-    auto next = open_or_make_dir(dir.get(), name, 0700, false, op.store + abs);
+  if (!dir.valid()) return sys_error("fcntl(F_DUPFD_CLOEXEC)", shown);
+  const std::string abs = "/" + rel;  // path_components returns views into it
+  for (auto comp : path_components(abs)) {
+    auto next = open_or_make_dir(dir.get(), std::string(comp), 0700, false, shown);
     if (!next) return next.error();
     dir = std::move(*next);
   }
   return dir;
+}
+
+// The work directory of `op` (a kept layer's) beneath its store, open at `store_fd`, made where it
+// is missing: the run's own is the spare one beside it renamed (home_layer.h), if there is one.
+Result<UniqueFd> open_work_dir(int store_fd, const MountOp& op) {
+  const std::string shown = op.store + "/" + op.work;
+  auto parent = open_store_dir(store_fd, parent_path(op.work), shown);
+  if (!parent) return parent.error();
+  const std::string name = base_name(op.work);
+  // No replacing: a work directory there already (the supervisor made it) stays and the spare
+  // with it; without a spare the directory is made below.
+  (void)::renameat2(parent->get(), kSpareWorkName, parent->get(), name.c_str(), RENAME_NOREPLACE);
+  return open_or_make_dir(parent->get(), name, 0700, false, shown);
 }
 
 constexpr const char* kOpaqueXattr = "user.overlay.opaque";
@@ -226,21 +230,17 @@ Status make_layer_work_dirs(const MountPlan& plan) {
 Status make_spare_work_dirs(const MountPlan& plan) {
   for (const MountOp& op : plan.ops) {
     if (op.kind != MountOp::Kind::Overlay || op.store.empty() || op.work.empty()) continue;
-    const std::string abs = "/" + parent_path(op.work);
-    const std::string shown = op.store + abs + "/" + kSpareWorkName;
-    UniqueFd dir(::open(op.store.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!dir.valid()) return sys_error("open", op.store, errno, "the home layer");
-    for (auto comp : path_components(abs)) {
-      auto next = open_or_make_dir(dir.get(), std::string(comp), 0700, false, shown);
-      if (!next) return next.error();
-      dir = std::move(*next);
-    }
-    if (::mkdirat(dir.get(), kSpareWorkName, 0700) != 0) {
+    const std::string shown = op.store + "/" + parent_path(op.work) + "/" + kSpareWorkName;
+    UniqueFd store(::open(op.store.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!store.valid()) return sys_error("open", op.store, errno, "the home layer");
+    auto dir = open_store_dir(store.get(), parent_path(op.work), shown);
+    if (!dir) return dir.error();
+    if (::mkdirat(dir->get(), kSpareWorkName, 0700) != 0) {
       if (errno == EEXIST) continue;
       return sys_error("mkdir", shown);
     }
     // The mode a work directory needs, whatever the umask.
-    if (::fchmodat(dir.get(), kSpareWorkName, 0700, 0) != 0) return sys_error("chmod", shown);
+    if (::fchmodat(dir->get(), kSpareWorkName, 0700, 0) != 0) return sys_error("chmod", shown);
   }
   return ok_status();
 }
