@@ -14,6 +14,7 @@
 #include "policy/home_layer.h"
 #include "policy/mask_recipe.h"
 #include "policy/paths.h"
+#include "walls/dir_spread.h"
 
 namespace paddock {
 
@@ -235,6 +236,9 @@ Status make_spare_work_dirs(const MountPlan& plan) {
     if (!store.valid()) return sys_error("open", op.store, errno, "the home layer");
     auto dir = open_store_dir(store.get(), parent_path(op.work), shown);
     if (!dir) return dir.error();
+    // Before the spare is made, so that it is spread too. Only a hint (dir_spread.h): where
+    // it cannot be set the spare is made all the same.
+    (void)spread_subdirectories(dir->get(), op.store + "/" + parent_path(op.work));
     if (::mkdirat(dir->get(), kSpareWorkName, 0700) != 0) {
       if (errno == EEXIST) continue;
       return sys_error("mkdir", shown);

@@ -4,10 +4,12 @@ stay readable through it and are live; credential stores and paddock's state sta
 `paddock reset` discards the layer; `paddock policy` shows where it is and its size; where the
 layer cannot be built paddock says why and exits 125, unless --ephemeral-home."""
 
+import fcntl
 import json
 import os
 import socket
 import stat
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -100,6 +102,35 @@ def test_a_run_takes_the_work_directory_the_run_before_made_for_it(sb, home):
     assert len(taken) == 1 and taken[0].name != "spare", taken
     # ... and a new spare stands ready again.
     assert spares[0].is_dir() and spares[0].stat().st_ino != inode
+
+
+FS_IOC_GETFLAGS = 0x80086601
+FS_TOPDIR_FL = 0x00020000
+
+
+def dir_flags(path):
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        return struct.unpack("i", fcntl.ioctl(fd, FS_IOC_GETFLAGS, b"\0" * 4))[0]
+    finally:
+        os.close(fd)
+
+
+def test_the_work_directories_are_spread_over_the_filesystem(sb, home):
+    # ext4 (without a journal) scans past every inode freed in the last minute in a block group
+    # before it allocates one there: the runs' work directories, made and removed at every run,
+    # are asked to land apart (walls/dir_spread.h), not all beside the last ones freed.
+    store = layer_store(home, sb.project)
+    fs = subprocess.run(["stat", "-f", "-c", "%T", str(home)], capture_output=True, text=True)
+    if fs.stdout.strip() != "ext2/ext3":
+        pytest.skip(f"the store is on {fs.stdout.strip()}, which takes no such hint")
+    assert sb.run(["--", "/bin/true"]).rc == 0
+    parents = [p.parent for p in (store / "work").glob("*/spare")]
+    assert len(parents) == 1, parents
+    assert dir_flags(parents[0]) & FS_TOPDIR_FL
+    # Only there: the upper layer holds the home's own files, which stay together.
+    assert not dir_flags(store / "upper") & FS_TOPDIR_FL
+    assert not dir_flags(store) & FS_TOPDIR_FL
 
 
 def test_host_files_stay_readable_and_live(sb, home):
