@@ -51,18 +51,23 @@ Result<UniqueFd> sub_dir(int parent, const std::string& name, const std::string&
   return fd;
 }
 
-// base/root/ctl.
-Result<CtlDir> ctl_under(int base, const std::string& base_path, const std::string& root,
-                         bool make) {
+// base/root/leaf.
+Result<CtlDir> dir_under(int base, const std::string& base_path, const std::string& root,
+                         const std::string& leaf, bool make) {
   const std::string root_path = base_path + "/" + root;
   auto r = sub_dir(base, root, root_path, make);
   if (!r) return r.error();
   CtlDir d;
-  d.path = root_path + "/ctl";
-  auto c = sub_dir(r->get(), "ctl", d.path, make);
+  d.path = root_path + "/" + leaf;
+  auto c = sub_dir(r->get(), leaf, d.path, make);
   if (!c) return c.error();
   d.fd = std::move(*c);
   return d;
+}
+
+Result<CtlDir> ctl_under(int base, const std::string& base_path, const std::string& root,
+                         bool make) {
+  return dir_under(base, base_path, root, "ctl", make);
 }
 
 Result<UniqueFd> open_tmp() {
@@ -98,6 +103,12 @@ std::optional<std::string> unsafe_directory(const struct stat& st, uid_t euid) {
 
 Result<CtlDir> make_control_dir(const std::string& xdg_runtime_dir,
                                 const std::vector<std::string>& sandbox_writable) {
+  return make_runtime_dir(xdg_runtime_dir, "ctl", sandbox_writable);
+}
+
+Result<CtlDir> make_runtime_dir(const std::string& xdg_runtime_dir, const std::string& leaf,
+                                const std::vector<std::string>& sandbox_writable,
+                                const std::vector<std::string>& layered) {
   std::string base_path = xdg_runtime_dir;
   std::string root = "paddock";
   auto base = open_runtime_dir(xdg_runtime_dir);
@@ -113,12 +124,17 @@ Result<CtlDir> make_control_dir(const std::string& xdg_runtime_dir,
   const std::string self = "/proc/self/fd/" + std::to_string(base->get());
   const ssize_t n = ::readlink(self.c_str(), real, sizeof real - 1);
   if (n <= 0) return sys_error("readlink", self);
-  const std::string ctl = std::string(real, size_t(n)) + "/" + root + "/ctl";
+  const std::string target = std::string(real, size_t(n)) + "/" + root + "/" + leaf;
+  const std::string shown = base_path + "/" + root + "/" + leaf;
   for (const auto& w : sandbox_writable)
-    if (path_within(ctl, w))
-      return refused(base_path + "/" + root + "/ctl",
-                     "lies in " + w + ", which the sandbox may write");
-  return ctl_under(base->get(), base_path, root, /*make=*/true);
+    if (path_within(target, w))
+      return refused(shown, "lies in " + w + ", which the sandbox may write");
+  for (const auto& l : layered)
+    if (path_within(target, l))
+      return refused(shown, "lies in " + l + ", a lower layer of one of the sandbox's overlays");
+  auto d = dir_under(base->get(), base_path, root, leaf, /*make=*/true);
+  if (d) d->real = target;
+  return d;
 }
 
 std::vector<CtlDir> find_control_dirs(const std::string& xdg_runtime_dir,

@@ -6,6 +6,9 @@
 //                                            directory of ours that nobody else may enter
 //   /tmp/paddock-<uid>/ctl/<ID>.sock         otherwise
 //
+// The overlay masks kept between runs live beside ctl/ (masks/, walls/mask_cache.h): the same
+// root, hidden inside every sandbox (control_roots), and the same checks.
+//
 // Every directory paddock makes is 0700, and every one it uses (made now or found) is opened
 // without following a symlink and checked on the open descriptor: a directory, owned by our
 // effective uid, no group or other access. Anything else is refused with the reason, never
@@ -36,6 +39,7 @@ std::optional<std::string> unsafe_directory(const struct stat& st, uid_t euid);
 struct CtlDir {
   UniqueFd fd;       // the ctl directory, O_DIRECTORY
   std::string path;  // for messages and `paddock ctl list`
+  std::string real;  // made by make_runtime_dir: the same path with no symlink on the way
 };
 
 // The control directory for a run, made where missing (`xdg_runtime_dir`: the variable's value,
@@ -45,6 +49,14 @@ struct CtlDir {
 // why (the run goes on without a control socket: the caller warns).
 Result<CtlDir> make_control_dir(const std::string& xdg_runtime_dir,
                                 const std::vector<std::string>& sandbox_writable = {});
+
+// The same for another directory of paddock's beside ctl/ (`leaf`: "masks" holds the overlay
+// masks kept between runs, walls/mask_cache.h), with the same checks and refusals; also
+// refused beneath any of `layered` (the lower layers of the run's overlays, beneath which
+// overlayfs takes no other layer).
+Result<CtlDir> make_runtime_dir(const std::string& xdg_runtime_dir, const std::string& leaf,
+                                const std::vector<std::string>& sandbox_writable = {},
+                                const std::vector<std::string>& layered = {});
 
 // The control directories that exist, for `paddock ctl` (nothing is made). `refused` receives
 // one line for each directory found but not used (another owner, open to others, a symlink).

@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "base/sha256.h"
 #include "policy/paths.h"
 
 namespace paddock {
@@ -38,7 +39,8 @@ Result<MaskRecipe> plan_mask(const std::string& overlay_path, const std::vector<
     std::string walked;
     bool skip = false;
     for (size_t i = 0; i + 1 < comps.size() && !skip; ++i) {
-      walked = walked.empty() ? std::string(comps[i]) : walked + "/" + std::string(comps[i]);
+      if (!walked.empty()) walked += '/';
+      walked += comps[i];
       if (auto it = made.find(walked); it != made.end()) {
         skip = !is_dir(r.entries[it->second].kind);  // beneath a whiteout: hidden already
         continue;
@@ -81,6 +83,23 @@ Result<MaskRecipe> plan_mask(const std::string& overlay_path, const std::vector<
     }
   }
   return r;
+}
+
+std::string mask_key(const MaskRecipe& recipe) {
+  // Versioned: a mask laid out differently by a later paddock gets other names.
+  std::string b = "paddock mask v1\n";
+  auto put = [&b](const std::string& field) {
+    b += std::to_string(field.size());
+    b += ':';
+    b += field;
+  };
+  put(std::to_string(recipe.root_mode));
+  for (const MaskEntry& e : recipe.entries) {
+    put(std::to_string(static_cast<int>(e.kind)));
+    put(std::to_string(e.mode));
+    put(e.rel);
+  }
+  return sha256_hex(b).substr(0, 32);
 }
 
 }  // namespace paddock

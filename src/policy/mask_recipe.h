@@ -34,4 +34,9 @@ using LowerDirMode = std::function<mode_t(const std::string& rel)>;
 Result<MaskRecipe> plan_mask(const std::string& overlay_path, const std::vector<MountOp>& steps,
                              const LowerDirMode& lower_mode);
 
+// The name a mask made from `recipe` is kept under between runs (walls/mask_cache.h): 32 hex
+// digits of a SHA-256 over every entry (kind, mode, path) and the root's mode, so that two
+// recipes share a name only if they would make the same mask.
+std::string mask_key(const MaskRecipe& recipe);
+
 }  // namespace paddock

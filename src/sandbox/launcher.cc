@@ -94,10 +94,15 @@ Result<SandboxSpec> receive_spec(int sync_fd, bool& speculative, UniqueFd& termi
 // overlay, so the view's first steps go on meanwhile. A supervisor that could not make them
 // says so; this sandbox side then fails, and the supervisor starts one without walls sent ahead
 // (supervisor.cc), which makes its masks itself.
-Status await_masks(int sync_fd) {
+Status await_masks(int sync_fd, PreparedMasks& masks) {
   auto m = receive_message(sync_fd);
   if (!m) return m.error();
-  if (m->type == ChannelMessage::Type::MasksReady) return ok_status();
+  if (m->type == ChannelMessage::Type::MasksReady) {
+    if (!m->kept_masks.empty() && m->kept_masks.size() != masks.names.size())
+      return plain_error("sandbox", "the supervisor's kept masks do not match the overlays");
+    masks.kept = std::move(m->kept_masks);
+    return ok_status();
+  }
   if (m->type == ChannelMessage::Type::MasksNone)
     return plain_error("sandbox", "the supervisor could not make the overlay masks");
   return plain_error("sandbox", "the supervisor did not say whether it made the overlay masks");
@@ -143,10 +148,11 @@ Status hand_over_listeners(ProxyListeners listeners, int sync_fd) {
 // The rest of the walls, in the order that matters for security: nothing is exec'd before every
 // wall is up, and seccomp comes last because it also forbids the mounts made before it.
 // `factory` receives init's end of the socket factory (--publish).
-Status contain(const SandboxSpec& spec, const PreparedMasks& masks, bool speculative, int sync_fd,
+Status contain(const SandboxSpec& spec, PreparedMasks& masks, bool speculative, int sync_fd,
                UniqueFd& factory) {
   std::function<Status()> masks_made;
-  if (speculative) masks_made = [sync_fd] { return await_masks(sync_fd); };
+  // Before the first overlay: which of its masks the supervisor made, and which it had kept.
+  if (speculative) masks_made = [sync_fd, &masks] { return await_masks(sync_fd, masks); };
   PADDOCK_TRY(build_mount_view(spec.mounts, spec.cwd, spec.view_extras, masks, masks_made));
   UniqueFd agent;
   if (!spec.ssh_agent_socket.empty()) {
@@ -188,6 +194,12 @@ Status contain(const SandboxSpec& spec, const PreparedMasks& masks, bool specula
   return send_ready(sync_fd, fds);
 }
 
+Status contain_with_masks(const SandboxSpec& spec, int masks_tmpfs, bool speculative, int sync_fd,
+                          UniqueFd& factory) {
+  PreparedMasks masks{masks_tmpfs, mask_names(spec.mounts), {}};
+  return contain(spec, masks, speculative, sync_fd, factory);
+}
+
 [[noreturn]] void sandbox_side(int sync_fd, const std::optional<CpuMask>& cpus) {
   UniqueFd masks;
   auto listeners = prepare(sync_fd, masks);
@@ -207,8 +219,7 @@ Status contain(const SandboxSpec& spec, const PreparedMasks& masks, bool specula
       failed = m.error();
     } else if (Status t = take_own_terminal(spec->own_terminal, terminal); !t.ok()) {
       failed = t.error();
-    } else if (Status s = contain(*spec, PreparedMasks{masks.get(), mask_names(spec->mounts)},
-                                  speculative, sync_fd, factory);
+    } else if (Status s = contain_with_masks(*spec, masks.get(), speculative, sync_fd, factory);
                !s.ok()) {
       failed = s.error();
     } else if (Status g = speculative ? receive_go(sync_fd, *spec) : ok_status(); !g.ok()) {
@@ -338,12 +349,30 @@ bool receive_scratch(StartedSandbox& started) {
 
 }  // namespace
 
-void make_speculative_masks(StartedSandbox& started, const SandboxSpec& walls) {
+void make_speculative_masks(StartedSandbox& started, const SandboxSpec& walls, MaskCache* cache) {
   // Made here or, when anything stands in the way, by the sandbox side as without walls sent
   // ahead: a failed send means it has exited, and its own message says why.
-  const bool made =
-      receive_scratch(started) && make_masks(walls.mounts, started.mask_tmpfs.get()).ok();
-  (void)send_masks_ready(started.sync.get(), made);
+  std::vector<std::string> kept;
+  bool made = receive_scratch(started);
+  if (made) {
+    const std::vector<std::string> names = mask_names(walls.mounts);
+    auto recipes = plan_masks(walls.mounts);
+    made = recipes.ok();
+    if (made && cache != nullptr) {
+      kept.resize(names.size());
+      bool any = false;
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (!(*recipes)[i]) continue;
+        if (auto path = cache->use(*(*recipes)[i])) {
+          kept[i] = std::move(*path);
+          any = true;
+        }
+      }
+      if (!any) kept.clear();
+    }
+    made = made && make_masks(names, *recipes, started.mask_tmpfs.get(), kept).ok();
+  }
+  (void)send_masks_ready(started.sync.get(), made, made ? kept : std::vector<std::string>{});
 }
 
 Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec& spec,

@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "base/unique_fd.h"
 #include "sandbox/sandbox_spec.h"
+#include "walls/mask_cache.h"
 #include "walls/proxy_listeners.h"
 
 namespace paddock {
@@ -64,8 +65,9 @@ Result<LaunchedSandbox> launch_sandbox(StartedSandbox started, const SandboxSpec
 Status send_speculative_walls(const StartedSandbox& started, const std::string& walls);
 
 // After send_speculative_walls(): makes the overlay masks `walls` need in the sandbox side's
-// tmpfs and tells it so (or, when they cannot be made here, that it makes them itself). The
-// sandbox side, meanwhile, makes its network namespace: the masks leave its path.
-void make_speculative_masks(StartedSandbox& started, const SandboxSpec& walls);
+// tmpfs, but for those `cache` (may be null) has kept, checked and now holds, and tells the
+// sandbox side which is where (or, when they cannot be made here, that it makes them itself).
+// The sandbox side, meanwhile, makes its network namespace: the masks leave its path.
+void make_speculative_masks(StartedSandbox& started, const SandboxSpec& walls, MaskCache* cache);
 
 }  // namespace paddock

@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <vector>
 
 #include "base/sha256.h"
 #include "policy/paths.h"
 #include "sandbox/spec_codec.h"
 #include "walls/home_store.h"
+#include "walls/mask_cache.h"
 #include "walls/overlay_mount.h"
 
 namespace paddock {
@@ -39,6 +41,18 @@ std::optional<std::string> read_small_file(const std::string& path) {
   std::string bytes(size_t(st.st_size), '\0');
   if (::pread(fd.get(), bytes.data(), bytes.size(), 0) != st.st_size) return std::nullopt;
   return bytes;
+}
+
+// The host paths the sandbox of `walls` may write: its writable binds, and the stores of its
+// kept layers (what it writes in the home lands there).
+std::vector<std::string> writable_host_paths(const SandboxSpec& walls) {
+  std::vector<std::string> out;
+  for (const auto& op : walls.mounts.ops) {
+    if (!op.writable) continue;
+    if (op.kind == MountOp::Kind::Bind) out.push_back(op.source);
+    if (op.kind == MountOp::Kind::Overlay && !op.store.empty()) out.push_back(op.store);
+  }
+  return out;
 }
 
 }  // namespace
@@ -76,7 +90,10 @@ std::optional<Speculation> speculate(StartedSandbox& started, const std::string&
   }
   s.walls = encode_walls(*walls);
   if (!send_speculative_walls(started, s.walls).ok()) return std::nullopt;
-  make_speculative_masks(started, *walls);
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  auto cache =
+      MaskCache::open(xdg != nullptr ? xdg : "", walls->mounts, writable_host_paths(*walls));
+  make_speculative_masks(started, *walls, cache ? &*cache : nullptr);
   // Made here too while the sandbox side builds its network namespace; one that cannot be made
   // here is made (or reported) by the sandbox side when it mounts the overlay.
   (void)make_layer_work_dirs(walls->mounts);

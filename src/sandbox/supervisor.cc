@@ -45,6 +45,7 @@
 #include "walls/agent_listener.h"
 #include "walls/landlock.h"
 #include "walls/layer_tenant.h"
+#include "walls/mask_cache.h"
 #include "walls/overlay_mount.h"
 #include "walls/proxy_listeners.h"
 #include "walls/seccomp.h"
@@ -423,6 +424,9 @@ Result<int> run_sandboxed(const Policy& policy, proxy::NetworkRules network, Run
     // run starts. Failing here costs nothing but that: the next run makes its own.
     (void)make_spare_work_dirs(spec->mounts);
   }
+  // This run's masks, kept for the next runs that need the same (walls/mask_cache.h), also
+  // while the command runs. Best effort: a mask not kept is made again.
+  keep_masks(spec->mounts, fs.writable);
 
   std::unique_ptr<sshagent::AgentRelay> agent_relay;
   if (agent) {

@@ -17,6 +17,7 @@ constexpr size_t kMaxMessage = 16384;
 // The largest message is Ready: the seccomp listener, the root, the agent's listener, the
 // socket factory and up to kMaxHostPorts listeners.
 constexpr size_t kMaxFds = 48;
+constexpr size_t kMaxPath = 4000;  // put_str's limit
 
 void put_u32(std::string& b, uint32_t v) {
   b.append(reinterpret_cast<const char*>(&v), 4);
@@ -97,9 +98,17 @@ Status send_scratch(int sock, int mount_fd) {
   return send_with_fds(sock, ChannelMessage::Type::Scratch, {mount_fd});
 }
 
-Status send_masks_ready(int sock, bool ready) {
-  return send_with_fds(
-      sock, ready ? ChannelMessage::Type::MasksReady : ChannelMessage::Type::MasksNone, {});
+Status send_masks_ready(int sock, bool ready, const std::vector<std::string>& kept_masks) {
+  if (!ready) return send_with_fds(sock, ChannelMessage::Type::MasksNone, {});
+  std::string b;
+  put_u32(b, static_cast<uint32_t>(ChannelMessage::Type::MasksReady));
+  put_u32(b, static_cast<uint32_t>(kept_masks.size()));
+  for (const auto& k : kept_masks) {
+    if (k.size() > kMaxPath) return plain_error("sync channel", "a kept mask's path is too long");
+    put_str(b, k);
+  }
+  if (b.size() > kMaxMessage) return plain_error("sync channel", "too many kept masks");
+  return send_raw(sock, b, {});
 }
 
 void send_failure(int sock, const Error& e) {
@@ -170,6 +179,15 @@ Result<ChannelMessage> receive_message(int sock) {
       return plain_error("sync channel", "malformed failure message");
     m.error.err = static_cast<int>(err);
     m.error.exit_code = static_cast<int>(code);
+  } else if (m.type == ChannelMessage::Type::MasksReady) {
+    uint32_t count;
+    if (!get_u32(p, end, count) || count > 64)
+      return plain_error("sync channel", "malformed masks message");
+    for (uint32_t i = 0; i < count; ++i) {
+      std::string k;
+      if (!get_str(p, end, k)) return plain_error("sync channel", "malformed masks message");
+      m.kept_masks.push_back(std::move(k));
+    }
   } else if (m.type == ChannelMessage::Type::Exited) {
     uint32_t code;
     if (!get_u32(p, end, code) || code > 255)
@@ -178,7 +196,6 @@ Result<ChannelMessage> receive_message(int sock) {
   } else if (m.type != ChannelMessage::Type::Ready && m.type != ChannelMessage::Type::Spec &&
              m.type != ChannelMessage::Type::Listeners && m.type != ChannelMessage::Type::Walls &&
              m.type != ChannelMessage::Type::Go && m.type != ChannelMessage::Type::Scratch &&
-             m.type != ChannelMessage::Type::MasksReady &&
              m.type != ChannelMessage::Type::MasksNone) {
     return plain_error("sync channel", "unknown message type");
   }

@@ -3,6 +3,7 @@
 // ({op, path, errno, detail}) and fds cross it with SCM_RIGHTS. A SOCK_SEQPACKET socketpair.
 #include <chrono>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "base/result.h"
@@ -28,8 +29,8 @@ struct ChannelMessage {
     Go = 7,     // supervisor -> sandbox side: the walls are confirmed; one fd holding the command
     // sandbox side -> supervisor, first: the tmpfs for the overlay masks (fsmount's descriptor)
     Scratch = 8,
-    // supervisor -> sandbox side, after Walls: the masks those walls need are in the tmpfs
-    // (MasksReady), or the sandbox side makes them itself (MasksNone)
+    // supervisor -> sandbox side, after Walls: the masks those walls need are in the tmpfs or
+    // kept (MasksReady), or the sandbox side makes them itself (MasksNone)
     MasksReady = 9,
     MasksNone = 10,
   };
@@ -38,6 +39,9 @@ struct ChannelMessage {
   int exit_code = 0;          // for Exited: the command's, as paddock reports it
   std::vector<UniqueFd> fds;  // Listeners: the proxy's and the resolver's; Ready: the seccomp
                               // listener, the root, then what the spec asked for
+  // MasksReady: per overlay, the host path of the kept mask to use (walls/mask_cache.h), or ""
+  // where the tmpfs holds its mask; empty when none is kept
+  std::vector<std::string> kept_masks;
 };
 
 Status send_listeners(int sock, const std::vector<int>& fds);
@@ -47,7 +51,7 @@ Status send_spec(int sock, int spec_fd, int terminal_fd = -1);
 Status send_walls(int sock, int walls_fd);
 Status send_go(int sock, int command_fd);
 Status send_scratch(int sock, int mount_fd);
-Status send_masks_ready(int sock, bool ready);
+Status send_masks_ready(int sock, bool ready, const std::vector<std::string>& kept_masks = {});
 // Best effort, like send_failure: init's last word, the command's exit code.
 void send_exited(int sock, int exit_code);
 // Best effort from a dying child: there is nobody else to tell.

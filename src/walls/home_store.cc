@@ -268,6 +268,12 @@ std::vector<std::string> directory_names(int dir) {
   return names_in(dir);
 }
 
+Status remove_entry(int dir, const std::string& dir_path, const std::string& name) {
+  StoreUsage freed;
+  Remover r{dir, dir_path, {}, freed};
+  return r.remove_all(name);
+}
+
 size_t count_stale_work(const std::string& store, const std::string& run) {
   std::string work = store + "/work";
   UniqueFd top(::open(work.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

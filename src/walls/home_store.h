@@ -60,6 +60,12 @@ Status discard_stale_work(const std::string& store, const std::string& run);
 // The names in the directory open at `dir` (not . and ..); none when it cannot be read.
 std::vector<std::string> directory_names(int dir);
 
+// Removes `name` in the directory open at `dir` (whose path is `dir_path`, for messages) and
+// everything beneath it, as discard_home_store does: nothing is followed, directories left
+// without permissions are opened up, trees deeper than it walks are moved aside and removed
+// from there.
+Status remove_entry(int dir, const std::string& dir_path, const std::string& name);
+
 // How many there are (an unreadable work directory counts as none).
 size_t count_stale_work(const std::string& store, const std::string& run);
 

@@ -265,8 +265,8 @@ Status build_mount_view(const MountPlan& plan, const std::string& cwd, const Vie
   // which the plan rebuilds the top level.
   if (!starts_from_host_root(plan))
     PADDOCK_TRY(do_mount("tmpfs", kNew, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", "/"));
-  OverlayBuilder overlays("", masks, kMasks);  // in-memory layers go on the staging tmpfs
-  std::vector<std::string> layered;            // writable overlays mounted so far
+  OverlayBuilder overlays("", masks, kMasks, kOld);  // in-memory layers: on the staging tmpfs
+  std::vector<std::string> layered;                  // writable overlays mounted so far
   bool masks_awaited = !masks_made;
   for (const auto& op : plan.ops) {
     if (op.kind == MountOp::Kind::Overlay && !masks_awaited) {

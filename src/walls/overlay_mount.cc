@@ -83,12 +83,12 @@ Result<UniqueFd> open_work_dir(int store_fd, const MountOp& op) {
 
 constexpr const char* kOpaqueXattr = "user.overlay.opaque";
 
+}  // namespace
+
 // The whiteout every mask's whiteouts are hard links to, at the root of the masks' tmpfs (no
 // overlay's layer: the layers are its subdirectories). A link is ~20% cheaper than a mknod on
 // tmpfs (no inode made), and a mask holds ~90 whiteouts; overlayfs judges a whiteout by its
 // inode (a character device 0/0), however many names it has.
-constexpr const char* kWhiteoutName = "whiteout";
-
 Status make_whiteout_template(int tmpfs) {
   if (::mknodat(tmpfs, kWhiteoutName, S_IFCHR | 0000, makedev(0, 0)) == 0) return ok_status();
   if (errno != EEXIST) return sys_error("mknod (whiteout)", "the overlay masks' tmpfs");
@@ -134,8 +134,6 @@ Status make_mask(int tmpfs, int dir, const MaskRecipe& recipe, const std::string
   if (::fchmod(dir, recipe.root_mode) != 0) return sys_error("chmod", shown);
   return ok_status();
 }
-
-}  // namespace
 
 std::string overlay_option_path(const std::string& path) {
   std::string out;
@@ -190,13 +188,16 @@ std::vector<std::string> mask_names(const MountPlan& plan) {
   return names;
 }
 
-Status make_masks(const MountPlan& plan, int tmpfs) {
-  PADDOCK_TRY(make_whiteout_template(tmpfs));
-  return for_each_overlay(
+Result<std::vector<std::optional<MaskRecipe>>> plan_masks(const MountPlan& plan) {
+  std::vector<std::optional<MaskRecipe>> out;
+  PADDOCK_TRY(for_each_overlay(
       plan,
-      [tmpfs](const MountOp& op, const std::vector<MountOp>& steps,
-              const std::string& name) -> Status {
-        if (name.empty()) return ok_status();
+      [&out](const MountOp& op, const std::vector<MountOp>& steps,
+             const std::string& name) -> Status {
+        if (name.empty()) {
+          out.emplace_back();
+          return ok_status();
+        }
         UniqueFd lower_fd;
         if (!op.source.empty()) {
           lower_fd.reset(::open(op.source.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -207,14 +208,37 @@ Status make_masks(const MountPlan& plan, int tmpfs) {
           return lower_dir_mode(lower_fd.get(), rel);
         });
         if (!recipe) return recipe.error();
-        const std::string shown = "mask of " + op.path;
-        if (::mkdirat(tmpfs, name.c_str(), 0700) != 0)
-          return sys_error("mkdir", shown, errno, "overlay mask");
-        UniqueFd mask_fd(
-            ::openat(tmpfs, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!mask_fd.valid()) return sys_error("open", shown);
-        return make_mask(tmpfs, mask_fd.get(), *recipe, shown);
-      });
+        out.emplace_back(std::move(*recipe));
+        return ok_status();
+      }));
+  return out;
+}
+
+Status make_masks(const std::vector<std::string>& names,
+                  const std::vector<std::optional<MaskRecipe>>& recipes, int tmpfs,
+                  const std::vector<std::string>& kept) {
+  if (names.size() != recipes.size() || (!kept.empty() && kept.size() != names.size()))
+    return plain_error("overlay masks", "the masks and their recipes do not match");
+  bool template_made = false;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i].empty() || !recipes[i] || (!kept.empty() && !kept[i].empty())) continue;
+    if (!template_made) PADDOCK_TRY(make_whiteout_template(tmpfs));
+    template_made = true;
+    const std::string shown = "mask " + names[i];
+    if (::mkdirat(tmpfs, names[i].c_str(), 0700) != 0)
+      return sys_error("mkdir", shown, errno, "overlay mask");
+    UniqueFd mask_fd(
+        ::openat(tmpfs, names[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!mask_fd.valid()) return sys_error("open", shown);
+    PADDOCK_TRY(make_mask(tmpfs, mask_fd.get(), *recipes[i], shown));
+  }
+  return ok_status();
+}
+
+Status make_masks(const MountPlan& plan, int tmpfs) {
+  auto recipes = plan_masks(plan);
+  if (!recipes) return recipes.error();
+  return make_masks(mask_names(plan), *recipes, tmpfs);
 }
 
 Status make_layer_work_dirs(const MountPlan& plan) {
@@ -330,8 +354,12 @@ Status OverlayBuilder::mount(const MountOp& op, const std::string& target, const
   if (index >= masks_.names.size())
     return plain_error("mount overlay", "no mask was prepared for this overlay", op.path);
   std::string opts = "lowerdir=";
+  const std::string& kept = index < masks_.kept.size() ? masks_.kept[index] : std::string();
   if (!masks_.names[index].empty()) {
-    opts += overlay_option_path(masks_dir_ + "/" + masks_.names[index]);
+    // A kept mask, checked by the supervisor and held until it exits (walls/mask_cache.h),
+    // is read where the host's tree is now; the others are in the masks' tmpfs.
+    opts += overlay_option_path(kept.empty() ? masks_dir_ + "/" + masks_.names[index]
+                                             : host_root_ + kept);
     if (!lower.empty()) opts += ":";
   }
   if (!lower.empty()) opts += overlay_option_path(lower);

@@ -99,5 +99,40 @@ TEST(MaskRecipe, TheOverlayItselfAndTheRootModeFallback) {
   EXPECT_EQ(shape(*r), (std::vector<std::pair<K, std::string>>{{K::Whiteout, "etc"}}));
 }
 
+TEST(MaskKey, NamesTheMaskARecipeMakesAndNothingElse) {
+  MaskRecipe a;
+  a.root_mode = 0700;
+  a.entries = {{K::Dir, ".config", 0755}, {K::Whiteout, ".config/gh", 0}, {K::Whiteout, ".ssh", 0}};
+  const std::string key = mask_key(a);
+  EXPECT_EQ(key.size(), 32u);
+  EXPECT_EQ(key.find_first_not_of("0123456789abcdef"), std::string::npos) << key;
+  EXPECT_EQ(mask_key(a), key);  // the same recipe, the same name
+  // Every part of the recipe is in the name: what a mask holds, where, with which modes.
+  auto differs = [&key](MaskRecipe r) { return mask_key(r) != key; };
+  MaskRecipe b = a;
+  b.root_mode = 0755;
+  EXPECT_TRUE(differs(b));
+  b = a;
+  b.entries[0].mode = 0700;
+  EXPECT_TRUE(differs(b));
+  b = a;
+  b.entries[2].kind = K::OpaqueDir;
+  EXPECT_TRUE(differs(b));
+  b = a;
+  b.entries[2].rel = ".sshx";
+  EXPECT_TRUE(differs(b));
+  b = a;
+  b.entries.pop_back();  // one whiteout fewer: a mask that hides less is another mask
+  EXPECT_TRUE(differs(b));
+  b = a;
+  std::swap(b.entries[1], b.entries[2]);
+  EXPECT_TRUE(differs(b));
+  // Fields cannot run into one another ("a" + "b/c" against "a/b" + "c").
+  MaskRecipe c, d;
+  c.entries = {{K::Whiteout, "a", 0}, {K::Whiteout, "b/c", 0}};
+  d.entries = {{K::Whiteout, "a/b", 0}, {K::Whiteout, "c", 0}};
+  EXPECT_NE(mask_key(c), mask_key(d));
+}
+
 }  // namespace
 }  // namespace paddock
