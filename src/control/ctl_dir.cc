@@ -38,9 +38,14 @@ Result<UniqueFd> open_runtime_dir(const std::string& xdg) {
 // `name` in the directory `parent`, made 0700 first when `make`, opened without following a
 // symlink and checked. ENOENT when it is missing and not to be made.
 Result<UniqueFd> sub_dir(int parent, const std::string& name, const std::string& path, bool make) {
-  if (make && ::mkdirat(parent, name.c_str(), 0700) != 0 && errno != EEXIST)
-    return sys_error("mkdir", path);
-  UniqueFd fd(::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  constexpr int kFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  UniqueFd fd(::openat(parent, name.c_str(), kFlags));
+  // Made only when missing (the usual case is that it is there: every run looks).
+  if (!fd.valid() && errno == ENOENT && make) {
+    if (::mkdirat(parent, name.c_str(), 0700) != 0 && errno != EEXIST)
+      return sys_error("mkdir", path);
+    fd.reset(::openat(parent, name.c_str(), kFlags));
+  }
   if (!fd.valid()) {
     if (errno == ELOOP || errno == ENOTDIR) return refused(path, "not a directory (a symlink?)");
     return sys_error("open", path);

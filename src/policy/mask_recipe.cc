@@ -23,6 +23,15 @@ bool is_dir(MaskEntry::Kind k) {
 
 Result<MaskRecipe> plan_mask(const std::string& overlay_path, const std::vector<MountOp>& steps,
                              const LowerDirMode& lower_mode) {
+  std::vector<const MountOp*> p;
+  p.reserve(steps.size());
+  for (const MountOp& m : steps) p.push_back(&m);
+  return plan_mask(overlay_path, p, lower_mode);
+}
+
+Result<MaskRecipe> plan_mask(const std::string& overlay_path,
+                             const std::vector<const MountOp*>& steps,
+                             const LowerDirMode& lower_mode) {
   MaskRecipe r;
   mode_t root = lower_mode("");
   r.root_mode = root ? root : 0755;
@@ -31,7 +40,8 @@ Result<MaskRecipe> plan_mask(const std::string& overlay_path, const std::vector<
     made.emplace(rel, r.entries.size());
     r.entries.push_back({k, rel, mode});
   };
-  for (const MountOp& m : steps) {
+  for (const MountOp* step : steps) {
+    const MountOp& m = *step;
     std::string rel = relative_to(overlay_path, m.path);
     if (rel.empty()) continue;
     const std::string abs = "/" + rel;  // path_components returns views into it

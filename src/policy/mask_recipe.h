@@ -31,6 +31,9 @@ using LowerDirMode = std::function<mode_t(const std::string& rel)>;
 // The recipe for the mask steps `steps` of the overlay at view path `overlay_path`. Whiteouts
 // whose directory the host does not have are left out (that directory would appear, empty),
 // and so is anything beneath an entry that is not a directory (hidden already).
+Result<MaskRecipe> plan_mask(const std::string& overlay_path,
+                             const std::vector<const MountOp*>& steps,
+                             const LowerDirMode& lower_mode);
 Result<MaskRecipe> plan_mask(const std::string& overlay_path, const std::vector<MountOp>& steps,
                              const LowerDirMode& lower_mode);
 

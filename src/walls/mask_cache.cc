@@ -51,40 +51,46 @@ std::string random_suffix() {
 }
 
 bool ours(const struct stat& st) {
-  return st.st_uid == ::geteuid();
+  static const uid_t euid = ::geteuid();
+  return st.st_uid == euid;
 }
 
-// The entries of the directory open at `dir`, with their kinds (from fstatat where the
-// filesystem does not say); nullopt when it cannot be read whole.
+// The entries of the directory open at `dir` (read from its own offset, which must be at the
+// start), with their kinds (from fstatat where the filesystem does not say); nullopt when it
+// cannot be read whole. getdents64 itself: a directory stream would need a descriptor of its
+// own, and every directory of every kept mask is read at every run.
 std::optional<std::vector<ListedEntry>> list(int dir) {
-  int copy = ::openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (copy < 0) return std::nullopt;
-  DIR* d = ::fdopendir(copy);
-  if (d == nullptr) {
-    ::close(copy);
-    return std::nullopt;
-  }
+  struct LinuxDirent64 {
+    ino64_t d_ino;
+    off64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[1];
+  };
+  alignas(LinuxDirent64) char buf[16384];
   std::vector<ListedEntry> out;
-  errno = 0;
-  while (dirent* e = ::readdir(d)) {
-    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-    ListedEntry l{e->d_name, e->d_type, e->d_ino};
-    if (l.type == DT_UNKNOWN) {
-      struct stat st;
-      if (::fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) break;
-      l.type = S_ISDIR(st.st_mode)   ? DT_DIR
-               : S_ISCHR(st.st_mode) ? DT_CHR
-               : S_ISREG(st.st_mode) ? DT_REG
-                                     : DT_UNKNOWN;
-      l.ino = st.st_ino;
+  for (;;) {
+    const long n = ::syscall(SYS_getdents64, dir, buf, sizeof buf);
+    if (n < 0) return std::nullopt;
+    if (n == 0) return out;
+    for (long off = 0; off < n;) {
+      const auto* e = reinterpret_cast<const LinuxDirent64*>(buf + off);
+      off += e->d_reclen;
+      const char* name = e->d_name;
+      if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
+      ListedEntry l{name, e->d_type, static_cast<ino_t>(e->d_ino)};
+      if (l.type == DT_UNKNOWN) {
+        struct stat st;
+        if (::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return std::nullopt;
+        l.type = S_ISDIR(st.st_mode)   ? DT_DIR
+                 : S_ISCHR(st.st_mode) ? DT_CHR
+                 : S_ISREG(st.st_mode) ? DT_REG
+                                       : DT_UNKNOWN;
+        l.ino = st.st_ino;
+      }
+      out.push_back(std::move(l));
     }
-    out.push_back(std::move(l));
-    errno = 0;
   }
-  const bool whole = errno == 0;
-  ::closedir(d);
-  if (!whole) return std::nullopt;
-  return out;
 }
 
 // Why the kept mask open at `entry` is not exactly what `recipe` makes, or nullopt.

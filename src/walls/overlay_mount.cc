@@ -161,11 +161,11 @@ namespace {
 // and the name of its mask ("" when it has none), until one fails.
 template <class F>
 Status for_each_overlay(const MountPlan& plan, F each) {
-  std::vector<MountOp> steps;  // the mask steps since the last overlay
+  std::vector<const MountOp*> steps;  // the mask steps since the last overlay
   unsigned masks = 0;
   for (const MountOp& op : plan.ops) {
     if (is_mask_op(op.kind)) {
-      steps.push_back(op);
+      steps.push_back(&op);
       continue;
     }
     if (op.kind != MountOp::Kind::Overlay) continue;
@@ -181,7 +181,8 @@ Status for_each_overlay(const MountPlan& plan, F each) {
 std::vector<std::string> mask_names(const MountPlan& plan) {
   std::vector<std::string> names;
   (void)for_each_overlay(
-      plan, [&names](const MountOp&, const std::vector<MountOp>&, std::string name) -> Status {
+      plan,
+      [&names](const MountOp&, const std::vector<const MountOp*>&, std::string name) -> Status {
         names.push_back(std::move(name));
         return ok_status();
       });
@@ -192,7 +193,7 @@ Result<std::vector<std::optional<MaskRecipe>>> plan_masks(const MountPlan& plan)
   std::vector<std::optional<MaskRecipe>> out;
   PADDOCK_TRY(for_each_overlay(
       plan,
-      [&out](const MountOp& op, const std::vector<MountOp>& steps,
+      [&out](const MountOp& op, const std::vector<const MountOp*>& steps,
              const std::string& name) -> Status {
         if (name.empty()) {
           out.emplace_back();
