@@ -130,9 +130,12 @@ std::optional<std::string> check(int entry, const MaskRecipe& recipe) {
   return std::nullopt;
 }
 
-// `name` in the cache moved out of the way for sweep(): never removed here, since a running
-// sandbox may have it mounted.
-void set_aside(int cache, const std::string& name) {
+// `name` in the cache, open (and share-locked) at `entry`, moved out of the way for sweep():
+// never removed here, since a running sandbox may have it mounted. Only when nobody else holds
+// it: another run that found it good (its check could not have failed where ours did, unless
+// for want of a descriptor or memory) is about to mount it by its name.
+void set_aside(int cache, const std::string& name, UniqueFd entry) {
+  if (::flock(entry.get(), LOCK_EX | LOCK_NB) != 0) return;
   const std::string aside = kSetAside + random_suffix();
   (void)::renameat2(cache, name.c_str(), cache, aside.c_str(), RENAME_NOREPLACE);
 }
@@ -157,14 +160,9 @@ std::optional<std::string> MaskCache::use(const MaskRecipe& recipe) {
   // Shared: other runs may use it too; a sweep holding it exclusively is removing it.
   if (::flock(entry.get(), LOCK_SH | LOCK_NB) != 0) return std::nullopt;
   struct stat st;
-  if (::fstat(entry.get(), &st) != 0 || control::unsafe_directory(st, ::geteuid())) {
-    entry.reset();
-    set_aside(dir_.get(), key);
-    return std::nullopt;
-  }
-  if (check(entry.get(), recipe)) {
-    entry.reset();
-    set_aside(dir_.get(), key);
+  if (::fstat(entry.get(), &st) != 0 || control::unsafe_directory(st, ::geteuid()) ||
+      check(entry.get(), recipe)) {
+    set_aside(dir_.get(), key, std::move(entry));
     return std::nullopt;
   }
   held_until_exit().push_back(std::move(entry));
