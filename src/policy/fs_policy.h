@@ -29,6 +29,10 @@ struct FsPolicy {
   // path listed as writable is never read-only inside.
   std::vector<std::string> create_writable;
   std::string state_dir;  // paddock's own (canonical); absent inside
+  // paddock's runtime roots (control sockets, kept overlay masks; canonical), denied like the
+  // state directory and, existing or not, never made, written or renamed by the sandbox: one it
+  // made where a writable root let it would be a directory of the user's that later runs trust.
+  std::vector<std::string> runtime_roots;
   // Files the view needs where it shows nothing of the host (beneath the empty /run): made
   // empty there, for a generated file to be bound over (the host's /etc/resolv.conf leading to
   // /run/systemd/resolve/stub-resolv.conf).

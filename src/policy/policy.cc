@@ -317,9 +317,13 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   }
   // The control sockets of the user's running sandboxes (paddock ctl): another sandbox must not
   // even see them. Most lie beneath /run or /tmp, which the view replaces anyway; not all do.
-  for (const auto& c : host.control_roots)
+  for (const auto& c : host.control_roots) {
     PADDOCK_TRY(
         add_denied(resolver, deny_read, deny_absent, c, H, *cwd, "paddock's control sockets"));
+    auto parent = resolver.resolve(parent_path(normalize_path(c)));
+    if (!parent) return parent.error();
+    p.fs.runtime_roots.push_back(join_path(*parent, base_name(normalize_path(c))));
+  }
   UniqueList allow_read(p.fs.allow_read);
   reopen_ssh_files(resolver, p.fs.deny_read, *home,
                    s.paddock.ssh_agent || !s.paddock.ssh_agent_keys.empty(), allow_read);

@@ -23,9 +23,12 @@ WriteVerdict refuse(int err, std::string reason) {
   return {false, err, std::move(reason)};
 }
 
-// A denied (absent) path: inside a writable root it is only covered by an empty mount, which a
-// rename or link performed by the supervisor would go around.
+// A denied path: inside a writable root it is only covered by an empty mount, which a rename or
+// link performed by the supervisor would go around; and paddock's runtime roots, which must not
+// be made by the sandbox where they are missing.
 bool hidden(const FsPolicy& p, std::string_view path) {
+  for (const auto& r : p.runtime_roots)
+    if (path_within(path, r)) return true;  // never re-opened, and refused even where missing
   for (const auto& d : p.deny_read) {
     if (!path_within(path, d)) continue;
     bool reopened = false;

@@ -5,6 +5,8 @@ inside."""
 
 import os
 import stat
+from pathlib import Path
+
 import pytest
 
 from conftest import SECRET_PREFIX
@@ -126,3 +128,37 @@ def test_no_mask_is_kept_where_an_overlay_would_refuse_it(sb, home):
         assert r.rc == 0 and SECRET_PREFIX not in r.out, r
         assert not any(f"{run}/" in l for l in lower_layers(r)), r.out
     assert not (run / "paddock" / "masks").exists()
+
+
+def test_a_sandbox_that_may_write_the_runtime_directory_cannot_make_paddocks_there(sb, xdg):
+    # Not made yet when the run starts: a directory the sandbox made there would be the user's
+    # own, 0700 if it liked, and the next runs would keep their masks (and control sockets) in
+    # it while that sandbox can still write there.
+    assert not (xdg / "paddock").exists()
+    r = sb.sh(f"mkdir {xdg}/paddock; echo mk=$?; mkdir -p {xdg}/paddock/masks; echo mk2=$?; "
+              f"ln -s /tmp {xdg}/paddock; echo ln=$?; mkdir {xdg}/made && "
+              f"mv {xdg}/made {xdg}/paddock; echo mv=$?; touch {xdg}/mine; echo mine=$?",
+              env=env_of(xdg), flags=["--allow-write", str(xdg)])
+    assert "mk=1" in r.out and "mk2=1" in r.out and "ln=1" in r.out and "mv=1" in r.out, r
+    assert "mine=0" in r.out, r  # the rest of it is writable as asked
+    assert not os.path.lexists(xdg / "paddock"), list(xdg.iterdir())
+    # A run that may not write there keeps its masks there as usual.
+    warm_up(sb, xdg)
+    assert home_mask(xdg).is_dir()
+    # Now that it exists, a sandbox that may write its parent sees it empty and cannot touch it.
+    r = sb.sh(f"ls -A {xdg}/paddock; mkdir {xdg}/paddock/masks/planted; echo mk=$?; "
+              f"mv {xdg}/paddock {xdg}/gone; echo mv=$?; rm -rf {xdg}/paddock; echo rm=$?",
+              env=env_of(xdg), flags=["--allow-write", str(xdg)])
+    assert "mk=1" in r.out and "mv=1" in r.out and "rm=1" in r.out, r
+    assert "masks" not in r.out.split("mk=")[0], r
+    assert not (cache_of(xdg) / "planted").exists() and home_mask(xdg).is_dir()
+
+
+def test_a_sandbox_that_may_write_tmp_cannot_touch_paddocks_directory_there(sb):
+    root = Path(f"/tmp/paddock-{os.geteuid()}")
+    r = sb.sh(f"mkdir -p {root}/masks/planted; echo mk=$?; touch {root}/x; echo t=$?; "
+              f"mv {root} /tmp/moved-{os.getpid()}; echo mv=$?",
+              flags=["--allow-write", "/tmp"])
+    assert "mk=1" in r.out and "t=1" in r.out and "mv=1" in r.out, r
+    assert not (root / "masks" / "planted").exists() and not (root / "x").exists()
+    assert not Path(f"/tmp/moved-{os.getpid()}").exists()

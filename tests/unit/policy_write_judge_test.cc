@@ -45,6 +45,23 @@ TEST(PolicyWriteJudge, WritableRootsAndBeneath) {
   }
 }
 
+TEST(PolicyWriteJudge, PaddocksRuntimeRootsAreNeverMadeEvenWhereWritable) {
+  // $XDG_RUNTIME_DIR inside a writable root, its paddock directory not made yet: a directory
+  // the sandbox made there would be the user's, and later runs would trust it.
+  FsPolicy p = make_policy();
+  p.writable.push_back("/run/user/1000");
+  p.runtime_roots = {"/run/user/1000/paddock", "/tmp/paddock-1000"};
+  EXPECT_TRUE(Refused(judge_write(p, "/run/user/1000/paddock", EntryType::Missing), EACCES));
+  EXPECT_TRUE(
+      Refused(judge_write(p, "/run/user/1000/paddock/masks/x", EntryType::Missing), EACCES));
+  EXPECT_TRUE(
+      Refused(judge_rename(p, "/run/user/1000/made", "/run/user/1000/paddock", true), EACCES));
+  EXPECT_TRUE(Refused(judge_remove(p, "/run/user/1000/paddock"), EACCES));
+  // Its neighbours are as writable as before.
+  EXPECT_TRUE(Allowed(judge_write(p, "/run/user/1000/paddock2", EntryType::Missing)));
+  EXPECT_TRUE(Allowed(judge_write(p, "/run/user/1000/other/paddock", EntryType::Missing)));
+}
+
 TEST(PolicyWriteJudge, PrivateMountAlwaysWritableAndUnprotected) {
   FsPolicy p;  // no writable roots at all
   for (const char* path :
