@@ -24,18 +24,24 @@ WriteVerdict refuse(int err, std::string reason) {
 }
 
 // A denied path: inside a writable root it is only covered by an empty mount, which a rename or
-// link performed by the supervisor would go around; and paddock's runtime roots, which must not
-// be made by the sandbox where they are missing.
+// link performed by the supervisor would go around. Also one that was missing when the policy
+// was made: made by the sandbox inside a writable root (a symlink `.env -> notes.txt`), it
+// would catch what the host writes there later (the user adding a key to `.env` while the agent
+// runs) where the sandbox reads it. And paddock's runtime roots, which the sandbox must not make
+// where they are missing.
 bool hidden(const FsPolicy& p, std::string_view path) {
   for (const auto& r : p.runtime_roots)
     if (path_within(path, r)) return true;  // never re-opened, and refused even where missing
-  for (const auto& d : p.deny_read) {
-    if (!path_within(path, d)) continue;
-    bool reopened = false;
+  auto denies = [&p, path](const std::string& d) {
+    if (!path_within(path, d)) return false;
     for (const auto& a : p.allow_read)
-      if (path_within(path, a) && path_within(a, d)) reopened = true;
-    if (!reopened) return true;
-  }
+      if (path_within(path, a) && path_within(a, d)) return false;  // re-opened beneath it
+    return true;
+  };
+  for (const auto& d : p.deny_read)
+    if (denies(d)) return true;
+  for (const auto& d : p.deny_read_absent)
+    if (denies(d)) return true;
   return false;
 }
 

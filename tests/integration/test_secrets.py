@@ -109,6 +109,24 @@ def test_deny_read_project_file(sb):
     assert (sb.project / "keys" / "k.pem").read_text() == "PEM project-secret\n"
 
 
+def test_a_denied_name_missing_at_start_cannot_be_planted(sb):
+    # Made by the sandbox inside the project, `.env -> notes.txt` would carry what the host
+    # writes to `.env` later (the user adding a key while the agent runs) where the sandbox
+    # reads it.
+    r = sb.sh("ln -s notes.txt .env; echo ln=$?; touch .env; echo touch=$?; "
+              "touch made && mv made .env; echo mv=$?; touch made2 && ln made2 .env; echo link=$?; "
+              "mkdir -p .env/x; echo mkdir=$?; touch notes.txt; echo other=$?",
+              flags=["--deny-read", ".env"])
+    for op in ("ln", "touch", "mv", "link", "mkdir"):
+        assert f"{op}=1" in r.out, (op, r)
+    assert "other=0" in r.out, r  # the rest of the project is writable as ever
+    assert not os.path.lexists(sb.project / ".env"), list(sb.project.iterdir())
+    # Once it exists on the host it is denied as before (and its target with it).
+    (sb.project / ".env").write_text("API_KEY=later-secret\n")
+    r = sb.sh("cat .env; exit 0", flags=["--deny-read", ".env"])
+    assert "later-secret" not in r.out, r
+
+
 @pytest.mark.xfail(strict=True, reason=(
     "documented deviation (docs/ARCHITECTURE.md): a --deny-read entry inside a writable path (the project) is shown as an empty "
     "file instead of being absent (paddock prints a note saying so); DESIGN 4 and the CLI "

@@ -62,6 +62,18 @@ TEST(PolicyWriteJudge, PaddocksRuntimeRootsAreNeverMadeEvenWhereWritable) {
   EXPECT_TRUE(Allowed(judge_write(p, "/run/user/1000/other/paddock", EntryType::Missing)));
 }
 
+TEST(PolicyWriteJudge, ADeniedNameMissingAtStartIsNotMadeInAWritableRoot) {
+  FsPolicy p = make_policy();
+  p.deny_read_absent = {"/home/u/proj/.env", "/home/u/proj/keys"};
+  p.allow_read = {"/home/u/proj/keys/public"};
+  EXPECT_TRUE(Refused(judge_write(p, "/home/u/proj/.env", EntryType::Missing), EACCES));
+  EXPECT_TRUE(Refused(judge_write(p, "/home/u/proj/keys/k.pem", EntryType::Missing), EACCES));
+  EXPECT_TRUE(Refused(judge_rename(p, "/home/u/proj/made", "/home/u/proj/.env", false), EACCES));
+  // Re-opened beneath it, and its neighbours: as before.
+  EXPECT_TRUE(Allowed(judge_write(p, "/home/u/proj/keys/public/a", EntryType::Missing)));
+  EXPECT_TRUE(Allowed(judge_write(p, "/home/u/proj/.env.example", EntryType::Missing)));
+}
+
 TEST(PolicyWriteJudge, PrivateMountAlwaysWritableAndUnprotected) {
   FsPolicy p;  // no writable roots at all
   for (const char* path :
