@@ -26,13 +26,18 @@ std::string parent_rel(const std::string& rel) {
 std::vector<MaskDirectory> mask_directories(const MaskRecipe& recipe) {
   std::vector<MaskDirectory> out;
   std::map<std::string, size_t> index;  // rel -> position in out
-  out.push_back({"", recipe.root_mode, false, {}});
+  out.push_back({"", kNoParent, "", recipe.root_mode, false, {}});
   index[""] = 0;
   for (const MaskEntry& e : recipe.entries) {
-    if (is_dir(e.kind)) {
-      index[e.rel] = out.size();
-      out.push_back({e.rel, e.mode, e.kind == MaskEntry::Kind::OpaqueDir, {}});
-    }
+    if (!is_dir(e.kind)) continue;
+    auto up = index.find(parent_rel(e.rel));
+    index[e.rel] = out.size();
+    out.push_back({e.rel,
+                   up == index.end() ? kNoParent : up->second,
+                   base_name(e.rel),
+                   e.mode,
+                   e.kind == MaskEntry::Kind::OpaqueDir,
+                   {}});
   }
   for (const MaskEntry& e : recipe.entries) {
     auto it = index.find(parent_rel(e.rel));

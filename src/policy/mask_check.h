@@ -13,14 +13,20 @@
 
 namespace paddock {
 
+inline constexpr size_t kNoParent = static_cast<size_t>(-1);
+
 struct MaskDirectory {
   std::string rel;  // beneath the mask's root; "" is the root
+  // Where it is: the position of its parent in the list and its name there (the root has none).
+  size_t parent = kNoParent;
+  std::string name;
   mode_t mode = 0;
   bool opaque = false;
   std::vector<std::pair<std::string, MaskEntry::Kind>> children;  // by name, sorted
 };
 
-// Every directory of the mask `recipe` makes, the root first and parents before children.
+// Every directory of the mask `recipe` makes, the root first and parents before children (one
+// whose parent is not in the recipe, which plan_mask never makes, has kNoParent).
 std::vector<MaskDirectory> mask_directories(const MaskRecipe& recipe);
 
 struct ListedEntry {

@@ -57,10 +57,11 @@ Result<std::string> canonical(PathResolver& resolver, const std::string& raw,
   return *r;
 }
 
-// A denied name and, when it is a symlink, the place it points to: both disappear.
-Status add_denied(PathResolver& resolver, UniqueList& out, UniqueList& absent,
-                  const std::string& raw, const std::string& home, const std::string& cwd,
-                  const char* key) {
+// A denied name and, when it is a symlink, the place it points to: both disappear. Returns the
+// name as added (its directory resolved), whether it exists or not.
+Result<std::string> add_denied(PathResolver& resolver, UniqueList& out, UniqueList& absent,
+                               const std::string& raw, const std::string& home,
+                               const std::string& cwd, const char* key) {
   auto e = expand_path(raw, home, cwd);
   if (!e) {
     Error err = e.error();
@@ -77,13 +78,13 @@ Status add_denied(PathResolver& resolver, UniqueList& out, UniqueList& absent,
   if (!there) return there.error();
   if (!*there) {
     absent.add(name);
-    return ok_status();
+    return name;
   }
   out.add(name);
   auto full = resolver.resolve(*e);
   if (!full) return full.error();
   if (*full != "/") out.add(*full);
-  return ok_status();
+  return name;
 }
 
 // A denyRead or allowRead entry as paths: a glob pattern expands to the existing paths it
@@ -318,11 +319,10 @@ Result<Policy> build_policy(const Settings& s, const std::string& home_raw,
   // The control sockets of the user's running sandboxes (paddock ctl): another sandbox must not
   // even see them. Most lie beneath /run or /tmp, which the view replaces anyway; not all do.
   for (const auto& c : host.control_roots) {
-    PADDOCK_TRY(
-        add_denied(resolver, deny_read, deny_absent, c, H, *cwd, "paddock's control sockets"));
-    auto parent = resolver.resolve(parent_path(normalize_path(c)));
-    if (!parent) return parent.error();
-    p.fs.runtime_roots.push_back(join_path(*parent, base_name(normalize_path(c))));
+    auto root =
+        add_denied(resolver, deny_read, deny_absent, c, H, *cwd, "paddock's control sockets");
+    if (!root) return root.error();
+    p.fs.runtime_roots.push_back(std::move(*root));
   }
   UniqueList allow_read(p.fs.allow_read);
   reopen_ssh_files(resolver, p.fs.deny_read, *home,

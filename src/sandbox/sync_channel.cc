@@ -17,13 +17,13 @@ constexpr size_t kMaxMessage = 16384;
 // The largest message is Ready: the seccomp listener, the root, the agent's listener, the
 // socket factory and up to kMaxHostPorts listeners.
 constexpr size_t kMaxFds = 48;
-constexpr size_t kMaxPath = 4000;  // put_str's limit
+constexpr size_t kMaxString = 4000;  // longer strings are cut (an error's text) or refused
 
 void put_u32(std::string& b, uint32_t v) {
   b.append(reinterpret_cast<const char*>(&v), 4);
 }
 void put_str(std::string& b, const std::string& s) {
-  std::string t = s.substr(0, 4000);
+  std::string t = s.substr(0, kMaxString);
   put_u32(b, static_cast<uint32_t>(t.size()));
   b += t;
 }
@@ -104,7 +104,7 @@ Status send_masks_ready(int sock, bool ready, const std::vector<std::string>& ke
   put_u32(b, static_cast<uint32_t>(ChannelMessage::Type::MasksReady));
   put_u32(b, static_cast<uint32_t>(kept_masks.size()));
   for (const auto& k : kept_masks) {
-    if (k.size() > kMaxPath) return plain_error("sync channel", "a kept mask's path is too long");
+    if (k.size() > kMaxString) return plain_error("sync channel", "a kept mask's path is too long");
     put_str(b, k);
   }
   if (b.size() > kMaxMessage) return plain_error("sync channel", "too many kept masks");

@@ -64,12 +64,12 @@ Result<UniqueFd> lock_store(const std::string& store, bool& busy) {
   return fd;
 }
 
-// Names in a directory open for reading (not . and ..).
 // A work directory of an earlier run: neither `run`'s nor the spare one made for the next.
 bool is_stale_work(const std::string& name, const std::string& run) {
   return name != run && name != kSpareWorkName;
 }
 
+// Names in a directory open for reading (not . and ..).
 std::vector<std::string> names_in(int dir) {
   std::vector<std::string> out;
   int copy = ::openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -14,7 +14,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 
 #include "control/ctl_dir.h"
 #include "policy/mask_check.h"
@@ -99,19 +98,14 @@ std::optional<std::string> check(int entry, const MaskRecipe& recipe) {
   if (::fstatat(entry, kWhiteoutName, &wt, AT_SYMLINK_NOFOLLOW) != 0) return "no whiteout";
   if (!S_ISCHR(wt.st_mode) || wt.st_rdev != makedev(0, 0) || !ours(wt))
     return "its whiteout is not a character device 0/0 of ours";
-  std::map<std::string, UniqueFd> open_dirs;  // rel -> descriptor, parents first
-  for (const MaskDirectory& d : mask_directories(recipe)) {
-    int parent = entry;
-    std::string name = kLayerName;
-    if (!d.rel.empty()) {
-      const size_t slash = d.rel.rfind('/');
-      const std::string up = slash == std::string::npos ? "" : d.rel.substr(0, slash);
-      auto it = open_dirs.find(up);
-      if (it == open_dirs.end()) return "a directory beneath one that is missing: " + d.rel;
-      parent = it->second.get();
-      name = slash == std::string::npos ? d.rel : d.rel.substr(slash + 1);
-    }
-    UniqueFd fd(::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  const std::vector<MaskDirectory> dirs = mask_directories(recipe);
+  std::vector<UniqueFd> fds(dirs.size());  // by position: every parent is opened before
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    const MaskDirectory& d = dirs[i];
+    if (i > 0 && d.parent >= i) return "a directory beneath one that is missing: " + d.rel;
+    const int parent = i == 0 ? entry : fds[d.parent].get();
+    const char* name = i == 0 ? kLayerName : d.name.c_str();
+    UniqueFd fd(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd.valid()) return "a directory that cannot be opened: /" + d.rel;
     struct stat st;
     if (::fstat(fd.get(), &st) != 0 || !ours(st) || (st.st_mode & 07777) != d.mode)
@@ -125,7 +119,7 @@ std::optional<std::string> check(int entry, const MaskRecipe& recipe) {
     if (!listed) return "a directory that cannot be listed: /" + d.rel;
     if (auto why = mismatched_listing(std::move(*listed), d.children, wt.st_ino))
       return "/" + d.rel + ": " + *why;
-    open_dirs.emplace(d.rel, std::move(fd));
+    fds[i] = std::move(fd);
   }
   return std::nullopt;
 }

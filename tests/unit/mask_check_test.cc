@@ -31,6 +31,12 @@ TEST(MaskDirectories, RootFirstThenEveryDirectoryWithItsChildrenByName) {
   EXPECT_EQ(dirs[1].children, (C{{"gh", K::Whiteout}, {"priv", K::OpaqueDir}}));
   EXPECT_EQ(dirs[2].rel, ".config/priv");
   EXPECT_TRUE(dirs[2].opaque);
+  // Where each is: its parent's position and its name there.
+  EXPECT_EQ(dirs[0].parent, kNoParent);
+  EXPECT_EQ(dirs[1].parent, 0u);
+  EXPECT_EQ(dirs[1].name, ".config");
+  EXPECT_EQ(dirs[2].parent, 1u);
+  EXPECT_EQ(dirs[2].name, "priv");
   EXPECT_EQ(dirs[2].children, (C{{"f", K::File}}));
 }
 
